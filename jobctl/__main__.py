@@ -1,0 +1,5 @@
+"""Allow `python -m jobctl`."""
+
+from jobctl.cli import main
+
+main()

@@ -1,0 +1,412 @@
+"""The command line: parse options, call one library function, render the result.
+
+``main`` is the only error boundary: a JobctlError becomes one stderr line and its
+exit code; anything unexpected becomes one line too (with a traceback under --debug).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from jobctl import __version__
+from jobctl.errors import ExitCode, JobctlError, UsageError, most_severe
+
+if TYPE_CHECKING:
+    from jobctl.config import Config
+    from jobctl.fetch import Fetcher
+    from jobctl.model import Job
+
+app = typer.Typer(
+    name="jobctl",
+    help="Is it done, did it fail, where is the output? One CLI for jobs on hosted AI APIs "
+    "(Krea, Creatify, Unstructured, Gepetto, AISquare).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+config_app = typer.Typer(
+    help="Where the config file is, what it holds (secrets redacted), whether it is valid.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(config_app, name="config")
+
+# --- options shared by every command that reads jobs ---------------------------------
+
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", "-p", help="Profile in the config file [env: JOBCTL_PROFILE].", show_default=False
+    ),
+]
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--config", help="Config file to use [env: JOBCTL_CONFIG].", metavar="PATH", show_default=False
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+RawOpt = Annotated[
+    bool, typer.Option("--raw", help="JSON with the provider's unmodified payload added as 'raw'.")
+]
+DebugOpt = Annotated[
+    bool, typer.Option("--debug", help="Log requests to stderr (secrets redacted); show tracebacks.")
+]
+
+_debug = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jobctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Is it done, did it fail, where is the output? One CLI for jobs on hosted AI APIs.
+
+    \b
+    Examples:
+      jobctl demo                              # try it offline, no keys needed
+      jobctl get krea 4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20
+      jobctl get krea:ID creatify:ID --json | jq -r '.[].status'
+    """
+
+
+# --- output helpers -------------------------------------------------------------------
+
+
+def out(text: str) -> None:
+    """Write to stdout; a closed pipe (``| head -1``) ends the command quietly."""
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        raise typer.Exit(int(ExitCode.OK)) from None
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def warn(message: str) -> None:
+    from jobctl.redaction import SECRETS
+    from jobctl.render import clean
+
+    sys.stderr.write(f"warning: {SECRETS(clean(message))}\n")
+
+
+def report(error: JobctlError) -> None:
+    from jobctl.redaction import SECRETS
+    from jobctl.render import clean
+
+    for line in error.message.splitlines() or [""]:
+        sys.stderr.write(f"error: {SECRETS(clean(line))}\n")
+    sys.stderr.flush()
+
+
+def load(profile: str | None, config: str | None) -> Config:
+    from jobctl.config import load_config
+
+    cfg = load_config(config, profile)
+    for message in cfg.warnings:
+        warn(message)
+    return cfg
+
+
+def fetcher(cfg: Config, debug: bool) -> Fetcher:
+    from jobctl.fetch import Fetcher
+
+    if debug:
+        from jobctl.http import stderr_log
+
+        return Fetcher(cfg, stderr_log)
+    return Fetcher(cfg)
+
+
+def show_jobs(jobs: list[Job], *, as_json: bool, raw: bool, many: bool) -> None:
+    """One job: detail view / object. Several: table / array."""
+    from jobctl import render
+
+    if as_json or raw:
+        from jobctl.model import job_to_dict
+
+        data = [job_to_dict(j, raw=raw) for j in jobs]
+        pretty = render.is_terminal()
+        if many:
+            out(render.dumps_json(data, pretty))
+        elif jobs:
+            out(render.dumps_json(data[0], pretty))
+        return
+    if not jobs:
+        return
+    if render.is_terminal():
+        console = render.make_console()
+        with console.capture() as captured:
+            console.print(render.table_rich(jobs) if many else render.detail_rich(jobs[0]))
+        out(captured.get().rstrip("\n"))
+    else:
+        out(render.table_plain(jobs) if many else render.detail_plain(jobs[0]))
+
+
+def stdin_lines() -> list[str]:
+    if sys.stdin is None or sys.stdin.closed:
+        return []
+    try:
+        return sys.stdin.read().splitlines()
+    except (OSError, ValueError):
+        return []
+
+
+def finish(errors: list[JobctlError], extra: list[ExitCode] | None = None) -> NoReturn:
+    for error in errors:
+        report(error)
+    raise typer.Exit(int(most_severe([e.exit_code for e in errors] + (extra or []))))
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+@app.command()
+def get(
+    refs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="PROVIDER ID [ID...], or REF [REF...] with REF = provider:id, or - to read refs from stdin.",
+            metavar="PROVIDER ID... | REF... | -",
+            show_default=False,
+        ),
+    ] = None,
+    profile: ProfileOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    raw: RawOpt = False,
+    debug: DebugOpt = False,
+    exit_status: Annotated[
+        bool, typer.Option("--exit-status", help="Exit 1 if a job failed or was cancelled.")
+    ] = False,
+) -> None:
+    """Show the current state of one or more jobs.
+
+    One job prints a detail view (JSON: an object); several print a table (JSON: an
+    array, in the order given). Errors go to stderr, one line per job, and the exit
+    code is the most severe one.
+
+    \b
+    Examples:
+      jobctl get krea 4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20
+      jobctl get krea:ID1 gepetto:ID2 aisquare:42
+      jobctl get krea ID --json | jq -r .status
+      jq -r '.[] | "\\(.provider):\\(.id)"' jobs.json | jobctl get -
+    """
+    from jobctl.model import Job
+    from jobctl.refs import parse_refs
+
+    args = list(refs or [])
+    if not args and not sys.stdin.isatty():
+        args = ["-"]
+    parsed, errors = parse_refs(args, stdin_lines() if "-" in args else None)
+    if not parsed and not errors:
+        raise UsageError("no job refs given; e.g. jobctl get krea ID  (see jobctl get --help)")
+    cfg = load(profile, config)
+    with fetcher(cfg, debug) as f:
+        outcomes = f.fetch_all(parsed)
+    jobs = [o for o in outcomes if isinstance(o, Job)]
+    failed = [o for o in outcomes if isinstance(o, JobctlError)]
+    show_jobs(jobs, as_json=as_json, raw=raw, many=len(parsed) + len(errors) > 1)
+    extra = [ExitCode.JOB_FAILED] if exit_status and any(j.done and not j.status.ok for j in jobs) else []
+    finish([*errors, *failed], extra)
+
+
+@app.command()
+def providers(
+    profile: ProfileOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List supported providers and whether this profile has credentials for them.
+
+    \b
+    Examples:
+      jobctl providers
+      jobctl providers -p work --json | jq -r '.[] | select(.configured) | .name'
+    """
+    from jobctl.inventory import provider_rows
+
+    cfg = load(profile, config)
+    rows = provider_rows(cfg)
+    if as_json:
+        from jobctl.render import dumps_json, is_terminal
+
+        out(dumps_json(rows, is_terminal()))
+        return
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        state = "configured" if r["configured"] else "not configured"
+        out(f"{r['name']:<{width}}  {state:<14}  {r['base_url']}  ({r['auth']})")
+    out(f"\nprofile '{cfg.profile}' from {cfg.path}{'' if cfg.exists else ' (no such file)'}")
+
+
+@config_app.command("path")
+def config_path(config: ConfigOpt = None) -> None:
+    """Print the config file jobctl reads (it may not exist yet).
+
+    \b
+    Examples:
+      jobctl config path
+      $EDITOR "$(jobctl config path)"
+    """
+    from jobctl.config import default_config_path
+
+    if config:
+        out(str(config))
+    elif os.environ.get("JOBCTL_CONFIG"):
+        out(os.environ["JOBCTL_CONFIG"])
+    else:
+        out(str(default_config_path()))
+
+
+@config_app.command("show")
+def config_show(profile: ProfileOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """Show the selected profile as jobctl resolves it, every secret redacted.
+
+    \b
+    Examples:
+      jobctl config show
+      jobctl config show -p work --json
+    """
+    from jobctl.inventory import describe_profile
+
+    cfg = load(profile, config)
+    data = describe_profile(cfg)
+    if as_json:
+        from jobctl.render import dumps_json, is_terminal
+
+        out(dumps_json(data, is_terminal()))
+        return
+    import yaml
+
+    out(yaml.safe_dump(data, sort_keys=False, default_flow_style=False).rstrip())
+
+
+@config_app.command("check")
+def config_check(profile: ProfileOpt = None, config: ConfigOpt = None) -> None:
+    """Validate the config file and the selected profile's credentials (sends nothing).
+
+    Exits 0 when every provider named in the profile is usable, 2 otherwise.
+
+    \b
+    Examples:
+      jobctl config check
+      jobctl config check --config ./config.yaml -p work
+    """
+    from jobctl.errors import ConfigError
+
+    cfg = load(profile, config)
+    problems: list[JobctlError] = []
+    usable = []
+    for name in cfg.entries or {}:
+        try:
+            cfg.settings_for(name)
+            usable.append(name)
+        except ConfigError as exc:
+            problems.append(exc)
+    where = f"{cfg.path}, profile '{cfg.profile}'" if cfg.exists else f"no config file at {cfg.path}"
+    if not cfg.entries and not problems:
+        out(f"ok: {where}: no providers in this profile; environment variables will be used")
+    elif not problems:
+        out(f"ok: {where}: {', '.join(usable)} configured")
+    finish(problems)
+
+
+@app.command()
+def sim(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
+    latency: Annotated[float, typer.Option("--latency", help="Seconds added to every answer.")] = 0.0,
+    speed: Annotated[
+        float, typer.Option("--speed", help="Stretch (>1) or shrink (<1) job lifecycles.")
+    ] = 1.0,
+) -> None:
+    """Run the provider simulator in the foreground (Ctrl-C stops it).
+
+    It serves all five APIs on 127.0.0.1 with sample jobs whose lifecycle starts at
+    their first request, writes a ready config file and prints how to use it.
+
+    \b
+    Examples:
+      jobctl sim --port 8765
+      # in another terminal, with the export line it prints:
+      jobctl get krea 4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20 --json | jq -r .status
+    """
+    from jobctl.demo import run_simulator
+
+    if latency < 0 or speed <= 0 or not 0 <= port <= 65535:
+        raise UsageError("--latency must be >= 0, --speed > 0 and --port 0-65535")
+    run_simulator(port, latency, speed, out)
+
+
+@app.command()
+def demo(
+    speed: Annotated[
+        float, typer.Option("--speed", help="Stretch (>1) or shrink (<1) the lifecycles.")
+    ] = 1.0,
+) -> None:
+    """Tour jobctl against the built-in simulator: no network, no keys.
+
+    \b
+    Examples:
+      jobctl demo
+      jobctl demo | cat        # plain output, as in a CI log
+    """
+    from jobctl.demo import run_demo
+
+    if speed <= 0:
+        raise UsageError("--speed must be > 0")
+    run_demo(speed, out)
+
+
+def main() -> NoReturn:
+    """Console entry point and the one error boundary."""
+    global _debug
+    _debug = "--debug" in sys.argv[1:]
+    try:
+        app(prog_name="jobctl")
+    except JobctlError as exc:
+        report(exc)
+        sys.exit(int(exc.exit_code))
+    except KeyboardInterrupt:
+        sys.stderr.write("\ninterrupted\n")
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(int(ExitCode.OK))
+    except Exception as exc:  # the last line of defence: one line, no traceback
+        from jobctl.redaction import SECRETS
+
+        if _debug:
+            import traceback
+
+            sys.stderr.write(SECRETS("".join(traceback.format_exception(exc))))
+        sys.stderr.write(
+            SECRETS(f"error: internal error: {type(exc).__name__}: {exc}") + "\n"
+            "(run again with --debug for details and report it)\n"
+        )
+        sys.exit(int(ExitCode.UPSTREAM))
+    sys.exit(0)

@@ -1,0 +1,339 @@
+"""Find, read and validate the YAML profile file; resolve a provider's settings.
+
+Resolution: ``--config`` > ``$JOBCTL_CONFIG`` > ``<app dir>/config.yaml``;
+profile: ``--profile`` > ``$JOBCTL_PROFILE`` > ``default_profile`` > ``default``.
+Credentials: the profile entry (``${VAR}`` expanded) > ``$<PROVIDER>_<FIELD>``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import os
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from jobctl.errors import ConfigError
+from jobctl.providers import PROVIDERS, Provider
+from jobctl.redaction import SECRETS
+
+DEFAULT_TIMEOUT = 30.0
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_TOP_KEYS = ("default_profile", "profiles")
+
+
+def default_config_path() -> Path:
+    import typer
+
+    return Path(typer.get_app_dir("jobctl")) / "config.yaml"
+
+
+def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """`` (did you mean 'x'?)`` when a valid word is close, else ''."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str) -> str | None:
+    """Why ``url`` cannot be a base URL, or None when it can."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must look like https://host[:port][/prefix]"
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        return "uses http:// for a host that is not loopback; use https://"
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return "must not carry a query, fragment or user:password"
+    return None
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Everything needed to talk to one provider; ``creds`` hold secrets."""
+
+    provider: Provider
+    base_url: str
+    timeout: float
+    creds: Mapping[str, str] = field(repr=False)
+    max_rps: float | None = None
+    max_rpm: float | None = None
+
+    @property
+    def secrets(self) -> list[str]:
+        return [self.creds[f] for f in self.provider.credentials if f in self.creds]
+
+
+@dataclass
+class Config:
+    path: Path
+    exists: bool
+    path_source: str
+    profile: str
+    profile_source: str
+    profiles: dict[str, dict[str, dict[str, Any]]]
+    env: Mapping[str, str]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def entries(self) -> dict[str, dict[str, Any]]:
+        return self.profiles.get(self.profile, {})
+
+    def where(self) -> str:
+        return f"profile '{self.profile}' of {self.path}" if self.exists else f"{self.path} (no such file)"
+
+    def _expand(self, value: Any, key_path: str) -> Any:
+        if not isinstance(value, str):
+            return value
+
+        def substitute(m: re.Match[str]) -> str:
+            var = m.group(1)
+            if var not in self.env:
+                raise ConfigError(
+                    f"{key_path} in {self.path} uses ${{{var}}}, which is not set; "
+                    f"export {var}=... or write the value into the file"
+                )
+            return self.env[var]
+
+        return _VAR.sub(substitute, value)
+
+    def settings_for(self, name: str) -> ProviderSettings:
+        """Resolve ``name``'s credentials and options, or say exactly what would fix it."""
+        provider = PROVIDERS[name]
+        entry = self.entries.get(name) or {}
+        prefix = f"profiles.{self.profile}.{name}"
+        values = {k: self._expand(v, f"{prefix}.{k}") for k, v in entry.items()}
+        creds: dict[str, str] = {}
+        for cred in provider.credentials:
+            value = values.get(cred) or self.env.get(provider.env_var(cred))
+            if not value:
+                raise ConfigError(self._missing(provider, cred))
+            creds[cred] = value
+            SECRETS.add(value)
+        if values.get("auth_scheme"):
+            creds["auth_scheme"] = values["auth_scheme"]
+        base_url = values.get("base_url") or provider.default_base_url
+        problem = check_base_url(base_url)
+        if problem:
+            raise ConfigError(f"{prefix}.base_url in {self.path} {problem}")
+        return ProviderSettings(
+            provider=provider,
+            base_url=base_url.rstrip("/"),
+            timeout=float(values.get("timeout") or DEFAULT_TIMEOUT),
+            creds=creds,
+            max_rps=values.get("max_rps"),
+            max_rpm=values.get("max_rpm"),
+        )
+
+    def _missing(self, provider: Provider, cred: str) -> str:
+        var = provider.env_var(cred)
+        if not self.exists:
+            return (
+                f"{provider.name}: no {cred}: {var} is not set and there is no config file at "
+                f"{self.path}; export {var}=... or create the file (see config.example.yaml)"
+            )
+        hint = ""
+        if self.profile not in self.profiles and self.profiles:
+            hint = f" (profiles in the file: {', '.join(self.profiles)}; choose one with --profile)"
+        return (
+            f"{provider.name}: no {cred} in profile '{self.profile}' of {self.path}{hint}; "
+            f"set profiles.{self.profile}.{provider.name}.{cred} there or export {var}=..."
+        )
+
+    def configured(self, name: str) -> bool:
+        try:
+            self.settings_for(name)
+        except ConfigError:
+            return False
+        return True
+
+
+def load_config(
+    config_path: str | os.PathLike[str] | None = None,
+    profile: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """Find and validate the config file; no network, no credential checks yet."""
+    env = dict(os.environ if env is None else env)
+    if config_path:
+        path, path_source = Path(config_path).expanduser(), "--config"
+    elif env.get("JOBCTL_CONFIG"):
+        path, path_source = Path(env["JOBCTL_CONFIG"]).expanduser(), "JOBCTL_CONFIG"
+    else:
+        path, path_source = default_config_path(), "default"
+    warnings: list[str] = []
+    data = _read(path, required=path_source != "default", warnings=warnings)
+    exists = data is not None
+    profiles = _validate(path, data or {}, warnings)
+
+    default_profile = (data or {}).get("default_profile")
+    if profile:
+        name, source = profile, "--profile"
+    elif env.get("JOBCTL_PROFILE"):
+        name, source = env["JOBCTL_PROFILE"], "JOBCTL_PROFILE"
+    elif default_profile:
+        name, source = str(default_profile), "default_profile"
+    else:
+        name, source = "default", "default"
+    if source != "default" and name not in profiles:
+        known = ", ".join(profiles) or "none"
+        where = f"in {path}" if exists else f"(no config file at {path})"
+        raise ConfigError(
+            f"profile '{name}' (from {source}) is not defined {where}; "
+            f"profiles: {known}{closest(name, list(profiles))}"
+        )
+    for var in (p.env_var(c) for p in PROVIDERS.values() for c in p.credentials):
+        SECRETS.add(env.get(var))
+    return Config(path, exists, path_source, name, source, profiles, env, warnings)
+
+
+def _read(path: Path, *, required: bool, warnings: list[str]) -> dict[str, Any] | None:
+    import yaml
+
+    try:
+        if path.is_dir():
+            raise ConfigError(f"{path} is a directory, not a config file; point --config at a .yaml file")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(
+                f"config file {path} does not exist; create it (see config.example.yaml) "
+                "or fix --config / JOBCTL_CONFIG"
+            ) from None
+        return None
+    except PermissionError:
+        raise ConfigError(f"cannot read {path}: permission denied; fix its permissions (chmod 600)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc.__class__.__name__}; check the file") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}{at}: {problem}; fix the YAML (see config.example.yaml)") from None
+    if data is None:
+        raise ConfigError(
+            f"{path} is empty; add a 'profiles:' mapping (see config.example.yaml) "
+            "or delete the file to use environment variables"
+        )
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path}: the top level must be a mapping with 'profiles:', not a {_type(data)}; "
+            "see config.example.yaml"
+        )
+    _warn_if_exposed(path, data, warnings)
+    return data
+
+
+def _type(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _validate(path: Path, data: dict[str, Any], warnings: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Check every level's types; unknown names warn, wrong types stop (exit 2)."""
+    for key in data:
+        if key not in _TOP_KEYS:
+            warnings.append(f"{path}: unknown top-level key '{key}' ignored{closest(str(key), _TOP_KEYS)}")
+    default_profile = data.get("default_profile")
+    if default_profile is not None and not isinstance(default_profile, str):
+        raise ConfigError(f"{path}: default_profile must be a profile name (a string)")
+    raw_profiles = data.get("profiles") or {}
+    if not isinstance(raw_profiles, dict):
+        raise ConfigError(
+            f"{path}: 'profiles' must be a mapping of profile names, not a {_type(raw_profiles)}"
+        )
+    profiles: dict[str, dict[str, dict[str, Any]]] = {}
+    for pname, entries in raw_profiles.items():
+        where = f"profiles.{pname}"
+        if entries is None:
+            entries = {}
+        if not isinstance(entries, dict):
+            raise ConfigError(f"{path}: {where} must be a mapping of providers, not a {_type(entries)}")
+        profile: dict[str, dict[str, Any]] = {}
+        for prov, entry in entries.items():
+            if prov not in PROVIDERS:
+                hint = closest(str(prov), list(PROVIDERS))
+                warnings.append(f"{path}: unknown provider '{prov}' in {where} ignored{hint}")
+                continue
+            profile[prov] = _validate_entry(path, f"{where}.{prov}", PROVIDERS[prov], entry, warnings)
+        profiles[str(pname)] = profile
+    return profiles
+
+
+def _validate_entry(
+    path: Path, where: str, provider: Provider, entry: Any, warnings: list[str]
+) -> dict[str, Any]:
+    if entry is None:
+        return {}
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{path}: {where} must be a mapping like {{api_key: ...}}, not a {_type(entry)}")
+    allowed = (*provider.credentials, *provider.options)
+    out: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key not in allowed:
+            warnings.append(f"{path}: unknown key '{key}' in {where} ignored{closest(str(key), allowed)}")
+            continue
+        if value is None:
+            continue
+        if key in ("timeout", "max_rps", "max_rpm"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ConfigError(f"{path}: {where}.{key} must be a positive number, not {value!r}")
+        elif not isinstance(value, str):
+            hint = " (quote it)" if isinstance(value, (int, float)) else ""
+            raise ConfigError(f"{path}: {where}.{key} must be a string, not a {_type(value)}{hint}")
+        elif key == "base_url" and not _VAR.search(value):
+            problem = check_base_url(value)
+            if problem:
+                raise ConfigError(f"{path}: {where}.base_url {problem}")
+        out[key] = value
+        if key in provider.credentials and not _VAR.fullmatch(value):
+            SECRETS.add(value)
+    return out
+
+
+def literal_secrets(data: dict[str, Any]) -> bool:
+    """True when the file holds a credential value itself rather than a ${VAR}."""
+    profiles = data.get("profiles")
+    if not isinstance(profiles, dict):
+        return False
+    for entries in profiles.values():
+        for prov, entry in (entries or {}).items() if isinstance(entries, dict) else ():
+            provider = PROVIDERS.get(prov)
+            if provider and isinstance(entry, dict):
+                for cred in provider.credentials:
+                    value = entry.get(cred)
+                    if isinstance(value, str) and value and not _VAR.fullmatch(value.strip()):
+                        return True
+    return False
+
+
+def _warn_if_exposed(path: Path, data: dict[str, Any], warnings: list[str]) -> None:
+    if os.name != "posix" or not literal_secrets(data):
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warnings.append(f"{path} holds API keys and is readable by other users; run: chmod 600 {path}")

@@ -1,0 +1,304 @@
+"""Talking to a provider: sessions, retries, redirect safety, body limits, error mapping.
+
+Imported only on paths that send requests, so ``--help`` never pays for requests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import BaseHTTPResponse
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.util.retry import Retry
+
+from jobctl import __version__
+from jobctl.config import ProviderSettings
+from jobctl.errors import AuthError, JobctlError, NotFound, UpstreamError
+from jobctl.redaction import SECRETS
+
+USER_AGENT = f"jobctl/{__version__}"
+MAX_BODY = 10 * 1024 * 1024  # bytes; a job status is a few KiB, anything huge is not one
+POOL_SIZE = 8  # connections per provider host
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRIES = 3
+RETRY_BUDGET = 30.0  # seconds from the first attempt after which no retry starts
+MAX_REDIRECTS = 5
+
+
+def _backoff_factor() -> float:
+    # JOBCTL_BACKOFF lets tests and impatient users shorten the waits between retries.
+    try:
+        return max(0.0, float(os.environ.get("JOBCTL_BACKOFF", "0.5")))
+    except ValueError:
+        return 0.5
+
+
+DebugLog = Callable[[str], None]
+
+
+def stderr_log(line: str) -> None:
+    sys.stderr.write(SECRETS(f"debug: {line}") + "\n")
+    sys.stderr.flush()
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+class BoundedRetry(Retry):
+    """urllib3 Retry that also stops when the next wait would pass a time budget,
+    honours ``Retry-After`` on every retried status, and reports each retry."""
+
+    RETRY_AFTER_STATUS_CODES = RETRY_STATUSES
+
+    def __init__(
+        self,
+        *args: Any,
+        budget: float = RETRY_BUDGET,
+        started: float | None = None,
+        log: DebugLog | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.budget = budget
+        self.started = started
+        self.log = log
+
+    def new(self, **kw: Any) -> BoundedRetry:
+        kw.setdefault("budget", self.budget)
+        kw.setdefault("started", self.started)
+        kw.setdefault("log", self.log)
+        return super().new(**kw)
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> BoundedRetry:
+        started = self.started if self.started is not None else time.monotonic()
+        new = super().increment(method, url, response, error, _pool, _stacktrace)
+        new.started = started
+        wait = new.get_backoff_time()
+        if response is not None:
+            after = new.get_retry_after(response)
+            if after is not None:
+                wait = after
+        elapsed = time.monotonic() - started
+        if elapsed + wait > self.budget:
+            reason = error or ResponseError(f"retry budget of {self.budget:g}s spent")
+            raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]
+        if self.log:
+            why = f"HTTP {response.status}" if response is not None else type(error).__name__
+            self.log(f"retry {len(new.history)}/{MAX_RETRIES} in {wait:.2f}s after {why}: {url}")
+        return new
+
+
+class ProviderSession(requests.Session):
+    """A keep-alive session whose credential headers never leave the base URL's origin."""
+
+    def __init__(self, settings: ProviderSettings, log: DebugLog | None) -> None:
+        super().__init__()
+        self.origin = _origin(settings.base_url)
+        self.credential_headers = settings.provider.auth.headers(settings.creds)
+        self.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self.headers.update(self.credential_headers)
+        self.max_redirects = MAX_REDIRECTS
+        # Any auth object stops requests from adding ~/.netrc credentials of its own.
+        self.auth = lambda r: r
+        retry = BoundedRetry(
+            total=MAX_RETRIES,
+            connect=MAX_RETRIES,
+            read=MAX_RETRIES,
+            status=MAX_RETRIES,
+            other=0,
+            allowed_methods=frozenset({"GET"}),
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=_backoff_factor(),
+            backoff_jitter=_backoff_factor() / 2,
+            backoff_max=8.0,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            raise_on_redirect=False,
+            log=log,
+        )
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=POOL_SIZE, pool_block=True, max_retries=retry)
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        # requests drops only Authorization on a cross-host redirect; drop every
+        # credential header whenever scheme, host or port differ from the base URL.
+        if _origin(prepared_request.url or "") != self.origin:
+            for name in self.credential_headers:
+                prepared_request.headers.pop(name, None)
+
+
+class Client:
+    """Fetches job payloads from one provider over one keep-alive session."""
+
+    def __init__(self, settings: ProviderSettings, log: DebugLog | None = None) -> None:
+        self.settings = settings
+        self.log = log
+        self.session = ProviderSession(settings, log)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def url_for(self, job_id: str) -> str:
+        return self.settings.base_url + self.settings.provider.job_path(job_id)
+
+    def get_payload(self, job_id: str) -> Any:
+        """GET the job and return its decoded JSON, or raise a JobctlError."""
+        ref = f"{self.settings.provider.name}:{job_id}"
+        url = self.url_for(job_id)
+        timeout = (min(10.0, self.settings.timeout), self.settings.timeout)
+        if self.log:
+            headers = {**self.session.headers}
+            shown = ", ".join(f"{k}: {SECRETS(str(v))}" for k, v in headers.items())
+            self.log(f"GET {url} [{shown}] timeout={self.settings.timeout:g}s")
+        start = time.monotonic()
+        try:
+            with self.session.get(url, timeout=timeout, stream=True) as resp:
+                body = _read_capped(resp, ref)
+                if self.log:
+                    hops = f" via {len(resp.history)} redirect(s)" if resp.history else ""
+                    self.log(
+                        f"{resp.status_code} {resp.reason} {len(body)} bytes "
+                        f"in {1000 * (time.monotonic() - start):.0f}ms{hops}: {url}"
+                    )
+                return _decode(resp, body, ref, self.settings)
+        except JobctlError:
+            raise
+        except requests.TooManyRedirects:
+            raise UpstreamError(f"{ref}: too many redirects (more than {MAX_REDIRECTS})") from None
+        except requests.Timeout:
+            raise UpstreamError(
+                f"{ref}: no answer from {self.settings.base_url} within {self.settings.timeout:g}s "
+                "(raise 'timeout' in the profile if the provider is slow)"
+            ) from None
+        except requests.ConnectionError as exc:
+            raise UpstreamError(f"{ref}: cannot reach {self.settings.base_url}: {_reason(exc)}") from None
+        except requests.RequestException as exc:
+            raise UpstreamError(f"{ref}: request failed: {_reason(exc)}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    """A short human cause from a requests/urllib3 exception chain."""
+    seen: BaseException | None = exc
+    text = ""
+    while seen is not None:
+        inner = getattr(seen, "reason", None)
+        if isinstance(inner, BaseException):
+            seen = inner
+            continue
+        args = getattr(seen, "args", ())
+        if args and isinstance(args[0], BaseException):
+            seen = args[0]
+            continue
+        text = str(seen) or type(seen).__name__
+        break
+    if "Connection refused" in text:
+        return "connection refused"
+    if "Connection reset" in text or "RemoteDisconnected" in text or "aborted" in text.lower():
+        return "connection closed by the server"
+    if "Name or service not known" in text or "getaddrinfo" in text or "resolve" in text:
+        return "host name not found"
+    return SECRETS(text.split(": ", 1)[-1])[:200]
+
+
+def _read_capped(resp: requests.Response, ref: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in resp.iter_content(chunk_size=65536):
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise UpstreamError(
+                f"{ref}: response larger than {MAX_BODY // (1024 * 1024)} MiB; not a job status"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _snippet(body: bytes) -> str:
+    text = body[:400].decode("utf-8", "replace")
+    return " ".join(text.split())[:120]
+
+
+def _message_in(body: bytes) -> str | None:
+    """A provider's own error words from a JSON error body, if any."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    for key in ("detail", "error", "message", "errors"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, dict):
+            msg = value.get("message") or value.get("detail")
+            if isinstance(msg, str):
+                return msg
+        if isinstance(value, list):  # FastAPI/Unstructured validation errors
+            parts = []
+            for item in value[:3]:
+                if isinstance(item, dict):
+                    loc = item.get("loc")
+                    where = ".".join(str(x) for x in loc) if isinstance(loc, list) else ""
+                    parts.append(f"{where}: {item.get('msg', '')}".strip(": "))
+                elif isinstance(item, str):
+                    parts.append(item)
+            if parts:
+                return "; ".join(parts)
+    return None
+
+
+def _decode(resp: requests.Response, body: bytes, ref: str, settings: ProviderSettings) -> Any:
+    code = resp.status_code
+    said = _message_in(body)
+    said_text = f": {said}" if said else ""
+    if code in (401, 403):
+        fields = " / ".join(settings.provider.env_var(c) for c in settings.provider.credentials)
+        raise AuthError(
+            f"{ref}: authentication refused (HTTP {code}){said_text}; "
+            f"check the {settings.provider.name} key in your profile or {fields}"
+        )
+    if code == 404:
+        raise NotFound(f"{ref}: job not found (HTTP 404){said_text}")
+    if not 200 <= code < 300:
+        retries = getattr(resp.raw, "retries", None)
+        retried = len(retries.history) if retries is not None else 0
+        after = f" after {retried} retries" if retried else ""
+        if not said and body:
+            said_text = f": {_snippet(body)!r}" if not body.lstrip().startswith(b"<") else " (an HTML page)"
+        raise UpstreamError(f"{ref}: HTTP {code} {resp.reason or ''}".rstrip() + f"{after}{said_text}")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        kind = resp.headers.get("Content-Type", "no content type").split(";")[0]
+        what = "an empty body" if not body.strip() else f"a {kind} body that is not JSON"
+        raise UpstreamError(f"{ref}: HTTP {code} but {what}; is base_url right?") from None
+    if not isinstance(data, dict):
+        raise UpstreamError(
+            f"{ref}: HTTP {code} but the JSON is a {type(data).__name__}, not the documented job object"
+        )
+    return data

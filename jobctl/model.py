@@ -1,0 +1,173 @@
+"""The one normalized job shape every provider is turned into, and its JSON form."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+    @property
+    def done(self) -> bool:
+        return self in _TERMINAL
+
+    @property
+    def ok(self) -> bool:
+        return self is Status.SUCCEEDED
+
+
+_TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELLED})
+
+
+@dataclass(frozen=True)
+class JobError:
+    code: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class Job:
+    provider: str
+    id: str
+    status: Status
+    provider_status: str
+    kind: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    finished_at: datetime | None = None
+    outputs: tuple[str, ...] = ()
+    error: JobError | None = None
+    # Newest progress line the provider reports (AISquare events); shown, not serialized.
+    activity: str | None = None
+    raw: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def done(self) -> bool:
+        return self.status.done
+
+    @property
+    def ref(self) -> str:
+        return f"{self.provider}:{self.id}"
+
+    @property
+    def duration(self) -> timedelta | None:
+        end = self.finished_at or (self.updated_at if self.done else None)
+        if self.created_at is None or end is None or end < self.created_at:
+            return None
+        return end - self.created_at
+
+
+def job_to_dict(job: Job, *, raw: bool = False) -> dict[str, Any]:
+    """The JSON shape of a job: the single source for --json, NDJSON and the journal."""
+    out: dict[str, Any] = {
+        "provider": job.provider,
+        "id": job.id,
+        "status": job.status.value,
+        "provider_status": job.provider_status,
+        "done": job.done,
+        "kind": job.kind,
+        "created_at": format_timestamp(job.created_at),
+        "updated_at": format_timestamp(job.updated_at),
+        "finished_at": format_timestamp(job.finished_at),
+        "outputs": list(job.outputs),
+        "error": None if job.error is None else {"code": job.error.code, "message": job.error.message},
+    }
+    if raw:
+        out["raw"] = job.raw
+    return out
+
+
+def job_from_dict(data: Mapping[str, Any]) -> Job:
+    """Inverse of ``job_to_dict`` (used by the journal); tolerant of missing keys."""
+    err = data.get("error")
+    try:
+        status = Status(str(data.get("status", "unknown")))
+    except ValueError:
+        status = Status.UNKNOWN
+    return Job(
+        provider=str(data.get("provider", "")),
+        id=str(data.get("id", "")),
+        status=status,
+        provider_status=str(data.get("provider_status", "")),
+        kind=data.get("kind") if isinstance(data.get("kind"), str) else None,
+        created_at=parse_timestamp(data.get("created_at")),
+        updated_at=parse_timestamp(data.get("updated_at")),
+        finished_at=parse_timestamp(data.get("finished_at")),
+        outputs=tuple(str(o) for o in data.get("outputs") or ()),
+        error=JobError(err.get("code"), err.get("message")) if isinstance(err, dict) else None,
+        activity=data.get("activity") if isinstance(data.get("activity"), str) else None,
+    )
+
+
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
+    r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """ISO 8601 (any offset, 'Z', or none meaning UTC) -> aware UTC datetime; else None."""
+    if not isinstance(value, str):
+        return None
+    m = _ISO.match(value.strip())
+    if not m:
+        return None
+    year, month, day, hour, minute, sec, frac, tz = m.groups()
+    micro = int((frac or "0")[:6].ljust(6, "0"))
+    try:
+        dt = datetime(int(year), int(month), int(day), int(hour), int(minute), int(sec or 0), micro)
+    except ValueError:
+        return None
+    offset = timedelta()
+    if tz and tz not in ("Z", "z"):
+        sign = 1 if tz[0] == "+" else -1
+        digits = tz[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+        if hours > 23 or minutes > 59:
+            return None
+        offset = sign * timedelta(hours=hours, minutes=minutes)
+    try:
+        return (dt - offset).replace(tzinfo=timezone.utc)
+    except OverflowError:
+        return None
+
+
+def format_timestamp(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    value = value.astimezone(timezone.utc)
+    spec = "milliseconds" if value.microsecond else "seconds"
+    return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+_DURATION = re.compile(
+    r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
+)
+_CLOCK = re.compile(r"^(?:(\d+) days?, )?(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$")
+
+
+def parse_duration(value: object) -> timedelta | None:
+    """ISO 8601 durations (``PT1M30S``) or Python's ``1:02:03.5`` form; else None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    m = _DURATION.match(text)
+    if m and text not in ("P", "PT"):
+        d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+        return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+    m = _CLOCK.match(text)
+    if m:
+        days, hrs, mins, secs = m.groups()
+        return timedelta(days=int(days or 0), hours=int(hrs), minutes=int(mins), seconds=float(secs))
+    return None

@@ -1,0 +1,63 @@
+"""The sample jobs `jobctl sim` serves and `jobctl demo` watches.
+
+Each job's clock starts at its first request, so a fresh `get` always sees the
+lifecycle from its beginning; ``speed`` shortens or stretches every phase.
+"""
+
+from __future__ import annotations
+
+from jobctl.sim.server import Simulator, Step
+
+# (provider, id, [(status word, seconds), ...], AISquare events by phase)
+SAMPLES: list[tuple[str, str, list[tuple[str, float]]]] = [
+    (
+        "krea",
+        "4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20",
+        [("queued", 1.5), ("processing", 2), ("sampling", 3), ("completed", 0)],
+    ),
+    ("krea", "9b1f6c1e-3f0a-4c55-9d1e-7f2d8a0c4b11", [("backlogged", 2), ("processing", 4), ("failed", 0)]),
+    (
+        "creatify",
+        "2f8c6e1a-5b7d-4e3f-9a21-6c4b8d0e1f32",
+        [("pending", 1), ("in_queue", 2), ("generating", 6), ("done", 0)],
+    ),
+    ("creatify", "7a3d9e0b-1c2f-4a5b-8e6d-0f1a2b3c4d5e", [("pending", 2), ("running", 3), ("rejected", 0)]),
+    (
+        "unstructured",
+        "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+        [("SCHEDULED", 2), ("IN_PROGRESS", 7), ("COMPLETED", 0)],
+    ),
+    (
+        "unstructured",
+        "5e7f1a2b-9c8d-4e6f-a1b2-c3d4e5f6a7b8",
+        [("SCHEDULED", 1), ("IN_PROGRESS", 4), ("STOPPED", 0)],
+    ),
+    ("gepetto", "gp_8Kq2xR7wLm", [("pending", 1), ("processing", 5), ("success", 0)]),
+    ("aisquare", "1042", [("PENDING", 1), ("RUNNING", 9), ("COMPLETED", 0)]),
+]
+
+AISQUARE_EVENTS = [
+    ("STATE_CHANGE", "Job accepted by the orchestrator"),
+    ("THOUGHT", "Outlining sections from the brief"),
+    ("LOG", "Drafting section 1/3: Why batch jobs need a status CLI"),
+    ("LOG", "Drafting section 2/3: Polling without tripping rate limits"),
+    ("MESSAGE", "Drafting section 3/3: Putting it together"),
+    ("THOUGHT", "Checking tone and length"),
+    ("END", "Blog post ready"),
+]
+
+
+def load_samples(sim: Simulator, speed: float = 1.0) -> list[tuple[str, str]]:
+    """Add every sample job to ``sim``; returns (provider, id) in display order."""
+    for provider, job_id, phases in SAMPLES:
+        steps = []
+        for word, seconds in phases:
+            if provider == "aisquare" and word == "RUNNING":
+                # Spread the events across the running phase, one every ~1.3 s.
+                per = seconds / (len(AISQUARE_EVENTS) - 1)
+                steps += [Step(status=word, seconds=per * speed, event=e) for e in AISQUARE_EVENTS[:-1]]
+                continue
+            event = AISQUARE_EVENTS[-1] if provider == "aisquare" and word == "COMPLETED" else None
+            steps.append(Step(status=word, seconds=seconds * speed or None, event=event))
+        sim.add_job(provider, job_id, steps)
+    return [(p, i) for p, i, _ in SAMPLES]

@@ -1,0 +1,315 @@
+"""A loopback HTTP server that plays all five providers, with scripted jobs and faults.
+
+Each provider lives under its own prefix (``http://127.0.0.1:PORT/krea`` and so on),
+which is the ``base_url`` a profile points at. Tests script a job as a list of
+``Step``s; each step answers a number of requests or lasts some seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from jobctl.sim import payloads
+
+PROVIDERS = tuple(payloads.ROUTES)
+
+# The keys the simulator accepts unless told otherwise; printed by `jobctl sim`.
+DEFAULT_KEYS: dict[str, dict[str, str]] = {
+    "krea": {"api_key": "sim-krea-key"},
+    "creatify": {"api_id": "sim-creatify-id", "api_key": "sim-creatify-key"},
+    "unstructured": {"api_key": "sim-unstructured-key"},
+    "gepetto": {"api_key": "sim-gepetto-key"},
+    "aisquare": {"api_key": "sim-aisquare-key"},
+}
+
+
+@dataclass
+class Step:
+    """One phase of a simulated job's life.
+
+    ``status`` is the provider's own word (None keeps the previous one). A step
+    answers ``requests`` GETs or lasts ``seconds``, whichever ends first; neither
+    means it lasts forever (the last step always does). Fault fields replace the
+    normal answer.
+    """
+
+    status: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    requests: int | None = None
+    seconds: float | None = None
+    http_status: int = 200
+    body: str | bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    redirect: str | None = None
+    drop: bool = False  # close the connection without answering
+    content_length: int | None = None  # announce more bytes than sent (truncated body)
+    event: tuple[str, str] | None = None  # AISquare: (type, content) appended on entry
+
+
+@dataclass
+class SimJob:
+    provider: str
+    id: str
+    steps: list[Step]
+    created: datetime
+    index: int = 0
+    served: int = 0
+    step_started: float | None = None
+    status: str = ""
+    changed: datetime | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Request:
+    provider: str
+    path: str
+    headers: dict[str, str]
+    connection: tuple[str, int]
+    at: float
+
+
+def steps_from(script: Iterable[str | Step]) -> list[Step]:
+    """``["queued", "processing", Step(...)]``: bare words answer one request each."""
+    steps = [s if isinstance(s, Step) else Step(status=s, requests=1) for s in script]
+    if not steps:
+        raise ValueError("a job needs at least one step")
+    return steps
+
+
+class Simulator:
+    """Start with ``with Simulator() as sim:``; ``sim.base_url('krea')`` for profiles."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        keys: dict[str, dict[str, str]] | None = None,
+        auth_scheme: str = "Bearer",
+    ) -> None:
+        self.latency = latency
+        self.keys = keys or {p: dict(v) for p, v in DEFAULT_KEYS.items()}
+        self.auth_scheme = auth_scheme
+        self.jobs: dict[tuple[str, str], SimJob] = {}
+        self.requests: list[Request] = []
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self.server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+        self._offset = 0.0  # seconds added to the clock by advance()
+
+    def advance(self, seconds: float) -> None:
+        """Move the simulator's clock forward: time-based steps move on, timestamps too."""
+        with self.lock:
+            self._offset += seconds
+
+    def clock(self) -> float:
+        return time.monotonic() + self._offset
+
+    def utcnow(self) -> datetime:
+        return datetime.now(timezone.utc) + timedelta(seconds=self._offset)
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def base_url(self, provider: str) -> str:
+        return f"{self.origin}/{provider}"
+
+    def start(self) -> Simulator:
+        self._thread = threading.Thread(target=self.server.serve_forever, name="jobctl-sim", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        self.server.serve_forever()
+
+    # --- scripting ---------------------------------------------------------------
+
+    def add_job(
+        self, provider: str, job_id: str, script: Iterable[str | Step], created: datetime | None = None
+    ) -> SimJob:
+        if provider not in PROVIDERS:
+            raise KeyError(provider)
+        job = SimJob(provider, job_id, steps_from(script), created or self.utcnow() - timedelta(seconds=5))
+        with self.lock:
+            self.jobs[(provider, job_id)] = job
+        return job
+
+    def profile(self, providers: Iterable[str] = PROVIDERS) -> dict[str, dict[str, Any]]:
+        """A profile (as a dict) pointing every provider at this simulator."""
+        return {p: {**self.keys[p], "base_url": self.base_url(p)} for p in providers}
+
+    def requests_for(self, provider: str | None = None, job_id: str | None = None) -> list[Request]:
+        with self.lock:
+            return [
+                r
+                for r in self.requests
+                if (provider is None or r.provider == provider)
+                and (job_id is None or r.path.rstrip("/").endswith("/" + job_id))
+            ]
+
+    def connections(self, provider: str) -> int:
+        return len({r.connection for r in self.requests_for(provider)})
+
+    # --- answering ---------------------------------------------------------------
+
+    def _authorized(self, provider: str, headers: dict[str, str]) -> bool:
+        keys = self.keys[provider]
+        if provider == "creatify":
+            return headers.get("x-api-id") == keys["api_id"] and headers.get("x-api-key") == keys["api_key"]
+        if provider == "unstructured":
+            return headers.get("unstructured-api-key") == keys["api_key"]
+        scheme = self.auth_scheme if provider == "aisquare" else "Bearer"
+        return headers.get("authorization") == f"{scheme} {keys['api_key']}"
+
+    def current_step(self, job: SimJob, now: float) -> Step:
+        """Advance ``job`` past finished steps; the caller holds the lock."""
+        if job.step_started is None:
+            job.step_started = now
+            self._enter(job)
+        while job.index < len(job.steps) - 1:
+            step = job.steps[job.index]
+            if step.requests is not None and job.served >= step.requests:
+                job.step_started = now
+            elif step.seconds is not None and now - job.step_started >= step.seconds:
+                job.step_started += step.seconds
+            else:
+                break
+            job.index += 1
+            job.served = 0
+            self._enter(job)
+        job.served += 1
+        return job.steps[job.index]
+
+    def _enter(self, job: SimJob) -> None:
+        step = job.steps[job.index]
+        now = self.utcnow()
+        if step.status is not None and step.status != job.status:
+            job.status = step.status
+            job.changed = now
+        job.fields.update(step.fields)
+        if step.event:
+            job.events.append(payloads.event(len(job.events) + 1, *step.event, now))
+
+    def answer(self, provider: str, raw_id: str) -> tuple[Step | None, int, dict[str, str], bytes]:
+        """(fault step or None, status, headers, body) for one authorized GET."""
+        bad = payloads.invalid_id(provider, raw_id)
+        if bad:
+            return (None, *_error(bad))
+        with self.lock:
+            job = self.jobs.get((provider, raw_id))
+            if job is None:
+                return (None, *_error(payloads.not_found(provider)))
+            step = self.current_step(job, self.clock())
+            if step.redirect or step.drop or step.body is not None or step.http_status != 200:
+                body_bytes = step.body.encode() if isinstance(step.body, str) else (step.body or b"")
+                return step, step.http_status, dict(step.headers), body_bytes
+            created = job.created
+            data = payloads.payload(
+                provider, raw_id, job.status, created, job.changed or created, events=list(job.events)
+            )
+            data.update(job.fields)
+            return step, 200, dict(step.headers), _json(data)
+
+
+def _json(value: Any) -> bytes:
+    return b"" if value is None else json.dumps(value).encode()
+
+
+def _error(answer: tuple[int, dict[str, Any] | None]) -> tuple[int, dict[str, str], bytes]:
+    return answer[0], {}, _json(answer[1])
+
+
+def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
+    routes = {
+        p: re.compile("^" + re.escape(path).replace(re.escape("{id}"), "(?P<id>[^/]+)") + "$")
+        for p, path in payloads.ROUTES.items()
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "jobctl-sim"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # quiet; requests are recorded in sim.requests
+
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            provider, _, rest = path.lstrip("/").partition("/")
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            if provider not in routes:
+                return self._send(404, {}, b'{"detail": "Not found."}')
+            with sim.lock:
+                sim.requests.append(Request(provider, path, headers, self.client_address, sim.clock()))
+            if sim.latency:
+                sim.stopping.wait(sim.latency)
+            match = routes[provider].match("/" + rest)
+            if not match:
+                return self._send(*_error(payloads.not_found(provider)))
+            if not sim._authorized(provider, headers):
+                return self._send(*_error(payloads.unauthorized(provider)))
+            step, code, extra, body = sim.answer(provider, unquote(match.group("id")))
+            if step is not None and step.delay:
+                sim.stopping.wait(step.delay)
+            if step is not None and step.drop:
+                self.close_connection = True
+                self.connection.close()
+                return None
+            if step is not None and step.redirect:
+                location = step.redirect if "://" in step.redirect else sim.origin + step.redirect
+                return self._send(
+                    step.http_status if 300 <= step.http_status < 400 else 302,
+                    {"Location": location, **extra},
+                    b"",
+                )
+            length = step.content_length if step is not None and step.content_length else None
+            return self._send(code, extra, body, length)
+
+        def _send(self, code: int, headers: dict[str, str], body: bytes, length: int | None = None) -> None:
+            self.send_response(code)
+            looks_json = body[:1] in (b"{", b"[")
+            if not any(k.lower() == "content-type" for k in headers):
+                self.send_header("Content-Type", "application/json" if looks_json else "text/html")
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(length if length is not None else len(body)))
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                return
+            if length is not None and length > len(body):
+                self.close_connection = True
+
+    return Handler
