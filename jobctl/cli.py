@@ -382,21 +382,23 @@ def demo(
     run_demo(speed, out)
 
 
-def main() -> NoReturn:
-    """Console entry point and the one error boundary."""
+def run(argv: list[str]) -> int:
+    """Run one command line and return its exit code: the one error boundary."""
     global _debug
-    _debug = "--debug" in sys.argv[1:]
+    _debug = "--debug" in argv
     try:
-        app(prog_name="jobctl")
+        app(args=argv, prog_name="jobctl")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except JobctlError as exc:
         report(exc)
-        sys.exit(int(exc.exit_code))
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("\ninterrupted\n")
-        sys.exit(int(ExitCode.INTERRUPTED))
+        return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         _silence_stdout()
-        sys.exit(int(ExitCode.OK))
+        return int(ExitCode.OK)
     except Exception as exc:  # the last line of defence: one line, no traceback
         from jobctl.redaction import SECRETS
 
@@ -408,5 +410,10 @@ def main() -> NoReturn:
             SECRETS(f"error: internal error: {type(exc).__name__}: {exc}") + "\n"
             "(run again with --debug for details and report it)\n"
         )
-        sys.exit(int(ExitCode.UPSTREAM))
-    sys.exit(0)
+        return int(ExitCode.UPSTREAM)
+    return 0
+
+
+def main() -> NoReturn:
+    """Console entry point."""
+    sys.exit(run(sys.argv[1:]))

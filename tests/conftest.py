@@ -1,0 +1,117 @@
+"""Shared fixtures: a live simulator on loopback, a profile file pointing at it, and
+``jobctl(...)`` which runs the real CLI in-process through its error boundary."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from jobctl.sim import Simulator
+
+KREA_ID = "4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20"
+CREATIFY_ID = "2f8c6e1a-5b7d-4e3f-9a21-6c4b8d0e1f32"
+UNSTRUCTURED_ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+GEPETTO_ID = "gp_8Kq2xR7wLm"
+AISQUARE_ID = "1042"
+
+CRED_VARS = (
+    "KREA_API_KEY",
+    "CREATIFY_API_ID",
+    "CREATIFY_API_KEY",
+    "UNSTRUCTURED_API_KEY",
+    "GEPETTO_API_KEY",
+    "AISQUARE_API_KEY",
+)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.err.splitlines()
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's keys, config, journal or proxies."""
+    for var in (*CRED_VARS, "JOBCTL_CONFIG", "JOBCTL_PROFILE", "NO_COLOR", "JOBCTL_NO_TRACK"):
+        monkeypatch.delenv(var, raising=False)
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
+    monkeypatch.setenv("JOBCTL_BACKOFF", "0.01")
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    with Simulator() as server:
+        yield server
+
+
+def write_config(path: Path, data: dict[str, Any], mode: int = 0o600) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    path.chmod(mode)
+    return path
+
+
+@pytest.fixture
+def config_file(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A profile 'test' (the default) pointing every provider at ``sim``; set via JOBCTL_CONFIG."""
+    path = write_config(
+        tmp_path / "config.yaml", {"default_profile": "test", "profiles": {"test": sim.profile()}}
+    )
+    monkeypatch.setenv("JOBCTL_CONFIG", str(path))
+    return path
+
+
+@pytest.fixture
+def jobctl(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run ``jobctl ARGS`` in-process; returns Result(code, out, err)."""
+    from jobctl.cli import run
+
+    def invoke(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> Result:
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        code = run(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke
+
+
+def run_process(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed CLI as a real subprocess (for pipes, signals and start-up)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "jobctl", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
