@@ -18,7 +18,9 @@ from jobctl.errors import ExitCode, JobctlError, UsageError, most_severe
 if TYPE_CHECKING:
     from jobctl.config import Config
     from jobctl.fetch import Fetcher
+    from jobctl.journal import Journal
     from jobctl.model import Job
+    from jobctl.refs import Ref
 
 app = typer.Typer(
     name="jobctl",
@@ -57,6 +59,18 @@ RawOpt = Annotated[
 ]
 DebugOpt = Annotated[
     bool, typer.Option("--debug", help="Log requests to stderr (secrets redacted); show tracebacks.")
+]
+NoTrackOpt = Annotated[
+    bool,
+    typer.Option("--no-track", help="Do not record jobs in the job journal [env: JOBCTL_NO_TRACK=1]."),
+]
+RefsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="PROVIDER ID [ID...], or REF [REF...] with REF = provider:id, or - to read refs from stdin.",
+        metavar="PROVIDER ID... | REF... | -",
+        show_default=False,
+    ),
 ]
 
 _debug = False
@@ -166,6 +180,21 @@ def show_jobs(jobs: list[Job], *, as_json: bool, raw: bool, many: bool) -> None:
         out(render.table_plain(jobs) if many else render.detail_plain(jobs[0]))
 
 
+def journal(no_track: bool = False) -> Journal:
+    from jobctl.journal import Journal, NoJournal, tracking_disabled
+
+    return NoJournal() if tracking_disabled(no_track) else Journal(warn=warn)
+
+
+def read_refs(args: list[str]) -> tuple[list[Ref], list[UsageError]]:
+    """Refs from arguments, '-' meaning stdin; no arguments and a piped stdin also reads it."""
+    from jobctl.refs import parse_refs
+
+    if not args and not sys.stdin.isatty():
+        args = ["-"]
+    return parse_refs(args, stdin_lines() if "-" in args else None)
+
+
 def stdin_lines() -> list[str]:
     if sys.stdin is None or sys.stdin.closed:
         return []
@@ -186,14 +215,7 @@ def finish(errors: list[JobctlError], extra: list[ExitCode] | None = None) -> No
 
 @app.command()
 def get(
-    refs: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="PROVIDER ID [ID...], or REF [REF...] with REF = provider:id, or - to read refs from stdin.",
-            metavar="PROVIDER ID... | REF... | -",
-            show_default=False,
-        ),
-    ] = None,
+    refs: RefsArg = None,
     profile: ProfileOpt = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
@@ -202,6 +224,7 @@ def get(
     exit_status: Annotated[
         bool, typer.Option("--exit-status", help="Exit 1 if a job failed or was cancelled.")
     ] = False,
+    no_track: NoTrackOpt = False,
 ) -> None:
     """Show the current state of one or more jobs.
 
@@ -217,12 +240,8 @@ def get(
       jq -r '.[] | "\\(.provider):\\(.id)"' jobs.json | jobctl get -
     """
     from jobctl.model import Job
-    from jobctl.refs import parse_refs
 
-    args = list(refs or [])
-    if not args and not sys.stdin.isatty():
-        args = ["-"]
-    parsed, errors = parse_refs(args, stdin_lines() if "-" in args else None)
+    parsed, errors = read_refs(list(refs or []))
     if not parsed and not errors:
         raise UsageError("no job refs given; e.g. jobctl get krea ID  (see jobctl get --help)")
     cfg = load(profile, config)
@@ -230,9 +249,146 @@ def get(
         outcomes = f.fetch_all(parsed)
     jobs = [o for o in outcomes if isinstance(o, Job)]
     failed = [o for o in outcomes if isinstance(o, JobctlError)]
+    journal(no_track).record(jobs)
     show_jobs(jobs, as_json=as_json, raw=raw, many=len(parsed) + len(errors) > 1)
     extra = [ExitCode.JOB_FAILED] if exit_status and any(j.done and not j.status.ok for j in jobs) else []
     finish([*errors, *failed], extra)
+
+
+@app.command()
+def watch(
+    refs: RefsArg = None,
+    until_done: Annotated[
+        bool, typer.Option("--until-done", help="Return once every job is done (exit 0 if all succeeded).")
+    ] = False,
+    interval: Annotated[
+        float,
+        typer.Option("--interval", help="Seconds between polls of a job at first; grows while unchanged."),
+    ] = 2.0,
+    max_interval: Annotated[
+        float, typer.Option("--max-interval", help="Longest gap between polls of one job, in seconds.")
+    ] = 10.0,
+    timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--timeout",
+            help="Give up after this long (90, 90s, 10m, 1h): exit 124.",
+            metavar="DURATION",
+            show_default=False,
+        ),
+    ] = None,
+    profile: ProfileOpt = None,
+    config: ConfigOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object per change (NDJSON).")
+    ] = False,
+    raw: RawOpt = False,
+    debug: DebugOpt = False,
+    no_track: NoTrackOpt = False,
+) -> None:
+    """Follow jobs until they finish: a live table, or one line / JSON object per change.
+
+    With no refs: the refs piped on stdin, else every tracked job that was not done
+    when last seen (see jobctl ls). Exit codes with --until-done: 0 all succeeded,
+    1 a job failed or was cancelled, 3 auth refused, 4 a job vanished, 124 --timeout.
+
+    \b
+    Examples:
+      jobctl watch krea:ID gepetto:ID --until-done
+      jobctl get krea ID; jobctl watch --until-done      # watches what get saw
+      jobctl watch krea ID --json | jq -c '{id, status}'
+      jobctl watch --until-done --timeout 10m && echo all done
+    """
+    from jobctl.render import is_terminal
+    from jobctl.watch import parse_duration_option
+    from jobctl.watch_display import watch_refs
+
+    try:
+        seconds = parse_duration_option(timeout) if timeout is not None else None
+    except ValueError as exc:
+        raise UsageError(f"--timeout {exc}") from None
+    if not interval > 0 or not max_interval > 0:
+        raise UsageError("--interval and --max-interval must be positive numbers of seconds, e.g. 2 or 0.5")
+    parsed, errors = read_refs(list(refs or []))
+    book = journal(no_track)
+    if not parsed and not errors:
+        parsed = tracked_refs(book)
+    cfg = load(profile, config)
+    for error in errors:
+        report(error)
+    live = is_terminal() and "NO_COLOR" not in os.environ
+    mode = "ndjson" if as_json or raw else "live" if live else "lines"
+    with fetcher(cfg, debug) as f:
+        code, failures = watch_refs(
+            f,
+            parsed,
+            mode=mode,
+            until_done=until_done,
+            interval=interval,
+            max_interval=max_interval,
+            timeout=seconds,
+            emit=out,
+            warn=lambda message: report(JobctlError(message)),
+            record=book.record,
+            raw=raw,
+        )
+    finish([] if mode == "ndjson" else failures, [code, *(e.exit_code for e in errors)])
+
+
+def tracked_refs(book: Journal) -> list[Ref]:
+    from jobctl.refs import Ref
+
+    refs = [Ref(e.job.provider, e.job.id) for e in book.entries()]
+    if not refs:
+        raise UsageError(
+            "nothing to watch: no refs given and no unfinished tracked jobs; "
+            "pass refs (jobctl watch krea:ID) or look one up first (jobctl get krea ID)"
+        )
+    return refs
+
+
+@app.command("ls")
+def list_jobs(
+    show_all: Annotated[bool, typer.Option("--all", "-a", help="Include finished jobs.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the jobs this machine has looked at, with their last known state.
+
+    \b
+    Examples:
+      jobctl ls
+      jobctl ls --all --json | jq -r '.[] | select(.status == "failed") | .id'
+    """
+    from jobctl import render
+    from jobctl.model import job_to_dict
+
+    jobs = [e.job for e in journal().entries(include_done=show_all)]
+    if as_json:
+        out(render.dumps_json([job_to_dict(j) for j in jobs], render.is_terminal()))
+    elif not jobs:
+        out("no tracked jobs" if show_all else "no unfinished tracked jobs (jobctl ls --all shows every one)")
+    else:
+        show_jobs(jobs, as_json=False, raw=False, many=True)
+
+
+@app.command()
+def forget(
+    refs: RefsArg = None,
+    done: Annotated[bool, typer.Option("--done", help="Forget every finished job.")] = False,
+) -> None:
+    """Remove jobs from the job journal.
+
+    \b
+    Examples:
+      jobctl forget krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20
+      jobctl forget --done
+    """
+    parsed, errors = read_refs(list(refs)) if refs else ([], [])
+    if not parsed and not errors and not done:
+        raise UsageError("say what to forget: refs (jobctl forget krea:ID) or --done")
+    removed = journal().forget([(r.provider, r.id) for r in parsed], done=done)
+    out(f"forgot {removed} job{'' if removed == 1 else 's'}")
+    finish(list(errors))
 
 
 @app.command()

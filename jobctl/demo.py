@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from jobctl.config import Config
@@ -75,44 +75,55 @@ def run_simulator(port: int, latency: float, speed: float, say: Print) -> None:
 
 
 def run_demo(speed: float, say: Print) -> None:
-    """Fetch the sample jobs at three moments of their lives, then show a detail and JSON."""
+    """Watch the sample jobs live to the end, then show a failed job and some JSON."""
     from jobctl.fetch import Fetcher
     from jobctl.model import job_to_dict
     from jobctl.refs import Ref
-    from jobctl.render import dumps_json, is_terminal, table_plain
+    from jobctl.render import dumps_json, is_terminal
+    from jobctl.watch_display import watch_refs
 
+    live = is_terminal() and "NO_COLOR" not in os.environ
     with Simulator() as sim:
         refs = [Ref(p, i) for p, i in load_samples(sim, speed)]
+        say(
+            f"jobctl demo: {len(refs)} sample jobs on a local simulator of all five providers "
+            "(no network, no keys)."
+        )
+        say("$ jobctl watch " + " ".join(str(r) for r in refs[:2]) + " ... --until-done\n")
         with Fetcher(sim_config(sim)) as fetcher:
+            watch_refs(
+                fetcher,
+                refs,
+                mode="live" if live else "lines",
+                until_done=True,
+                interval=0.5,
+                max_interval=1.5,
+                timeout=120 * speed,
+                emit=say,
+                warn=say,
+                record=lambda jobs: None,
+            )
+            jobs = [j for j in fetcher.fetch_all(refs) if isinstance(j, Job)]
+    failed = next(j for j in jobs if j.status.value == "failed")
+    say(f"\n$ jobctl get {failed.provider} {failed.id}\n")
+    say(_detail(failed))
+    first = jobs[0]
+    say(f"\n$ jobctl get {first.provider} {first.id} --json\n")
+    say(dumps_json(job_to_dict(first), pretty=True))
+    say("\nThe same with your own keys:\n")
+    say("  jobctl get krea <job id>                     # one job, detail view")
+    say("  jobctl get krea:<id> gepetto:<id> --json     # several, as a JSON array")
+    say("  jobctl watch --until-done                    # every unfinished job you looked up")
+    say("\nwith a config file at `jobctl config path`, for example:\n")
+    say(CONFIG_SNIPPET)
 
-            def snapshot(title: str) -> list[Job]:
-                jobs = [j for j in fetcher.fetch_all(refs) if isinstance(j, Job)]
-                say(f"\n== {title}\n")
-                say(_table(jobs) if is_terminal() else table_plain(jobs))
-                return jobs
 
-            say("jobctl demo: 8 sample jobs on a local simulator of all five providers (no network).")
-            say("$ jobctl get krea:ID creatify:ID unstructured:ID gepetto:ID aisquare:ID ...")
-            snapshot("just submitted")
-            sim.advance(4 * speed)
-            snapshot("4 s later")
-            sim.advance(20 * speed)
-            jobs = snapshot("all done")
-        failed = next(j for j in jobs if j.status.value == "failed")
-        say(f"\n$ jobctl get {failed.provider} {failed.id}\n")
-        say(_detail(failed))
-        say(f"\n$ jobctl get {jobs[0].provider} {jobs[0].id} --json\n")
-        say(dumps_json(job_to_dict(jobs[0]), pretty=True))
-    say("\nWith your own keys: jobctl get krea <job id>   (keys: see `jobctl config path`)")
-
-
-def _table(jobs: Sequence[Job]) -> str:
-    from jobctl.render import make_console, table_rich
-
-    console = make_console()
-    with console.capture() as cap:
-        console.print(table_rich(jobs))
-    return cap.get().rstrip("\n")
+CONFIG_SNIPPET = """\
+profiles:
+  default:
+    krea:     {api_key: "${KREA_API_KEY}"}
+    creatify: {api_id: "${CREATIFY_API_ID}", api_key: "${CREATIFY_API_KEY}"}
+    gepetto:  {api_key: "${GEPETTO_API_KEY}"}"""
 
 
 def _detail(job: Job) -> str:

@@ -1,0 +1,188 @@
+"""The job journal: every ref `get` and `watch` saw, with its last known state.
+
+A small SQLite file in the per-user data dir (WAL, busy timeout) so several
+jobctl processes can write at once. A damaged, locked or unwritable journal
+costs one warning, never an answer: every method degrades to doing nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from jobctl.model import Job, job_from_dict, job_to_dict
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    provider   TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    done       INTEGER NOT NULL,
+    job        TEXT NOT NULL,
+    first_seen REAL NOT NULL,
+    last_seen  REAL NOT NULL,
+    PRIMARY KEY (provider, id)
+)
+"""
+BUSY_TIMEOUT_MS = 5000
+
+
+def data_dir() -> Path:
+    """Per-user data dir: $XDG_DATA_HOME/jobctl, ~/Library/Application Support/jobctl, %LOCALAPPDATA%."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "jobctl"
+
+
+def tracking_disabled(no_track: bool = False) -> bool:
+    return no_track or os.environ.get("JOBCTL_NO_TRACK", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Entry:
+    job: Job
+    first_seen: float
+    last_seen: float
+
+
+Warn = Callable[[str], None]
+
+
+class Journal:
+    """Open lazily; on any database trouble, warn once and carry on untracked."""
+
+    def __init__(self, path: Path | None = None, warn: Warn | None = None) -> None:
+        self.path = path or data_dir() / "journal.sqlite3"
+        self._warn = warn
+        self._warned = False
+        self._db: sqlite3.Connection | None = None
+        self._broken = False
+
+    def _complain(self, what: str, exc: BaseException) -> None:
+        if not self._warned and self._warn:
+            self._warned = True
+            self._warn(
+                f"job journal {self.path}: {what} ({exc}); results are shown but not tracked "
+                "(--no-track or JOBCTL_NO_TRACK=1 silences this)"
+            )
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is not None or self._broken:
+            return self._db
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                return self._recover(exc)
+            self._broken = True
+            self._complain("cannot open it", exc)
+            return None
+        except OSError as exc:
+            self._broken = True
+            self._complain("cannot create it", exc)
+            return None
+        self._db = db
+        return db
+
+    def _recover(self, exc: BaseException) -> sqlite3.Connection | None:
+        """Move a damaged file aside and start a fresh journal (once)."""
+        aside = self.path.with_name(f"{self.path.name}.damaged-{int(time.time())}")
+        try:
+            self.path.replace(aside)
+            for suffix in ("-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
+        except OSError:
+            self._broken = True
+            self._complain("it is damaged", exc)
+            return None
+        if self._warn and not self._warned:
+            self._warned = True
+            self._warn(f"job journal {self.path} was damaged; moved it to {aside} and started a new one")
+        return self._connect()
+
+    def record(self, jobs: Iterable[Job]) -> None:
+        rows = [(j.provider, j.id, j.status.value, int(j.done), json.dumps(job_to_dict(j))) for j in jobs]
+        if not rows:
+            return
+        db = self._connect()
+        if db is None:
+            return
+        now = time.time()
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany(
+                    "INSERT INTO jobs (provider, id, status, done, job, first_seen, last_seen) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(provider, id) DO UPDATE SET "
+                    "status = excluded.status, done = excluded.done, job = excluded.job, "
+                    "last_seen = excluded.last_seen",
+                    [(*row, now, now) for row in rows],
+                )
+        except sqlite3.Error as exc:
+            self._complain("cannot write to it", exc)
+
+    def entries(self, include_done: bool = False) -> list[Entry]:
+        db = self._connect()
+        if db is None:
+            return []
+        query = "SELECT job, first_seen, last_seen FROM jobs"
+        if not include_done:
+            query += " WHERE done = 0"
+        try:
+            rows = db.execute(query + " ORDER BY first_seen, provider, id").fetchall()
+        except sqlite3.Error as exc:
+            self._complain("cannot read it", exc)
+            return []
+        out = []
+        for text, first, last in rows:
+            try:
+                out.append(Entry(job_from_dict(json.loads(text)), first, last))
+            except (ValueError, TypeError):
+                continue
+        return out
+
+    def forget(self, refs: Iterable[tuple[str, str]] = (), done: bool = False) -> int:
+        db = self._connect()
+        if db is None:
+            return 0
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                removed = 0
+                if done:
+                    removed += db.execute("DELETE FROM jobs WHERE done = 1").rowcount
+                for provider, job_id in refs:
+                    removed += db.execute(
+                        "DELETE FROM jobs WHERE provider = ? AND id = ?", (provider, job_id)
+                    ).rowcount
+                return removed
+        except sqlite3.Error as exc:
+            self._complain("cannot write to it", exc)
+            return 0
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class NoJournal(Journal):
+    """--no-track: the same interface, touching nothing."""
+
+    def _connect(self) -> sqlite3.Connection | None:
+        return None

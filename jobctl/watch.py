@@ -1,0 +1,216 @@
+"""Poll many jobs until they finish: adaptive per-job intervals, per-provider budgets.
+
+The ``Watcher`` owns the schedule and a few daemon worker threads; it reports
+every observed change to a ``Sink`` (live table, plain lines or NDJSON), which is
+all the display code sees.
+"""
+
+from __future__ import annotations
+
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from jobctl.errors import AuthError, ConfigError, ExitCode, JobctlError, NotFound, WatchTimeout, most_severe
+from jobctl.model import Job, job_to_dict
+from jobctl.refs import Ref
+
+DEFAULT_INTERVAL = 2.0
+MAX_INTERVAL = 10.0
+GROWTH = 1.5
+JITTER = 0.1
+DEFAULT_RPM = 120.0  # Gepetto's documented limit; the default for every provider
+BURST_SECONDS = 5.0  # a budget may save up this many seconds' worth of requests
+MAX_WORKERS = 16
+
+Clock = Callable[[], float]
+
+
+class Budget:
+    """A token bucket: at most ``rate`` requests per second, bursting to ``capacity``."""
+
+    def __init__(self, rate: float, clock: Clock = time.monotonic) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate * BURST_SECONDS)
+        self.tokens = self.capacity
+        self.clock = clock
+        self.stamp = clock()
+        self.paused_until = 0.0
+
+    def _refill(self, now: float) -> None:
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def take(self) -> float:
+        """0 when a request may go now (and counts it), else seconds until one may."""
+        now = self.clock()
+        self._refill(now)
+        if now < self.paused_until:
+            return self.paused_until - now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+
+def budget_rate(max_rps: float | None, max_rpm: float | None) -> float:
+    rates = [r for r in (max_rps, (max_rpm / 60) if max_rpm else None) if r]
+    return min(rates) if rates else DEFAULT_RPM / 60
+
+
+@dataclass
+class Tracked:
+    ref: Ref
+    interval: float
+    next_at: float = 0.0
+    job: Job | None = None
+    error: JobctlError | None = None
+    changed_at: float = 0.0
+    polls: int = 0
+    in_flight: bool = False
+    final: bool = False  # done, or an error that polling again cannot fix
+    last_dict: dict[str, object] | None = field(default=None, repr=False)
+
+
+class Sink(Protocol):
+    def changed(self, item: Tracked) -> None: ...
+
+    def tick(self, items: Sequence[Tracked]) -> None: ...
+
+
+def _is_permanent(error: JobctlError) -> bool:
+    return isinstance(error, (NotFound, AuthError, ConfigError))
+
+
+class Watcher:
+    def __init__(
+        self,
+        fetch: Callable[[Ref], Job],
+        refs: Sequence[Ref],
+        budgets: dict[str, Budget],
+        interval: float = DEFAULT_INTERVAL,
+        max_interval: float = MAX_INTERVAL,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.fetch = fetch
+        self.budgets = budgets
+        self.start_interval = interval
+        self.max_interval = max(interval, max_interval)
+        self.clock = clock
+        now = clock()
+        self.items = [Tracked(ref, interval, next_at=now, changed_at=now) for ref in refs]
+        self._tasks: queue.Queue[Tracked] = queue.Queue()
+        self._results: queue.Queue[tuple[Tracked, Job | JobctlError]] = queue.Queue()
+        for _ in range(min(MAX_WORKERS, max(1, len(refs)))):
+            # Daemon threads: Ctrl-C must not wait for a slow provider to answer.
+            threading.Thread(target=self._work, daemon=True, name="jobctl-watch").start()
+
+    def _work(self) -> None:
+        while True:
+            item = self._tasks.get()
+            try:
+                outcome: Job | JobctlError = self.fetch(item.ref)
+            except JobctlError as exc:
+                outcome = exc
+            self._results.put((item, outcome))
+
+    def _next_interval(self, item: Tracked, changed: bool) -> float:
+        item.interval = self.start_interval if changed else min(self.max_interval, item.interval * GROWTH)
+        return item.interval * (1 + random.uniform(-JITTER, JITTER))
+
+    def _apply(self, item: Tracked, outcome: Job | JobctlError, sink: Sink) -> None:
+        item.in_flight = False
+        item.polls += 1
+        now = self.clock()
+        if isinstance(outcome, Job):
+            data = job_to_dict(outcome)
+            data["activity"] = outcome.activity
+            changed = data != item.last_dict or item.error is not None
+            item.job, item.error, item.last_dict = outcome, None, data
+            item.final = outcome.done
+        else:
+            changed = item.error is None or item.error.message != outcome.message
+            item.error = outcome
+            item.final = _is_permanent(outcome)
+        if changed:
+            item.changed_at = now
+            sink.changed(item)
+        item.next_at = now + self._next_interval(item, changed and isinstance(outcome, Job))
+
+    def _dispatch(self) -> float:
+        """Send every due poll the budgets allow; return seconds until the next is due."""
+        now = self.clock()
+        wait = self.max_interval
+        for item in self.items:
+            if item.final or item.in_flight:
+                continue
+            if item.next_at > now:
+                wait = min(wait, item.next_at - now)
+                continue
+            delay = self.budgets[item.ref.provider].take()
+            if delay > 0:
+                item.next_at = now + delay
+                wait = min(wait, delay)
+                continue
+            item.in_flight = True
+            self._tasks.put(item)
+        return max(0.01, wait)
+
+    def run(self, sink: Sink, until_done: bool, timeout: float | None, tick: float = 1.0) -> ExitCode:
+        deadline = None if timeout is None else self.clock() + timeout
+        next_tick = self.clock()
+        while True:
+            wait = self._dispatch()
+            now = self.clock()
+            if deadline is not None:
+                if now >= deadline:
+                    raise WatchTimeout(self._timeout_message(timeout or 0))
+                wait = min(wait, deadline - now)
+            if now >= next_tick:
+                sink.tick(self.items)
+                next_tick = now + tick
+            wait = min(wait, max(0.01, next_tick - now))
+            try:
+                item, outcome = self._results.get(timeout=wait)
+                self._apply(item, outcome, sink)
+                while True:  # drain whatever else has arrived
+                    item, outcome = self._results.get_nowait()
+                    self._apply(item, outcome, sink)
+            except queue.Empty:
+                pass
+            if until_done and all(i.final for i in self.items):
+                sink.tick(self.items)
+                return self.exit_code()
+
+    def exit_code(self) -> ExitCode:
+        codes = [ExitCode(i.error.exit_code) for i in self.items if i.error is not None and i.final]
+        if any(i.job is not None and i.job.done and not i.job.status.ok for i in self.items):
+            codes.append(ExitCode.JOB_FAILED)
+        return most_severe(codes)
+
+    def _timeout_message(self, timeout: float) -> str:
+        left = [str(i.ref) for i in self.items if not i.final]
+        shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+        return f"watch: timed out after {timeout:g}s; not done: {shown}"
+
+
+def parse_duration_option(text: str) -> float:
+    """``90``, ``90s``, ``1.5m``, ``10m``, ``1h`` -> seconds (> 0)."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    value = text.strip().lower()
+    scale = units.get(value[-1:]) if value else None
+    number = value[:-1] if scale else value
+    try:
+        seconds = float(number) * (scale or 1)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a duration; use e.g. 90, 90s, 10m or 1h") from None
+    if not seconds > 0 or seconds != seconds or seconds == float("inf"):
+        raise ValueError(f"'{text}' must be a positive duration, e.g. 90s, 10m or 1h")
+    return seconds
