@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import os
 import re
 import stat
@@ -297,7 +298,7 @@ def _validate_entry(
         if value is None:
             continue
         if key in ("timeout", "max_rps", "max_rpm"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
                 raise ConfigError(f"{path}: {where}.{key} must be a positive number, not {value!r}")
         elif not isinstance(value, str):
             hint = " (quote it)" if isinstance(value, (int, float)) else ""

@@ -162,12 +162,15 @@ def parse_duration(value: object) -> timedelta | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
-    m = _DURATION.match(text)
-    if m and text not in ("P", "PT"):
-        d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
-        return timedelta(days=d, hours=h, minutes=mi, seconds=s)
-    m = _CLOCK.match(text)
-    if m:
-        days, hrs, mins, secs = m.groups()
-        return timedelta(days=int(days or 0), hours=int(hrs), minutes=int(mins), seconds=float(secs))
+    try:
+        m = _DURATION.match(text)
+        if m and text not in ("P", "PT"):
+            d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+            return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+        m = _CLOCK.match(text)
+        if m:
+            days, hrs, mins, secs = m.groups()
+            return timedelta(days=int(days or 0), hours=int(hrs), minutes=int(mins), seconds=float(secs))
+    except OverflowError:  # more than timedelta's ~2.7 million years: not a real runtime
+        return None
     return None

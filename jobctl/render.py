@@ -7,7 +7,6 @@ is handed to rich as ``Text`` (never markup). JSON never imports rich.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from jobctl.model import Job, Status, format_timestamp
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+    from rich.table import Table
     from rich.text import Text
 
 STATUS_STYLE = {
@@ -186,11 +186,7 @@ def status_text(job: Job) -> Text:
     from rich.text import Text
 
     style = STATUS_STYLE[job.status]
-    text = Text(f"{STATUS_MARK[job.status]} {job.status.value}", style=style)
-    word = one_line(job.provider_status, 40)
-    if word and word != job.status.value:
-        text.append(f" ({word})", style="dim")
-    return text
+    return Text(f"{STATUS_MARK[job.status]} {status_label(job)}", style=style)
 
 
 def _link(value: str) -> Text:
@@ -224,30 +220,38 @@ def detail_rich(job: Job, now: datetime | None = None) -> RenderableType:
     return grid
 
 
-def table_rich(jobs: Sequence[Job], now: datetime | None = None, title: str | None = None) -> RenderableType:
+def rich_table(headers: Sequence[str], rows: Sequence[Sequence[Text]], title: str | None = None) -> Table:
+    """A table whose columns keep their content's width (up to 40) and whose last
+    column takes what is left, cut with an ellipsis, so rows stay one line each."""
     from rich import box
     from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
+    for n, header in enumerate(headers):
+        last = n == len(headers) - 1
+        widest = max([len(header), *(r[n].cell_len for r in rows)])
+        table.add_column(
+            header, no_wrap=True, overflow="ellipsis", min_width=None if last else min(40, widest)
+        )
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def table_rich(jobs: Sequence[Job], now: datetime | None = None, title: str | None = None) -> RenderableType:
     from rich.text import Text
 
     now = now or datetime.now(timezone.utc)
-    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
-    for header in TABLE_HEADERS:
-        table.add_column(
-            header,
-            no_wrap=header not in ("ID", "OUTPUT / ERROR"),
-            overflow="fold" if header == "ID" else "ellipsis",
-        )
+    rows = []
     for job in jobs:
-        cells = table_row(job, now)
-        last = (
-            Text(cells[-1], style="red")
-            if job.error
-            else _link(job.outputs[0])
-            if (job.outputs and len(job.outputs) == 1)
-            else Text(cells[-1])
-        )
-        table.add_row(cells[0], cells[1], status_text(job), *cells[3:6], last)
-    return table
+        cells = [Text(c) for c in table_row(job, now)]
+        cells[2] = status_text(job)
+        if job.error:
+            cells[-1].stylize("red")
+        elif len(job.outputs) == 1:
+            cells[-1] = _link(job.outputs[0])
+        rows.append(cells)
+    return rich_table(TABLE_HEADERS, rows, title)
 
 
 def is_terminal(stream: IO[str] | None = None) -> bool:
@@ -256,7 +260,3 @@ def is_terminal(stream: IO[str] | None = None) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def color_allowed() -> bool:
-    return "NO_COLOR" not in os.environ

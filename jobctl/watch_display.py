@@ -6,20 +6,20 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from jobctl.errors import ExitCode, JobctlError
 from jobctl.model import Job, Status, job_to_dict
 from jobctl.refs import Ref
 from jobctl.render import (
-    STATUS_MARK,
-    STATUS_STYLE,
     ago,
     dumps_json,
     format_duration,
     one_line,
+    rich_table,
     status_label,
+    status_text,
     summary_cell,
 )
 from jobctl.watch import Budget, Tracked, Watcher, budget_rate
@@ -27,6 +27,7 @@ from jobctl.watch import Budget, Tracked, Watcher, budget_rate
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
+    from rich.text import Text
 
     from jobctl.fetch import Fetcher
 
@@ -135,62 +136,40 @@ class LiveSink:
         return [i for i in self.items if id(i) in shown], len(self.items) - (room - 1)
 
     def render(self) -> RenderableType:
-        from rich import box
         from rich.console import Group
-        from rich.table import Table
         from rich.text import Text
 
         now = datetime.now(timezone.utc)
         mono = time.monotonic()
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
-        for header in self.HEADERS:
-            table.add_column(
-                header,
-                no_wrap=True,
-                overflow="ellipsis",
-                max_width=60 if header.startswith("OUTPUT") else None,
-            )
         rows, hidden = self.visible()
-        for item in rows:
-            table.add_row(*self._row(item, now, mono))
+        table = rich_table(self.HEADERS, [self._row(item, now, mono) for item in rows])
         footer = Text(summary(self.items), style="bold")
         if hidden:
             footer.append(f"   ({hidden} more not shown)", style="dim")
         return Group(table, footer)
 
-    def _row(self, item: Tracked, now: datetime, mono: float) -> list[Any]:
+    def _row(self, item: Tracked, now: datetime, mono: float) -> list[Text]:
         from rich.text import Text
 
-        job: Job | None = item.job
-        if job is not None:
-            status = Text(f"{STATUS_MARK[job.status]} {status_label(job)}", style=STATUS_STYLE[job.status])
-            elapsed = (
-                ago(job.created_at, now).replace(" ago", "") if job.created_at else format_duration(None)
-            )
-        else:
-            status = Text("… waiting", style="dim")
-            elapsed = "-"
+        job = item.job
         if item.error is not None:
             status = Text("✗ error" if item.final else "! retrying", style="red" if item.final else "yellow")
-        if job is not None and job.duration is not None:
-            elapsed = format_duration(job.duration)
-        changed = format_duration_since(mono - item.changed_at)
-        cell = Text(_cell(item, 60), style="red" if item.error else "")
+        elif job is not None:
+            status = status_text(job)
+        else:
+            status = Text("… waiting", style="dim")
+        elapsed = "-"
+        if job is not None:
+            elapsed = format_duration(job.duration) if job.duration else ago(job.created_at, now)[:-4]
         return [
-            item.ref.provider,
+            Text(item.ref.provider),
             Text(one_line(item.ref.id)),
             status,
             Text(one_line(job.kind or "-", 30) if job else "-"),
-            elapsed,
-            changed,
-            cell,
+            Text(elapsed),
+            Text(format_duration(timedelta(seconds=max(0.0, mono - item.changed_at)))),
+            Text(_cell(item, 200), style="red" if item.error else ""),
         ]
-
-
-def format_duration_since(seconds: float) -> str:
-    from datetime import timedelta
-
-    return f"{format_duration(timedelta(seconds=max(0.0, seconds)))} ago"
 
 
 class Recorder:

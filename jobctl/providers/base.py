@@ -67,6 +67,8 @@ class IdRule(Protocol):
 
 
 _CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+# Lone surrogates (undecodable bytes in argv) cannot be percent-encoded as UTF-8.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -75,7 +77,14 @@ class SingleSegment:
     description: str = "a non-empty id without '/', spaces or control characters"
 
     def __call__(self, raw: str) -> str:
-        if not raw or "/" in raw or "\\" in raw or raw in (".", "..") or _CONTROL.search(raw):
+        if (
+            not raw
+            or "/" in raw
+            or "\\" in raw
+            or raw in (".", "..")
+            or _CONTROL.search(raw)
+            or _SURROGATE.search(raw)
+        ):
             raise ValueError(self.description)
         if len(raw) > 512:
             raise ValueError("an id of at most 512 characters")
@@ -87,7 +96,7 @@ class UuidId:
     description: str = "a UUID like 3c90c3cc-0d44-4b50-8888-8dd25736052a"
 
     def __call__(self, raw: str) -> str:
-        if not _UUID.match(raw):
+        if not _UUID.fullmatch(raw):
             raise ValueError(self.description)
         return raw
 

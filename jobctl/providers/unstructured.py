@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from jobctl.model import Job, Status, parse_duration
 from jobctl.providers.base import UUID, HeaderAuth, Provider, text, timestamp
+
+
+def _end(created: datetime | None, runtime: timedelta | None) -> datetime | None:
+    if created is None or runtime is None:
+        return None
+    try:
+        return created + runtime
+    except OverflowError:  # a runtime that would end after year 9999 is not a real one
+        return None
 
 
 class Unstructured(Provider):
@@ -34,7 +44,7 @@ class Unstructured(Provider):
             body,
             kind=text(body, "job_type") or text(body, "workflow_name"),
             created_at=created,
-            finished_at=created + runtime if created and runtime and self.finished(body) else None,
+            finished_at=_end(created, runtime) if self.finished(body) else None,
             outputs=tuple(
                 f["file_id"]
                 for f in (files if isinstance(files, list) else [])

@@ -197,7 +197,7 @@ class Simulator:
         """Advance ``job`` past finished steps; the caller holds the lock."""
         if job.step_started is None:
             job.step_started = now
-            self._enter(job)
+            self._enter(job, 0.0)
         while job.index < len(job.steps) - 1:
             step = job.steps[job.index]
             if step.requests is not None and job.served >= step.requests:
@@ -208,13 +208,14 @@ class Simulator:
                 break
             job.index += 1
             job.served = 0
-            self._enter(job)
+            self._enter(job, now - job.step_started)
         job.served += 1
         return job.steps[job.index]
 
-    def _enter(self, job: SimJob) -> None:
+    def _enter(self, job: SimJob, late: float) -> None:
+        """Start the job's current step, which (time-based) began ``late`` seconds ago."""
         step = job.steps[job.index]
-        now = self.utcnow()
+        now = self.utcnow() - timedelta(seconds=late)
         if step.status is not None and step.status != job.status:
             job.status = step.status
             job.changed = now
