@@ -106,15 +106,23 @@ class Watcher:
         self.clock = clock
         now = clock()
         self.items = [Tracked(ref, interval, next_at=now, changed_at=now) for ref in refs]
-        self._tasks: queue.Queue[Tracked] = queue.Queue()
+        self._tasks: queue.Queue[Tracked | None] = queue.Queue()
         self._results: queue.Queue[tuple[Tracked, Job | JobctlError]] = queue.Queue()
-        for _ in range(min(MAX_WORKERS, max(1, len(refs)))):
+        self._workers = min(MAX_WORKERS, max(1, len(refs)))
+        for _ in range(self._workers):
             # Daemon threads: Ctrl-C must not wait for a slow provider to answer.
             threading.Thread(target=self._work, daemon=True, name="jobctl-watch").start()
+
+    def close(self) -> None:
+        """Let the workers end once their current request is answered."""
+        for _ in range(self._workers):
+            self._tasks.put(None)
 
     def _work(self) -> None:
         while True:
             item = self._tasks.get()
+            if item is None:
+                return
             try:
                 outcome: Job | JobctlError = self.fetch(item.ref)
             except JobctlError as exc:

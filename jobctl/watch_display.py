@@ -179,9 +179,9 @@ class Recorder:
         self.display, self.record = display, record
 
     def changed(self, item: Tracked) -> None:
+        self.display.changed(item)
         if item.job is not None and item.error is None:
             self.record([item.job])
-        self.display.changed(item)
 
     def tick(self, items: Sequence[Tracked]) -> None:
         self.display.tick(items)
@@ -219,13 +219,16 @@ def watch_refs(
     Returns the exit code and the errors that ended a job's watch.
     """
     watcher = Watcher(fetcher.fetch, refs, budgets_for(fetcher, refs), interval, max_interval)
-    if mode == "live":
-        from jobctl.render import make_console
+    try:
+        if mode == "live":
+            from jobctl.render import make_console
 
-        live = LiveSink(console or make_console(), watcher.items)
-        with live:
-            code = watcher.run(Recorder(live, record), until_done, timeout)
-    else:
-        display: Any = NdjsonSink(emit, warn, raw) if mode == "ndjson" else LinesSink(emit)
-        code = watcher.run(Recorder(display, record), until_done, timeout)
+            live = LiveSink(console or make_console(), watcher.items)
+            with live:
+                code = watcher.run(Recorder(live, record), until_done, timeout)
+        else:
+            display: Any = NdjsonSink(emit, warn, raw) if mode == "ndjson" else LinesSink(emit)
+            code = watcher.run(Recorder(display, record), until_done, timeout)
+    finally:
+        watcher.close()
     return code, [i.error for i in watcher.items if i.final and i.error is not None]

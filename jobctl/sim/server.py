@@ -136,7 +136,9 @@ class Simulator:
         return f"{self.origin}/{provider}"
 
     def start(self) -> Simulator:
-        self._thread = threading.Thread(target=self.server.serve_forever, name="jobctl-sim", daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), name="jobctl-sim", daemon=True
+        )
         self._thread.start()
         return self
 

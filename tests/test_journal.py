@@ -1,0 +1,153 @@
+"""The job journal: what get/watch record, ls/forget, and a journal under stress."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import GEPETTO_ID, KREA_ID
+
+from jobctl.journal import Journal, data_dir
+from jobctl.model import Job, Status
+
+
+def journal_path() -> Path:
+    return data_dir() / "journal.sqlite3"
+
+
+def test_get_records_each_job_with_its_last_known_state(sim, config_file, jobctl) -> None:
+    sim.add_job("krea", KREA_ID, ["processing", "completed"])
+    jobctl("get", "krea", KREA_ID)
+    assert json.loads(jobctl("ls", "--json").out)[0]["status"] == "running"
+    jobctl("get", "krea", KREA_ID)
+    assert jobctl("ls", "--json").out == "[]\n"
+    [entry] = json.loads(jobctl("ls", "--all", "--json").out)
+    assert (entry["id"], entry["status"], entry["provider_status"]) == (KREA_ID, "succeeded", "completed")
+
+
+def test_no_track_flag_and_env_leave_the_journal_alone(sim, config_file, jobctl) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    assert jobctl("get", "krea", KREA_ID, "--no-track").code == 0
+    assert jobctl("get", "krea", KREA_ID, env={"JOBCTL_NO_TRACK": "1"}).code == 0
+    assert not journal_path().exists()
+
+
+def test_forget_removes_refs_and_finished_jobs(sim, config_file, jobctl) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    sim.add_job("gepetto", GEPETTO_ID, ["success"])
+    jobctl("get", f"krea:{KREA_ID}", f"gepetto:{GEPETTO_ID}")
+    assert jobctl("forget", "--done").out == "forgot 1 job\n"
+    assert jobctl("forget", f"krea:{KREA_ID}").out == "forgot 1 job\n"
+    assert jobctl("ls", "--all").out == "no tracked jobs\n"
+    result = jobctl("forget")
+    assert result.code == 2
+    assert result.err == "error: say what to forget: refs (jobctl forget krea:ID) or --done\n"
+
+
+def test_a_corrupt_journal_is_set_aside_with_one_warning(sim, config_file, jobctl) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    journal_path().parent.mkdir(parents=True)
+    journal_path().write_bytes(b"this is not a database" * 100)
+    result = jobctl("get", "krea", KREA_ID, "--json")
+    assert result.code == 0
+    assert json.loads(result.out)["status"] == "running"
+    [warning] = result.err_lines
+    assert warning.startswith(f"warning: job journal {journal_path()} was damaged; moved it to ")
+    assert json.loads(jobctl("ls", "--json").out)[0]["id"] == KREA_ID
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only directories")
+def test_an_unwritable_data_dir_costs_one_warning_not_the_answer(sim, config_file, jobctl) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    journal_path().parent.mkdir(parents=True)
+    journal_path().parent.chmod(0o500)
+    try:
+        result = jobctl("get", "krea", KREA_ID)
+    finally:
+        journal_path().parent.chmod(0o700)
+    assert result.code == 0
+    assert result.lines[1] == "status:      running (processing)"
+    assert len(result.err_lines) == 1 and result.err.startswith("warning: job journal")
+
+
+def test_a_journal_that_cannot_be_created_costs_one_warning(sim, config_file, jobctl, tmp_path) -> None:
+    # The data dir's parent is a file: creating the directory fails even for root.
+    blocker = tmp_path / "blocked"
+    blocker.write_text("")
+    sim.add_job("krea", KREA_ID, ["processing"])
+    result = jobctl("get", "krea", KREA_ID, env={"XDG_DATA_HOME": str(blocker)})
+    assert result.code == 0
+    assert result.lines[0] == f"job:         krea:{KREA_ID}"
+    [warning] = result.err_lines
+    assert warning.startswith(f"warning: job journal {blocker}/jobctl/journal.sqlite3: cannot create it")
+
+
+def test_a_locked_journal_never_blocks_the_answer(sim, config_file, jobctl, monkeypatch) -> None:
+    monkeypatch.setattr("jobctl.journal.BUSY_TIMEOUT_MS", 200)
+    sim.add_job("krea", KREA_ID, ["processing"])
+    Journal().record([])  # nothing to write: must not even open
+    assert not journal_path().exists()
+    holder = Journal()
+    holder.record([Job("krea", "x", Status.RUNNING, "processing")])
+    db = sqlite3.connect(journal_path(), isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")
+    try:
+        result = jobctl("get", "krea", KREA_ID)
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+    assert result.code == 0
+    assert result.lines[1] == "status:      running (processing)"
+    assert len(result.err_lines) == 1 and "cannot write to it" in result.err
+
+
+WRITER = """
+import sys
+from jobctl.journal import Journal
+from jobctl.model import Job, Status
+worker = int(sys.argv[1])
+journal = Journal()
+for n in range(25):
+    journal.record([Job("gepetto", f"w{worker}-{n}", Status.RUNNING, "processing")])
+"""
+
+
+def test_eight_concurrent_writers_lose_no_ref() -> None:
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(w)], stderr=subprocess.PIPE, text=True)
+        for w in range(8)
+    ]
+    errors = [p.communicate(timeout=60)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, errors
+    assert errors == [""] * 8
+    ids = {e.job.id for e in Journal().entries(include_done=True)}
+    assert ids == {f"w{w}-{n}" for w in range(8) for n in range(25)}
+
+
+def test_a_writer_killed_mid_write_loses_nothing_already_committed() -> None:
+    script = WRITER.replace("range(25)", "range(100000)")
+    proc = subprocess.Popen([sys.executable, "-c", script, "9"])
+    journal = Journal()
+    try:
+        # Wait until some writes have landed, then kill it without warning.
+        for _ in range(400):
+            if len(journal.entries()) >= 20:
+                break
+            subprocess.run(["sleep", "0.025"], check=True)
+        proc.kill()
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    before = {e.job.id for e in journal.entries()}
+    assert len(before) >= 20
+    again = Journal()
+    again.record([Job("krea", "after-kill", Status.QUEUED, "queued")])
+    after = {e.job.id for e in again.entries()}
+    assert before | {"after-kill"} <= after
+    assert sqlite3.connect(journal_path()).execute("PRAGMA integrity_check").fetchone() == ("ok",)
