@@ -4,8 +4,6 @@
 exit code; anything unexpected becomes one line too (with a traceback under --debug).
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -136,7 +134,7 @@ def report(error: JobctlError) -> None:
     sys.stderr.flush()
 
 
-def load(profile: str | None, config: str | None) -> Config:
+def load(profile: str | None, config: str | None) -> "Config":
     from jobctl.config import load_config
 
     cfg = load_config(config, profile)
@@ -145,7 +143,7 @@ def load(profile: str | None, config: str | None) -> Config:
     return cfg
 
 
-def fetcher(cfg: Config, debug: bool) -> Fetcher:
+def fetcher(cfg: "Config", debug: bool) -> "Fetcher":
     from jobctl.fetch import Fetcher
 
     if debug:
@@ -155,7 +153,7 @@ def fetcher(cfg: Config, debug: bool) -> Fetcher:
     return Fetcher(cfg)
 
 
-def show_jobs(jobs: list[Job], *, as_json: bool, raw: bool, many: bool) -> None:
+def show_jobs(jobs: "list[Job]", *, as_json: bool, raw: bool, many: bool) -> None:
     """One job: detail view / object. Several: table / array."""
     from jobctl import render
 
@@ -180,13 +178,13 @@ def show_jobs(jobs: list[Job], *, as_json: bool, raw: bool, many: bool) -> None:
         out(render.table_plain(jobs) if many else render.detail_plain(jobs[0]))
 
 
-def journal(no_track: bool = False) -> Journal:
+def journal(no_track: bool = False) -> "Journal":
     from jobctl.journal import Journal, NoJournal, tracking_disabled
 
     return NoJournal() if tracking_disabled(no_track) else Journal(warn=warn)
 
 
-def read_refs(args: list[str]) -> tuple[list[Ref], list[UsageError]]:
+def read_refs(args: list[str]) -> "tuple[list[Ref], list[UsageError]]":
     """Refs from arguments, '-' meaning stdin; no arguments and a piped stdin also reads it."""
     from jobctl.refs import parse_refs
 
@@ -335,7 +333,7 @@ def watch(
     finish([] if mode == "ndjson" else failures, [code, *(e.exit_code for e in errors)])
 
 
-def tracked_refs(book: Journal) -> list[Ref]:
+def tracked_refs(book: "Journal") -> "list[Ref]":
     from jobctl.refs import Ref
 
     refs = [Ref(e.job.provider, e.job.id) for e in book.entries()]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from jobctl.config import Config
@@ -15,8 +14,6 @@ from jobctl.refs import Ref
 
 if TYPE_CHECKING:
     from jobctl.http import Client, DebugLog
-
-MAX_WORKERS = 32
 
 Outcome = Job | JobctlError
 
@@ -52,11 +49,37 @@ class Fetcher:
             return exc
 
     def fetch_all(self, refs: Sequence[Ref]) -> list[Outcome]:
-        """Every ref is tried; results come back in input order."""
+        """Every ref is tried, up to 8 at a time per provider; results in input order.
+
+        Daemon threads rather than an executor, so Ctrl-C never waits for a slow host.
+        """
+        from jobctl.http import POOL_SIZE
+
         if len(refs) <= 1:
             return [self.fetch_one(r) for r in refs]
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(refs))) as pool:
-            return list(pool.map(self.fetch_one, refs))
+        results: dict[int, Outcome] = {}
+        queues: dict[str, list[tuple[int, Ref]]] = {}
+        for n, ref in enumerate(refs):
+            queues.setdefault(ref.provider, []).append((n, ref))
+
+        def work(todo: list[tuple[int, Ref]]) -> None:
+            while True:
+                try:
+                    n, ref = todo.pop()  # list.pop is atomic
+                except IndexError:
+                    return
+                results[n] = self.fetch_one(ref)
+
+        threads = [
+            threading.Thread(target=work, args=(todo,), daemon=True, name=f"jobctl-{provider}")
+            for provider, todo in queues.items()
+            for _ in range(min(POOL_SIZE, len(todo)))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [results[n] for n in range(len(refs))]
 
     def close(self) -> None:
         for client in self._clients.values():

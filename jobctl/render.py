@@ -16,8 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 from jobctl.model import Job, Status, format_timestamp
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
-    from rich.table import Table
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
     from rich.text import Text
 
 STATUS_STYLE = {
@@ -220,25 +219,53 @@ def detail_rich(job: Job, now: datetime | None = None) -> RenderableType:
     return grid
 
 
-def rich_table(headers: Sequence[str], rows: Sequence[Sequence[Text]], title: str | None = None) -> Table:
-    """A table whose columns keep their content's width (up to 40) and whose last
-    column takes what is left, cut with an ellipsis, so rows stay one line each."""
-    from rich import box
-    from rich.table import Table
+class Grid:
+    """A one-line-per-row table for the terminal, cheap enough for thousands of rows.
 
-    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
-    for n, header in enumerate(headers):
-        last = n == len(headers) - 1
-        widest = max([len(header), *(r[n].cell_len for r in rows)])
-        table.add_column(
-            header, no_wrap=True, overflow="ellipsis", min_width=None if last else min(40, widest)
-        )
-    for row in rows:
-        table.add_row(*row)
-    return table
+    Columns are as wide as their content (at most 40 cells); the last takes what is
+    left of the line and is cut with an ellipsis. rich's Table measures every cell
+    several times, which costs ~0.4 s at 1,000 rows; this renders each row once.
+    """
+
+    GAP = 3
+
+    def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[Text]]) -> None:
+        self.headers = headers
+        self.rows = rows
+        self.widths = [
+            min(40, max([len(h), *(r[n].cell_len for r in rows)])) for n, h in enumerate(headers[:-1])
+        ]
+
+    def _line(self, cells: Sequence[Text], last_width: int) -> Text:
+        from rich.text import Text
+
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        for cell, width in zip(cells, [*self.widths, last_width], strict=True):
+            part = cell.copy()
+            part.truncate(width, overflow="ellipsis", pad=width != last_width)
+            line.append_text(part)
+            if width != last_width:
+                line.append(" " * self.GAP)
+        line.rstrip()
+        return line
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+        from rich.text import Text
+
+        used = sum(self.widths) + self.GAP * len(self.widths)
+        last = max(10, options.max_width - used)
+        header = self._line([Text(h, style="bold") for h in self.headers], last)
+        yield from header.render(console)
+        yield Segment.line()
+        yield Segment("─" * min(options.max_width, used + last), console.get_style("dim"))
+        yield Segment.line()
+        for row in self.rows:
+            yield from self._line(row, last).render(console)
+            yield Segment.line()
 
 
-def table_rich(jobs: Sequence[Job], now: datetime | None = None, title: str | None = None) -> RenderableType:
+def table_rich(jobs: Sequence[Job], now: datetime | None = None) -> RenderableType:
     from rich.text import Text
 
     now = now or datetime.now(timezone.utc)
@@ -251,7 +278,7 @@ def table_rich(jobs: Sequence[Job], now: datetime | None = None, title: str | No
         elif len(job.outputs) == 1:
             cells[-1] = _link(job.outputs[0])
         rows.append(cells)
-    return rich_table(TABLE_HEADERS, rows, title)
+    return Grid(TABLE_HEADERS, rows)
 
 
 def is_terminal(stream: IO[str] | None = None) -> bool:

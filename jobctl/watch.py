@@ -89,26 +89,98 @@ def _is_permanent(error: JobctlError) -> bool:
     return isinstance(error, (NotFound, AuthError, ConfigError))
 
 
-class Watcher:
+class Schedule:
+    """When to poll which job: the whole polling policy, with no threads and no I/O.
+
+    Each job starts at ``interval`` seconds, grows x1.5 (with +/-10% jitter) up to
+    ``max_interval`` while unchanged, and starts over when it changes; every poll
+    also needs a token from its provider's budget. ``clock`` may be simulated.
+    """
+
     def __init__(
         self,
-        fetch: Callable[[Ref], Job],
         refs: Sequence[Ref],
         budgets: dict[str, Budget],
         interval: float = DEFAULT_INTERVAL,
         max_interval: float = MAX_INTERVAL,
         clock: Clock = time.monotonic,
     ) -> None:
-        self.fetch = fetch
         self.budgets = budgets
         self.start_interval = interval
         self.max_interval = max(interval, max_interval)
         self.clock = clock
         now = clock()
         self.items = [Tracked(ref, interval, next_at=now, changed_at=now) for ref in refs]
+
+    def due(self) -> tuple[list[Tracked], float]:
+        """The polls to send now (marked in flight), and seconds until the next one is due."""
+        now = self.clock()
+        wait = self.max_interval
+        ready = []
+        for item in self.items:
+            if item.final or item.in_flight:
+                continue
+            if item.next_at > now:
+                wait = min(wait, item.next_at - now)
+                continue
+            delay = self.budgets[item.ref.provider].take()
+            if delay > 0:
+                item.next_at = now + delay
+                wait = min(wait, delay)
+                continue
+            item.in_flight = True
+            ready.append(item)
+        return ready, max(0.01, wait)
+
+    def record(self, item: Tracked, outcome: Job | JobctlError) -> bool:
+        """Take a poll's outcome; True when it changed what the job looks like."""
+        item.in_flight = False
+        item.polls += 1
+        now = self.clock()
+        if isinstance(outcome, Job):
+            data = job_to_dict(outcome)
+            data["activity"] = outcome.activity
+            changed = data != item.last_dict or item.error is not None
+            item.job, item.error, item.last_dict = outcome, None, data
+            item.final = outcome.done
+        else:
+            changed = item.error is None or item.error.message != outcome.message
+            item.error = outcome
+            item.final = _is_permanent(outcome)
+        if changed:
+            item.changed_at = now
+        # A new state starts the schedule over; no change (or a failure) backs off.
+        fresh = changed and isinstance(outcome, Job)
+        item.interval = self.start_interval if fresh else min(self.max_interval, item.interval * GROWTH)
+        item.next_at = now + item.interval * (1 + random.uniform(-JITTER, JITTER))
+        return changed
+
+    @property
+    def finished(self) -> bool:
+        return all(i.final for i in self.items)
+
+    def exit_code(self) -> ExitCode:
+        codes = [ExitCode(i.error.exit_code) for i in self.items if i.error is not None and i.final]
+        if any(i.job is not None and i.job.done and not i.job.status.ok for i in self.items):
+            codes.append(ExitCode.JOB_FAILED)
+        return most_severe(codes)
+
+    def timeout_message(self, timeout: float) -> str:
+        left = [str(i.ref) for i in self.items if not i.final]
+        shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+        return f"watch: timed out after {timeout:g}s; not done: {shown}"
+
+
+class Watcher:
+    """Runs a Schedule for real: a few daemon threads fetch, this thread decides."""
+
+    def __init__(self, fetch: Callable[[Ref], Job], schedule: Schedule) -> None:
+        self.fetch = fetch
+        self.schedule = schedule
+        self.items = schedule.items
         self._tasks: queue.Queue[Tracked | None] = queue.Queue()
         self._results: queue.Queue[tuple[Tracked, Job | JobctlError]] = queue.Queue()
-        self._workers = min(MAX_WORKERS, max(1, len(refs)))
+        self._workers = min(MAX_WORKERS, max(1, len(self.items)))
         for _ in range(self._workers):
             # Daemon threads: Ctrl-C must not wait for a slow provider to answer.
             threading.Thread(target=self._work, daemon=True, name="jobctl-watch").start()
@@ -129,57 +201,22 @@ class Watcher:
                 outcome = exc
             self._results.put((item, outcome))
 
-    def _next_interval(self, item: Tracked, changed: bool) -> float:
-        item.interval = self.start_interval if changed else min(self.max_interval, item.interval * GROWTH)
-        return item.interval * (1 + random.uniform(-JITTER, JITTER))
-
     def _apply(self, item: Tracked, outcome: Job | JobctlError, sink: Sink) -> None:
-        item.in_flight = False
-        item.polls += 1
-        now = self.clock()
-        if isinstance(outcome, Job):
-            data = job_to_dict(outcome)
-            data["activity"] = outcome.activity
-            changed = data != item.last_dict or item.error is not None
-            item.job, item.error, item.last_dict = outcome, None, data
-            item.final = outcome.done
-        else:
-            changed = item.error is None or item.error.message != outcome.message
-            item.error = outcome
-            item.final = _is_permanent(outcome)
-        if changed:
-            item.changed_at = now
+        if self.schedule.record(item, outcome):
             sink.changed(item)
-        item.next_at = now + self._next_interval(item, changed and isinstance(outcome, Job))
-
-    def _dispatch(self) -> float:
-        """Send every due poll the budgets allow; return seconds until the next is due."""
-        now = self.clock()
-        wait = self.max_interval
-        for item in self.items:
-            if item.final or item.in_flight:
-                continue
-            if item.next_at > now:
-                wait = min(wait, item.next_at - now)
-                continue
-            delay = self.budgets[item.ref.provider].take()
-            if delay > 0:
-                item.next_at = now + delay
-                wait = min(wait, delay)
-                continue
-            item.in_flight = True
-            self._tasks.put(item)
-        return max(0.01, wait)
 
     def run(self, sink: Sink, until_done: bool, timeout: float | None, tick: float = 1.0) -> ExitCode:
-        deadline = None if timeout is None else self.clock() + timeout
-        next_tick = self.clock()
+        clock = self.schedule.clock
+        deadline = None if timeout is None else clock() + timeout
+        next_tick = clock()
         while True:
-            wait = self._dispatch()
-            now = self.clock()
+            ready, wait = self.schedule.due()
+            for item in ready:
+                self._tasks.put(item)
+            now = clock()
             if deadline is not None:
                 if now >= deadline:
-                    raise WatchTimeout(self._timeout_message(timeout or 0))
+                    raise WatchTimeout(self.schedule.timeout_message(timeout or 0))
                 wait = min(wait, deadline - now)
             if now >= next_tick:
                 sink.tick(self.items)
@@ -193,20 +230,9 @@ class Watcher:
                     self._apply(item, outcome, sink)
             except queue.Empty:
                 pass
-            if until_done and all(i.final for i in self.items):
+            if until_done and self.schedule.finished:
                 sink.tick(self.items)
-                return self.exit_code()
-
-    def exit_code(self) -> ExitCode:
-        codes = [ExitCode(i.error.exit_code) for i in self.items if i.error is not None and i.final]
-        if any(i.job is not None and i.job.done and not i.job.status.ok for i in self.items):
-            codes.append(ExitCode.JOB_FAILED)
-        return most_severe(codes)
-
-    def _timeout_message(self, timeout: float) -> str:
-        left = [str(i.ref) for i in self.items if not i.final]
-        shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
-        return f"watch: timed out after {timeout:g}s; not done: {shown}"
+                return self.schedule.exit_code()
 
 
 def parse_duration_option(text: str) -> float:

@@ -13,16 +13,16 @@ from jobctl.errors import ExitCode, JobctlError
 from jobctl.model import Job, Status, job_to_dict
 from jobctl.refs import Ref
 from jobctl.render import (
+    Grid,
     ago,
     dumps_json,
     format_duration,
     one_line,
-    rich_table,
     status_label,
     status_text,
     summary_cell,
 )
-from jobctl.watch import Budget, Tracked, Watcher, budget_rate
+from jobctl.watch import Budget, Schedule, Tracked, Watcher, budget_rate
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -142,7 +142,7 @@ class LiveSink:
         now = datetime.now(timezone.utc)
         mono = time.monotonic()
         rows, hidden = self.visible()
-        table = rich_table(self.HEADERS, [self._row(item, now, mono) for item in rows])
+        table = Grid(self.HEADERS, [self._row(item, now, mono) for item in rows])
         footer = Text(summary(self.items), style="bold")
         if hidden:
             footer.append(f"   ({hidden} more not shown)", style="dim")
@@ -218,7 +218,7 @@ def watch_refs(
 
     Returns the exit code and the errors that ended a job's watch.
     """
-    watcher = Watcher(fetcher.fetch, refs, budgets_for(fetcher, refs), interval, max_interval)
+    watcher = Watcher(fetcher.fetch, Schedule(refs, budgets_for(fetcher, refs), interval, max_interval))
     try:
         if mode == "live":
             from jobctl.render import make_console
