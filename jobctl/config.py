@@ -24,6 +24,7 @@ from jobctl.providers import PROVIDERS, Provider
 from jobctl.redaction import SECRETS
 
 DEFAULT_TIMEOUT = 30.0
+MAX_TIMEOUT = 86400.0  # sockets overflow on absurd timeouts; no job status needs a day
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TOP_KEYS = ("default_profile", "profiles")
 
@@ -300,6 +301,8 @@ def _validate_entry(
         if key in ("timeout", "max_rps", "max_rpm"):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
                 raise ConfigError(f"{path}: {where}.{key} must be a positive number, not {value!r}")
+            if key == "timeout" and value > MAX_TIMEOUT:
+                raise ConfigError(f"{path}: {where}.timeout must be at most {MAX_TIMEOUT:g} seconds (a day)")
         elif not isinstance(value, str):
             hint = " (quote it)" if isinstance(value, (int, float)) else ""
             raise ConfigError(f"{path}: {where}.{key} must be a string, not a {_type(value)}{hint}")

@@ -19,7 +19,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import BaseHTTPResponse
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
 from jobctl import __version__
@@ -76,6 +76,12 @@ class BoundedRetry(Retry):
         self.budget = budget
         self.started = started
         self.log = log
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:  # "soon", "1.5": ignore it and back off as usual
+            return None
 
     def new(self, **kw: Any) -> BoundedRetry:
         kw.setdefault("budget", self.budget)
@@ -189,22 +195,26 @@ class Client:
             raise
         except requests.TooManyRedirects:
             raise UpstreamError(f"{ref}: too many redirects (more than {MAX_REDIRECTS})") from None
-        except requests.Timeout:
-            raise UpstreamError(
-                f"{ref}: no answer from {self.settings.base_url} within {self.settings.timeout:g}s "
-                "(raise 'timeout' in the profile if the provider is slow)"
-            ) from None
-        except requests.ConnectionError as exc:
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            # A read timeout that outlived its retries arrives as a ConnectionError.
+            if isinstance(exc, requests.Timeout) or isinstance(_innermost(exc), ReadTimeoutError):
+                raise UpstreamError(
+                    f"{ref}: no answer from {self.settings.base_url} within {self.settings.timeout:g}s "
+                    "(raise 'timeout' in the profile if the provider is slow)"
+                ) from None
             raise UpstreamError(f"{ref}: cannot reach {self.settings.base_url}: {_reason(exc)}") from None
+        except requests.exceptions.ChunkedEncodingError:
+            raise UpstreamError(
+                f"{ref}: the answer from {self.settings.base_url} broke off before its end; try again"
+            ) from None
         except requests.RequestException as exc:
             raise UpstreamError(f"{ref}: request failed: {_reason(exc)}") from None
 
 
-def _reason(exc: BaseException) -> str:
-    """A short human cause from a requests/urllib3 exception chain."""
-    seen: BaseException | None = exc
-    text = ""
-    while seen is not None:
+def _innermost(exc: BaseException) -> BaseException:
+    """The root cause at the bottom of a requests/urllib3 exception chain."""
+    seen = exc
+    while True:
         inner = getattr(seen, "reason", None)
         if isinstance(inner, BaseException):
             seen = inner
@@ -213,8 +223,13 @@ def _reason(exc: BaseException) -> str:
         if args and isinstance(args[0], BaseException):
             seen = args[0]
             continue
-        text = str(seen) or type(seen).__name__
-        break
+        return seen
+
+
+def _reason(exc: BaseException) -> str:
+    """A short human cause from a requests/urllib3 exception chain."""
+    seen = _innermost(exc)
+    text = str(seen) or type(seen).__name__
     if "Connection refused" in text:
         return "connection refused"
     if "Connection reset" in text or "RemoteDisconnected" in text or "aborted" in text.lower():
@@ -243,10 +258,15 @@ def _snippet(body: bytes) -> str:
 
 
 def _message_in(body: bytes) -> str | None:
-    """A provider's own error words from a JSON error body, if any."""
+    """A provider's own error words from a JSON error body, if any, as one line."""
+    found = _found_message(body)
+    return " ".join(found.split())[:300] if found else None
+
+
+def _found_message(body: bytes) -> str | None:
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict):
         return None
@@ -293,12 +313,15 @@ def _decode(resp: requests.Response, body: bytes, ref: str, settings: ProviderSe
         raise UpstreamError(f"{ref}: HTTP {code} {resp.reason or ''}".rstrip() + f"{after}{said_text}")
     try:
         data = json.loads(body)
+    except RecursionError:
+        raise UpstreamError(f"{ref}: HTTP {code} but the JSON is nested too deep for a job status") from None
     except ValueError:
         kind = resp.headers.get("Content-Type", "no content type").split(";")[0]
-        what = "an empty body" if not body.strip() else f"a {kind} body that is not JSON"
+        what = "an empty body" if not body.strip() else f"a body that is not JSON ({kind})"
         raise UpstreamError(f"{ref}: HTTP {code} but {what}; is base_url right?") from None
     if not isinstance(data, dict):
-        raise UpstreamError(
-            f"{ref}: HTTP {code} but the JSON is a {type(data).__name__}, not the documented job object"
+        what = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+            type(data), "a number"
         )
+        raise UpstreamError(f"{ref}: HTTP {code} but the JSON is {what}, not the documented job object")
     return data

@@ -146,7 +146,8 @@ def parse_timestamp(value: object) -> datetime | None:
 def format_timestamp(value: datetime | None) -> str | None:
     if value is None:
         return None
-    value = value.astimezone(timezone.utc)
+    # Truncate to milliseconds first, so one instant always prints the same way.
+    value = value.astimezone(timezone.utc).replace(microsecond=value.microsecond // 1000 * 1000)
     spec = "milliseconds" if value.microsecond else "seconds"
     return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 

@@ -107,8 +107,19 @@ def test_live_table_shows_every_row_and_a_summary_when_they_fit() -> None:
     console.print(sink.render())
     text = console.file.getvalue()  # type: ignore[attr-defined]
     lines = [Text.from_ansi(line).plain.rstrip() for line in text.splitlines()]
-    assert lines[0].split() == ["PROVIDER", "ID", "STATUS", "KIND", "ELAPSED", "CHANGED", "OUTPUT", "/",
-                                "ERROR", "/", "ACTIVITY"]
+    assert lines[0].split() == [
+        "PROVIDER",
+        "ID",
+        "STATUS",
+        "KIND",
+        "ELAPSED",
+        "CHANGED",
+        "OUTPUT",
+        "/",
+        "ERROR",
+        "/",
+        "ACTIVITY",
+    ]
     assert lines[2].startswith("krea       job-1   ▶ running (processing)")
     assert lines[3].startswith("krea       job-2   ✓ succeeded (processing)")
     assert lines[-1] == "1 running · 1 succeeded"

@@ -106,7 +106,8 @@ class PositiveInt:
     description: str = "a positive integer like 42"
 
     def __call__(self, raw: str) -> str:
-        if not raw.isascii() or not raw.isdigit() or int(raw) <= 0 or len(raw) > 19:
+        # Leading zeros are dropped (007 is job 7); the value must fit a signed 64-bit id.
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 64 or not 0 < int(raw) < 2**63:
             raise ValueError(self.description)
         return str(int(raw))
 

@@ -1,0 +1,353 @@
+"""Property tests for the things with too many inputs to list: payloads, status words,
+job ids, timestamps and redaction."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from contract import ALL_STATUS_CASES, DONE, PROVIDER_NAMES, STATUS_WORDS
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from jobctl.errors import UsageError
+from jobctl.model import Status, format_timestamp, job_to_dict, parse_timestamp
+from jobctl.providers import PROVIDERS
+from jobctl.redaction import MASK, Redactor, redact
+
+# --- strategies ---------------------------------------------------------------------------
+
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+json_objects = st.dictionaries(st.text(max_size=12), json_values, max_size=8)
+
+# Strings a careless reader trips over: half JSON, edge dates, huge durations, escapes.
+tricky_strings = st.sampled_from(
+    [
+        "",
+        " ",
+        "[",
+        "[1,",
+        "[]",
+        "{}",
+        '{"a": [1, {"b": null}]}',
+        '["https://a/1.png", 2, null]',
+        "null",
+        "https://example.com/out.png",
+        "2024-05-01T10:00:00Z",
+        "2024-05-01T10:00:00+25:00",
+        "0001-01-01T00:00:00+23:59",
+        "9999-12-31T23:59:59-23:59",
+        "9999-12-31T23:59:59Z",
+        "P1000000000D",
+        "PT99999999999999999999H",
+        "99999999999:00:00",
+        "PT1M30S",
+        "NaN",
+        "\x1b[31mred\x1b[0m",
+        "[red]markup[/red]",
+        "\u202eevil",
+    ]
+)
+
+# Every key the five specs name, so values land where the normalizers look.
+SPEC_KEYS = [
+    "id",
+    "job_id",
+    "status",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "createdAt",
+    "result",
+    "urls",
+    "style_id",
+    "error",
+    "code",
+    "message",
+    "type",
+    "gen_type",
+    "failed_reason",
+    "output",
+    "output_node_files",
+    "file_id",
+    "node_id",
+    "job_type",
+    "workflow_name",
+    "runtime",
+    "mode",
+    "error_message",
+    "events",
+    "content",
+]
+
+
+def spec_shaped(values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.dictionaries(st.sampled_from(SPEC_KEYS), values, max_size=10)
+
+
+spec_values = st.recursive(
+    json_scalars | tricky_strings,
+    lambda inner: st.lists(inner, max_size=4) | spec_shaped(inner),
+    max_leaves=25,
+)
+spec_payloads = spec_shaped(spec_values)
+
+STATUS_VALUES = {s.value for s in Status}
+
+
+def assert_well_formed(provider: str, job_id: str, payload: dict[str, Any]) -> None:
+    job = PROVIDERS[provider].normalize(job_id, payload)
+    data = job_to_dict(job, raw=True)
+    json.dumps(data)  # always serializable
+    assert data["provider"] == provider
+    assert data["id"] == job_id
+    assert data["status"] in STATUS_VALUES
+    assert data["done"] == (data["status"] in DONE)
+    assert isinstance(data["provider_status"], str)
+    assert all(isinstance(o, str) and o for o in data["outputs"])
+    for key in ("created_at", "updated_at", "finished_at"):
+        assert data[key] is None or data[key].endswith("Z")
+    assert data["kind"] is None or isinstance(data["kind"], str)
+    assert data["error"] is None or set(data["error"]) == {"code", "message"}
+
+
+# --- normalize never raises ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow])
+@given(payload=json_objects)
+def test_normalize_reads_any_json_object_without_raising(provider: str, payload: dict[str, Any]) -> None:
+    assert_well_formed(provider, "1", payload)
+
+
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+@settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow])
+@given(payload=spec_payloads)
+@example(payload={"status": "COMPLETED", "created_at": "9999-12-31T23:00:00Z", "runtime": "PT2H"})
+@example(payload={"status": "COMPLETED", "created_at": "2024-05-01T10:00:00Z", "runtime": "P1000000000D"})
+@example(
+    payload={"status": "COMPLETED", "created_at": "2024-05-01T10:00:00Z", "runtime": "99999999999:00:00"}
+)
+@example(payload={"result": {"style_id": None}, "error": {"code": True, "message": 3}})
+@example(payload={"events": [{"content": "x", "created_at": "2024-05-01T10:00:00+23:59"}, {"content": 1}]})
+def test_normalize_reads_spec_shaped_payloads_with_any_values_without_raising(
+    provider: str, payload: dict[str, Any]
+) -> None:
+    assert_well_formed(provider, "1", payload)
+
+
+# --- status words ----------------------------------------------------------------------------
+
+
+@given(case=st.sampled_from(ALL_STATUS_CASES), flips=st.lists(st.booleans(), min_size=30, max_size=30))
+def test_every_documented_status_word_maps_the_same_in_any_letter_case(
+    case: tuple[str, str, str], flips: list[bool]
+) -> None:
+    provider, word, expected = case
+    spelled = "".join(c.upper() if flip else c.lower() for c, flip in zip(word, flips, strict=False))
+    status, shown = PROVIDERS[provider].status_of(spelled)
+    assert (status.value, shown) == (expected, spelled)
+
+
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+@given(word=st.text(max_size=30))
+def test_any_other_word_is_unknown_and_kept_verbatim(provider: str, word: str) -> None:
+    known = {w.lower() for w in STATUS_WORDS[provider]}
+    status, shown = PROVIDERS[provider].status_of(word)
+    assert shown == word
+    if word.strip().lower() not in known:
+        assert status is Status.UNKNOWN
+        assert not status.done
+
+
+# --- job ids -----------------------------------------------------------------------------------
+
+id_chars = st.characters(exclude_categories=()) | st.sampled_from(
+    ["/", "?", "#", " ", ".", "%", "\\", "\n", "\t", "\x00", "\udcff", "\ud800", "a", "1", "-"]
+)
+id_texts = st.text(id_chars, max_size=40) | st.sampled_from(
+    ["", ".", "..", "../x", "a/b", "a b", "..%2f", "%2e%2e", "x?y#z", "~user", "a" * 513]
+)
+URL_SAFE = set(string.ascii_letters + string.digits + "-._~%")
+
+
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+@settings(max_examples=300)
+@given(raw=id_texts)
+def test_no_text_reaches_the_url_path_unescaped(provider: str, raw: str) -> None:
+    p = PROVIDERS[provider]
+    try:
+        job_id = p.validate_id(raw)
+    except UsageError as exc:
+        assert exc.exit_code == 2
+        assert exc.message.startswith(f"{provider}: invalid job id ")
+        return
+    path = p.job_path(job_id)
+    before, after = p.path.split("{id}")
+    assert path.startswith(before) and path.endswith(after)
+    segment = path[len(before) : len(path) - len(after)]
+    assert set(segment) <= URL_SAFE, segment
+    assert unquote(segment) == job_id
+    assert segment not in ("", ".", "..")
+    assert ".." not in path.split("/")
+
+
+@pytest.mark.parametrize("provider", ["creatify", "unstructured"])
+@given(value=st.uuids(), upper=st.booleans())
+def test_uuid_providers_accept_every_uuid(provider: str, value: Any, upper: bool) -> None:
+    text = str(value).upper() if upper else str(value)
+    assert PROVIDERS[provider].validate_id(text) == text
+
+
+@pytest.mark.parametrize("provider", ["creatify", "unstructured"])
+@given(value=st.uuids(), before=st.text(id_chars, max_size=3), after=st.text(id_chars, max_size=3))
+@example(value="3c90c3cc-0d44-4b50-8888-8dd25736052a", before="", after="\n")
+def test_uuid_providers_reject_a_uuid_with_anything_around_it(
+    provider: str, value: Any, before: str, after: str
+) -> None:
+    if not before and not after:
+        after = "0"
+    with pytest.raises(UsageError):
+        PROVIDERS[provider].validate_id(f"{before}{value}{after}")
+
+
+UUID_SHAPE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+@pytest.mark.parametrize("provider", ["creatify", "unstructured"])
+@given(raw=id_texts | st.text("0123456789abcdefABCDEF-", min_size=30, max_size=40))
+def test_uuid_providers_accept_nothing_but_a_uuid(provider: str, raw: str) -> None:
+    try:
+        PROVIDERS[provider].validate_id(raw)
+    except UsageError:
+        assert not UUID_SHAPE.fullmatch(raw)
+    else:
+        assert UUID_SHAPE.fullmatch(raw)
+
+
+@given(number=st.integers(min_value=1, max_value=10**18), zeros=st.integers(min_value=0, max_value=3))
+def test_aisquare_ids_canonicalise_leading_zeros_away(number: int, zeros: int) -> None:
+    assert PROVIDERS["aisquare"].validate_id("0" * zeros + str(number)) == str(number)
+
+
+@pytest.mark.parametrize("raw", ["0", "00", "-1", "1.5", "+1", "1e3", " 1", "0x1f", "١٢", "", "12a"])
+def test_aisquare_rejects_anything_but_a_positive_integer(raw: str) -> None:
+    with pytest.raises(UsageError, match=r"expected a positive integer like 42"):
+        PROVIDERS["aisquare"].validate_id(raw)
+
+
+@given(raw=id_texts | st.text("0123456789-+. ", max_size=8))
+def test_aisquare_accepts_only_positive_decimal_integers(raw: str) -> None:
+    try:
+        job_id = PROVIDERS["aisquare"].validate_id(raw)
+    except UsageError:
+        return
+    assert re.fullmatch(r"[1-9][0-9]*", job_id)
+    assert int(raw) == int(job_id)
+
+
+# --- timestamps ----------------------------------------------------------------------------------
+
+offsets = st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+aware_datetimes = st.datetimes(
+    min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(timezone.utc) | offsets
+)
+
+
+def to_millis(value: datetime) -> datetime:
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+@given(value=aware_datetimes)
+def test_formatted_timestamps_end_in_z_and_parse_back_to_the_same_instant(value: datetime) -> None:
+    text = format_timestamp(value)
+    assert text is not None and text.endswith("Z")
+    parsed = parse_timestamp(text)
+    assert parsed == to_millis(value)
+    assert parsed is not None and parsed.utcoffset() == timedelta(0)
+    assert format_timestamp(parsed) == text
+
+
+@given(value=aware_datetimes)
+def test_iso_8601_with_any_offset_parses_to_the_same_instant_in_utc(value: datetime) -> None:
+    parsed = parse_timestamp(value.isoformat())
+    assert parsed == value
+    assert parsed is not None and parsed.tzinfo == timezone.utc
+
+
+@given(value=st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1)))
+def test_a_timestamp_without_an_offset_is_read_as_utc(value: datetime) -> None:
+    assert parse_timestamp(value.isoformat()) == value.replace(tzinfo=timezone.utc)
+
+
+@given(text=st.text(max_size=40) | tricky_strings)
+@example(text="0001-01-01T00:00:00+01:00")
+@example(text="9999-12-31T23:59:59-01:00")
+@example(text="2024-02-30T10:00:00Z")
+@example(text="2024-05-01T24:00:00Z")
+def test_parsing_any_text_returns_a_utc_instant_or_none(text: str) -> None:
+    parsed = parse_timestamp(text)
+    if parsed is not None:
+        assert parsed.utcoffset() == timedelta(0)
+        formatted = format_timestamp(parsed)
+        assert formatted is not None and formatted.endswith("Z")
+
+
+# --- redaction -------------------------------------------------------------------------------------
+
+secrets_ = st.lists(st.text(min_size=4, max_size=12), min_size=1, max_size=4)
+
+
+@given(secrets=secrets_, pieces=st.lists(st.text(max_size=10), min_size=1, max_size=6), data=st.data())
+def test_redact_leaves_no_secret_in_any_text_containing_them(
+    secrets: list[str], pieces: list[str], data: st.DataObject
+) -> None:
+    text = ""
+    for piece in pieces:
+        text += piece + data.draw(st.sampled_from(secrets))
+    redacted = redact(text, secrets)
+    for secret in secrets:
+        assert secret not in redacted
+
+
+@given(secrets=secrets_, text=st.text(max_size=40))
+def test_redact_changes_nothing_when_no_secret_occurs(secrets: list[str], text: str) -> None:
+    if not any(s in text for s in secrets):
+        assert redact(text, secrets) == text
+
+
+@given(secret=st.text(min_size=4, max_size=12), before=st.text(max_size=8), after=st.text(max_size=8))
+@example(secret="abab", before="ab", after="ab")
+@example(secret="a***", before="a", after="")
+def test_the_run_wide_redactor_masks_every_secret_it_was_given(secret: str, before: str, after: str) -> None:
+    redactor = Redactor()
+    redactor.add(secret)
+    redacted = redactor(before + secret + after)
+    assert secret not in redacted
+    assert MASK in redacted
+
+
+@given(short=st.text(max_size=3), text=st.text(max_size=20))
+def test_values_shorter_than_four_characters_are_not_scrubbed_from_text(short: str, text: str) -> None:
+    redactor = Redactor()
+    redactor.add(short)
+    assert redactor(text) == text
