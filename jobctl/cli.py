@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="jobctl",
-    help="Is it done, did it fail, where is the output? One CLI for jobs on hosted AI APIs "
-    "(Krea, Creatify, Unstructured, Gepetto, AISquare).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -31,7 +29,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 config_app = typer.Typer(
-    help="Where the config file is, what it holds (secrets redacted), whether it is valid.",
+    help="Where the config file is, what it holds (secrets redacted), whether it is valid.\n\n"
+    "\b\nExamples:\n  jobctl config path\n  jobctl config show -p work\n  jobctl config check",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -101,9 +100,11 @@ def _root(
 
 
 def out(text: str) -> None:
-    """Write to stdout; a closed pipe (``| head -1``) ends the command quietly."""
+    """Write to stdout, secrets scrubbed; a closed pipe (``| head -1``) ends quietly."""
+    from jobctl.redaction import SECRETS
+
     try:
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(SECRETS(text) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
@@ -427,14 +428,9 @@ def config_path(config: ConfigOpt = None) -> None:
       jobctl config path
       $EDITOR "$(jobctl config path)"
     """
-    from jobctl.config import default_config_path
+    from jobctl.config import config_location
 
-    if config:
-        out(str(config))
-    elif os.environ.get("JOBCTL_CONFIG"):
-        out(os.environ["JOBCTL_CONFIG"])
-    else:
-        out(str(default_config_path()))
+    out(str(config_location(config, os.environ)[0]))
 
 
 @config_app.command("show")

@@ -168,6 +168,17 @@ class Config:
         return True
 
 
+def config_location(
+    config_path: str | os.PathLike[str] | None, env: Mapping[str, str]
+) -> tuple[Path, str]:
+    """The file to read and why: ``--config`` > ``$JOBCTL_CONFIG`` > the app dir."""
+    if config_path:
+        return Path(config_path).expanduser(), "--config"
+    if env.get("JOBCTL_CONFIG"):
+        return Path(env["JOBCTL_CONFIG"]).expanduser(), "JOBCTL_CONFIG"
+    return default_config_path(), "default"
+
+
 def load_config(
     config_path: str | os.PathLike[str] | None = None,
     profile: str | None = None,
@@ -175,12 +186,7 @@ def load_config(
 ) -> Config:
     """Find and validate the config file; no network, no credential checks yet."""
     env = dict(os.environ if env is None else env)
-    if config_path:
-        path, path_source = Path(config_path).expanduser(), "--config"
-    elif env.get("JOBCTL_CONFIG"):
-        path, path_source = Path(env["JOBCTL_CONFIG"]).expanduser(), "JOBCTL_CONFIG"
-    else:
-        path, path_source = default_config_path(), "default"
+    path, path_source = config_location(config_path, env)
     warnings: list[str] = []
     data = _read(path, required=path_source != "default", warnings=warnings)
     exists = data is not None

@@ -588,12 +588,6 @@ def test_config_path_prints_the_app_dir_file_even_when_it_does_not_exist(jobctl:
     assert (result.code, result.lines) == (0, [str(app_dir_config(Path(os.environ["XDG_CONFIG_HOME"])))])
 
 
-@pytest.mark.xfail(
-    reason="cli.config_path re-implements the lookup and prints JOBCTL_CONFIG / --config unexpanded, "
-    'while config.load_config reads Path(...).expanduser(); `$EDITOR "$(jobctl config path)"` '
-    "then opens a literal '~' path",
-    strict=False,
-)
 def test_config_path_prints_the_file_that_is_actually_read(
     sim: Simulator, jobctl: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -438,11 +438,6 @@ def test_a_key_echoed_back_in_a_provider_error_is_redacted(
     ]
 
 
-@pytest.mark.xfail(
-    reason="cli.show_jobs/out() write job text to stdout without SECRETS(): a key a provider "
-    "echoes in a job's error message reaches stdout (PRODUCT.md: secrets never appear in output)",
-    strict=False,
-)
 def test_a_key_echoed_back_in_a_job_payload_is_redacted_from_stdout(
     sim: Simulator, config_file: Path, jobctl: Any
 ) -> None:
@@ -620,11 +615,6 @@ BUILT_COMMANDS = [
     ["config", "check"],
 ]
 WATCH_COMMANDS = [["watch"], ["ls"], ["forget"]]
-MISSING_EXAMPLES = pytest.mark.xfail(
-    reason="cli.py: the root and 'config' group help text comes from Typer(help=...), which has no "
-    "Examples section (the root callback's docstring with examples is overridden by help=)",
-    strict=False,
-)
 
 
 @pytest.mark.parametrize(
@@ -632,8 +622,8 @@ MISSING_EXAMPLES = pytest.mark.xfail(
     [
         *BUILT_COMMANDS,
         *WATCH_COMMANDS,
-        pytest.param([], marks=MISSING_EXAMPLES, id="root"),
-        pytest.param(["config"], marks=MISSING_EXAMPLES, id="config"),
+        pytest.param([], id="root"),
+        pytest.param(["config"], id="config"),
     ],
     ids=lambda c: " ".join(c) if isinstance(c, list) else None,
 )
