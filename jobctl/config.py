@@ -168,9 +168,7 @@ class Config:
         return True
 
 
-def config_location(
-    config_path: str | os.PathLike[str] | None, env: Mapping[str, str]
-) -> tuple[Path, str]:
+def config_location(config_path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> tuple[Path, str]:
     """The file to read and why: ``--config`` > ``$JOBCTL_CONFIG`` > the app dir."""
     if config_path:
         return Path(config_path).expanduser(), "--config"

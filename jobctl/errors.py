@@ -7,6 +7,8 @@
     ├── AuthError               3  the provider refused the credentials (401/403)
     ├── NotFound                4  the provider does not know the job (404)
     ├── UpstreamError           5  network failure, retries exhausted, or an undocumented body
+    │   └── RequestRejected     5  the provider answered 4xx (not 401/403/404/408/429):
+    │                              asking again will not help, so watch stops polling it
     └── WatchTimeout          124  watch --timeout ran out
 
 The CLI boundary (``cli.main``) turns any of these into ``error: <message>`` on
@@ -81,6 +83,10 @@ class NotFound(JobctlError):
 
 class UpstreamError(JobctlError):
     exit_code = ExitCode.UPSTREAM
+
+
+class RequestRejected(UpstreamError):
+    pass
 
 
 class WatchTimeout(JobctlError):

@@ -24,7 +24,7 @@ from urllib3.util.retry import Retry
 
 from jobctl import __version__
 from jobctl.config import ProviderSettings
-from jobctl.errors import AuthError, JobctlError, NotFound, UpstreamError
+from jobctl.errors import AuthError, JobctlError, NotFound, RequestRejected, UpstreamError
 from jobctl.redaction import SECRETS
 
 USER_AGENT = f"jobctl/{__version__}"
@@ -292,10 +292,21 @@ def _found_message(body: bytes) -> str | None:
     return None
 
 
+def _origin_text(url: str) -> str:
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}:{port}"
+
+
 def _decode(resp: requests.Response, body: bytes, ref: str, settings: ProviderSettings) -> Any:
     code = resp.status_code
     said = _message_in(body)
     said_text = f": {said}" if said else ""
+    moved = _origin(resp.url) != _origin(settings.base_url)
+    if code in (401, 403) and moved:
+        raise AuthError(
+            f"{ref}: {settings.base_url} redirected to {_origin_text(resp.url)}, which refused the "
+            f"request (HTTP {code}); jobctl does not send credentials to another origin"
+        )
     if code in (401, 403):
         fields = " / ".join(settings.provider.env_var(c) for c in settings.provider.credentials)
         raise AuthError(
@@ -305,12 +316,13 @@ def _decode(resp: requests.Response, body: bytes, ref: str, settings: ProviderSe
     if code == 404:
         raise NotFound(f"{ref}: job not found (HTTP 404){said_text}")
     if not 200 <= code < 300:
+        error = UpstreamError if code >= 500 or code in (408, 429) else RequestRejected
         retries = getattr(resp.raw, "retries", None)
         retried = len(retries.history) if retries is not None else 0
         after = f" after {retried} retries" if retried else ""
         if not said and body:
             said_text = f": {_snippet(body)!r}" if not body.lstrip().startswith(b"<") else " (an HTML page)"
-        raise UpstreamError(f"{ref}: HTTP {code} {resp.reason or ''}".rstrip() + f"{after}{said_text}")
+        raise error(f"{ref}: HTTP {code} {resp.reason or ''}".rstrip() + f"{after}{said_text}")
     try:
         data = json.loads(body)
     except RecursionError:

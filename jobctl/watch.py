@@ -15,7 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from jobctl.errors import AuthError, ConfigError, ExitCode, JobctlError, NotFound, WatchTimeout, most_severe
+from jobctl.errors import (
+    AuthError,
+    ConfigError,
+    ExitCode,
+    JobctlError,
+    NotFound,
+    RequestRejected,
+    WatchTimeout,
+    most_severe,
+)
 from jobctl.model import Job, job_to_dict
 from jobctl.refs import Ref
 
@@ -86,7 +95,7 @@ class Sink(Protocol):
 
 
 def _is_permanent(error: JobctlError) -> bool:
-    return isinstance(error, (NotFound, AuthError, ConfigError))
+    return isinstance(error, (NotFound, AuthError, ConfigError, RequestRejected))
 
 
 class Schedule:

@@ -254,6 +254,10 @@ def test_a_redirect_to_another_host_name_on_the_same_port_carries_no_credentials
     sim.add_job("krea", KREA_ID, ["completed"])
     result = jobctl("get", "krea", "moved")
     assert result.code == 3
+    assert result.err_lines == [
+        f"error: krea:moved: {sim.base_url('krea')} redirected to http://localhost:{sim.port}, which "
+        "refused the request (HTTP 401); jobctl does not send credentials to another origin"
+    ]
     first, followed = sim.requests_for("krea")
     assert first.headers["authorization"] == "Bearer sim-krea-key"
     assert followed.headers["host"] == f"localhost:{sim.port}"

@@ -247,3 +247,11 @@ def test_watch_help_has_examples() -> None:
     assert result.returncode == 0
     assert "Examples:" in result.stdout
     assert "--until-done" in result.stdout
+
+
+def test_a_rejected_request_ends_that_jobs_watch_with_exit_5(sim, config_file, jobctl) -> None:
+    sim.add_job("gepetto", GEPETTO_ID, [Step(http_status=400, body='{"error": "bad id"}')])
+    result = jobctl("watch", f"gepetto:{GEPETTO_ID}", "--until-done", *FAST)
+    assert result.code == 5
+    assert result.err_lines == [f"error: gepetto:{GEPETTO_ID}: HTTP 400 Bad Request: bad id"]
+    assert len(sim.requests_for("gepetto")) == 1  # asking again would not help
