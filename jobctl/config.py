@@ -7,8 +7,6 @@ Credentials: the profile entry (``${VAR}`` expanded) > ``$<PROVIDER>_<FIELD>``.
 
 from __future__ import annotations
 
-import difflib
-import ipaddress
 import math
 import os
 import re
@@ -37,6 +35,8 @@ def default_config_path() -> Path:
 
 def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """`` (did you mean 'x'?)`` when a valid word is close, else ''."""
+    import difflib  # only when something is misspelt
+
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
 
@@ -47,6 +47,8 @@ def is_loopback(host: str | None) -> bool:
     if host.lower() == "localhost" or host.lower().endswith(".localhost"):
         return True
     try:
+        import ipaddress  # only for http:// base URLs
+
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from jobctl.config import closest
 from jobctl.errors import UsageError
 from jobctl.providers import PROVIDERS
 
 
-@dataclass(frozen=True, order=True)
-class Ref:
+class Ref(NamedTuple):
     provider: str
     id: str
 
