@@ -124,6 +124,11 @@ class Journal:
             return
         now = time.time()
         try:
+            # Only changed states are written: a script that polls `get` then costs a
+            # read, not a write and a checkpoint (an fsync) on every run.
+            rows = [r for r in rows if self._stored(db, r[0], r[1]) != r[4]]
+            if not rows:
+                return
             with db:
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany(
@@ -135,6 +140,11 @@ class Journal:
                 )
         except sqlite3.Error as exc:
             self._complain("cannot write to it", exc)
+
+    @staticmethod
+    def _stored(db: sqlite3.Connection, provider: str, job_id: str) -> str | None:
+        row = db.execute("SELECT job FROM jobs WHERE provider = ? AND id = ?", (provider, job_id)).fetchone()
+        return None if row is None else str(row[0])
 
     def entries(self, include_done: bool = False) -> list[Entry]:
         db = self._connect()

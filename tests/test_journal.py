@@ -151,3 +151,15 @@ def test_a_writer_killed_mid_write_loses_nothing_already_committed() -> None:
     after = {e.job.id for e in again.entries()}
     assert before | {"after-kill"} <= after
     assert sqlite3.connect(journal_path()).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_an_unchanged_state_is_not_written_again() -> None:
+    journal = Journal()
+    running = Job("krea", "x", Status.RUNNING, "processing")
+    journal.record([running])
+    [first] = journal.entries()
+    journal.record([running])
+    assert journal.entries()[0].last_seen == first.last_seen
+    journal.record([Job("krea", "x", Status.SUCCEEDED, "completed")])
+    [after] = journal.entries(include_done=True)
+    assert after.job.status is Status.SUCCEEDED and after.last_seen >= first.last_seen
