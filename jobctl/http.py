@@ -32,7 +32,7 @@ MAX_BODY = 10 * 1024 * 1024  # bytes; a job status is a few KiB, anything huge i
 POOL_SIZE = 8  # connections per provider host
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRIES = 3
-RETRY_BUDGET = 30.0  # seconds from the first attempt after which no retry starts
+RETRY_BUDGET = 30.0  # seconds after the first retry past which no further retry starts
 MAX_REDIRECTS = 5
 
 
