@@ -73,9 +73,12 @@ RefsArg = Annotated[
 _debug = False
 
 
+VERSION_LINE = f"jobctl {__version__}"
+
+
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"jobctl {__version__}")
+        typer.echo(VERSION_LINE)
         raise typer.Exit()
 
 
@@ -539,7 +542,12 @@ def run(argv: list[str]) -> int:
     global _debug
     _debug = "--debug" in argv
     try:
+        if argv == ["--version"]:  # answered before Typer builds every command's parser
+            out(VERSION_LINE)
+            return 0
         app(args=argv, prog_name="jobctl")
+    except typer.Exit as exc:
+        return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except JobctlError as exc:
