@@ -81,10 +81,6 @@ class ProviderSettings:
     max_rps: float | None = None
     max_rpm: float | None = None
 
-    @property
-    def secrets(self) -> list[str]:
-        return [self.creds[f] for f in self.provider.credentials if f in self.creds]
-
 
 @dataclass
 class Config:
@@ -100,9 +96,6 @@ class Config:
     @property
     def entries(self) -> dict[str, dict[str, Any]]:
         return self.profiles.get(self.profile, {})
-
-    def where(self) -> str:
-        return f"profile '{self.profile}' of {self.path}" if self.exists else f"{self.path} (no such file)"
 
     def _expand(self, value: Any, key_path: str) -> Any:
         if not isinstance(value, str):
@@ -161,13 +154,6 @@ class Config:
             f"{provider.name}: no {cred} in profile '{self.profile}' of {self.path}{hint}; "
             f"set profiles.{self.profile}.{provider.name}.{cred} there or export {var}=..."
         )
-
-    def configured(self, name: str) -> bool:
-        try:
-            self.settings_for(name)
-        except ConfigError:
-            return False
-        return True
 
 
 def config_location(config_path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> tuple[Path, str]:

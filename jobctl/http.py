@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -128,6 +127,7 @@ class ProviderSession(requests.Session):
         self.max_redirects = MAX_REDIRECTS
         # Any auth object stops requests from adding ~/.netrc credentials of its own.
         self.auth = lambda r: r
+        backoff = _backoff_factor()
         retry = BoundedRetry(
             total=MAX_RETRIES,
             connect=MAX_RETRIES,
@@ -136,8 +136,8 @@ class ProviderSession(requests.Session):
             other=0,
             allowed_methods=frozenset({"GET"}),
             status_forcelist=RETRY_STATUSES,
-            backoff_factor=_backoff_factor(),
-            backoff_jitter=_backoff_factor() / 2,
+            backoff_factor=backoff,
+            backoff_jitter=backoff / 2,
             backoff_max=8.0,
             respect_retry_after_header=True,
             raise_on_status=False,
@@ -163,7 +163,6 @@ class Client:
         self.settings = settings
         self.log = log
         self.session = ProviderSession(settings, log)
-        self._lock = threading.Lock()
 
     def close(self) -> None:
         self.session.close()

@@ -57,10 +57,6 @@ class Job:
         return self.status.done
 
     @property
-    def ref(self) -> str:
-        return f"{self.provider}:{self.id}"
-
-    @property
     def duration(self) -> timedelta | None:
         end = self.finished_at or (self.updated_at if self.done else None)
         if self.created_at is None or end is None or end < self.created_at:
