@@ -171,15 +171,8 @@ def show_jobs(jobs: "list[Job]", *, as_json: bool, raw: bool, many: bool) -> Non
         elif jobs:
             out(render.dumps_json(data[0], pretty))
         return
-    if not jobs:
-        return
-    if render.is_terminal():
-        console = render.make_console()
-        with console.capture() as captured:
-            console.print(render.table_rich(jobs) if many else render.detail_rich(jobs[0]))
-        out(captured.get().rstrip("\n"))
-    else:
-        out(render.table_plain(jobs) if many else render.detail_plain(jobs[0]))
+    if jobs:
+        out(render.jobs_text(jobs, many))
 
 
 def journal(no_track: bool = False) -> "Journal":
@@ -303,7 +296,7 @@ def watch(
       jobctl watch krea ID --json | jq -c '{id, status}'
       jobctl watch --until-done --timeout 10m && echo all done
     """
-    from jobctl.render import is_terminal
+    from jobctl.render import live_display
     from jobctl.watch import parse_duration_option
     from jobctl.watch_display import watch_refs
 
@@ -320,8 +313,7 @@ def watch(
     cfg = load(profile, config)
     for error in errors:
         report(error)
-    live = is_terminal() and "NO_COLOR" not in os.environ
-    mode = "ndjson" if as_json or raw else "live" if live else "lines"
+    mode = "ndjson" if as_json or raw else "live" if live_display() else "lines"
     with fetcher(cfg, debug) as f:
         code, failures = watch_refs(
             f,

@@ -79,10 +79,9 @@ def run_demo(speed: float, say: Print) -> None:
     from jobctl.fetch import Fetcher
     from jobctl.model import job_to_dict
     from jobctl.refs import Ref
-    from jobctl.render import dumps_json, is_terminal
+    from jobctl.render import dumps_json, jobs_text, live_display
     from jobctl.watch_display import watch_refs
 
-    live = is_terminal() and "NO_COLOR" not in os.environ
     with Simulator() as sim:
         refs = [Ref(p, i) for p, i in load_samples(sim, speed)]
         say(
@@ -94,7 +93,7 @@ def run_demo(speed: float, say: Print) -> None:
             watch_refs(
                 fetcher,
                 refs,
-                mode="live" if live else "lines",
+                mode="live" if live_display() else "lines",
                 until_done=True,
                 interval=0.5,
                 max_interval=1.5,
@@ -106,7 +105,7 @@ def run_demo(speed: float, say: Print) -> None:
             jobs = [j for j in fetcher.fetch_all(refs) if isinstance(j, Job)]
     failed = next(j for j in jobs if j.status.value == "failed")
     say(f"\n$ jobctl get {failed.provider} {failed.id}\n")
-    say(_detail(failed))
+    say(jobs_text([failed], many=False))
     first = jobs[0]
     say(f"\n$ jobctl get {first.provider} {first.id} --json\n")
     say(dumps_json(job_to_dict(first), pretty=True))
@@ -124,14 +123,3 @@ profiles:
     krea:     {api_key: "${KREA_API_KEY}"}
     creatify: {api_id: "${CREATIFY_API_ID}", api_key: "${CREATIFY_API_KEY}"}
     gepetto:  {api_key: "${GEPETTO_API_KEY}"}"""
-
-
-def _detail(job: Job) -> str:
-    from jobctl.render import detail_plain, detail_rich, is_terminal, make_console
-
-    if not is_terminal():
-        return detail_plain(job)
-    console = make_console()
-    with console.capture() as cap:
-        console.print(detail_rich(job))
-    return cap.get().rstrip("\n")

@@ -7,6 +7,7 @@ is handed to rich as ``Text`` (never markup). JSON never imports rich.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -279,6 +280,21 @@ def table_rich(jobs: Sequence[Job], now: datetime | None = None) -> RenderableTy
             cells[-1] = _link(job.outputs[0])
         rows.append(cells)
     return Grid(TABLE_HEADERS, rows)
+
+
+def jobs_text(jobs: Sequence[Job], many: bool) -> str:
+    """A table (``many``) or the first job's detail view: rich on a terminal, plain otherwise."""
+    if not is_terminal():
+        return table_plain(jobs) if many else detail_plain(jobs[0])
+    console = make_console()
+    with console.capture() as captured:
+        console.print(table_rich(jobs) if many else detail_rich(jobs[0]))
+    return captured.get().rstrip("\n")
+
+
+def live_display() -> bool:
+    """Redraw in place only on a terminal that has not asked for NO_COLOR."""
+    return is_terminal() and "NO_COLOR" not in os.environ
 
 
 def is_terminal(stream: IO[str] | None = None) -> bool:
