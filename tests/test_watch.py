@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from itertools import pairwise
 from pathlib import Path
@@ -216,14 +217,19 @@ def test_ctrl_c_exits_130_without_a_traceback(sim, config_file) -> None:
         text=True,
         env={**os.environ, **_env_for(config_file)},
     )
-    deadline = time.monotonic() + 20
-    while not sim.requests_for("krea") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=20)
+    # Interrupt only once the first line is out: the job is being watched, not still starting.
+    guard = threading.Timer(20, proc.kill)
+    guard.start()
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        guard.cancel()
+    assert first.rstrip("\n").endswith(f"krea:{KREA_ID}  running (processing)")
     assert proc.returncode == 130
     assert "Traceback" not in err
-    assert out.splitlines()[0].endswith(f"krea:{KREA_ID}  running (processing)")
 
 
 def test_watch_into_head_ends_quietly(sim, config_file) -> None:
