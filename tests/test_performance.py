@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from jobctl.cli import COMMANDS, build_app
+
 HEAVY = ("requests", "urllib3", "yaml", "rich", "sqlite3", "pydantic")
 
 PROBE = """
@@ -51,3 +53,30 @@ def test_forty_refs_to_one_provider_share_at_most_eight_connections(sim, config_
     assert result.code == 0, result.err
     assert len(sim.requests_for("gepetto")) == 40
     assert 1 <= sim.connections("gepetto") <= 8
+
+
+# Each run registers only the commands its argv can reach (cli.build_app); what a user
+# sees must be exactly what the full command tree would show.
+
+
+def _help(app_argv: list[str], args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        build_app(app_argv)(args=args, prog_name="jobctl")
+    assert exit_info.value.code == 0
+    return capsys.readouterr().out
+
+
+FULL_TREE = ["no-such-command"]  # a word that names no command registers all of them
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"]])
+def test_the_command_list_matches_the_full_tree(args: list[str], capsys) -> None:
+    listing = _help(args, args, capsys)
+    assert listing == _help(FULL_TREE, args, capsys)
+    for name in [*COMMANDS, "config"]:
+        assert f"\n  {name} " in listing
+
+
+@pytest.mark.parametrize("args", [[name, "--help"] for name in COMMANDS] + [["config", "show", "--help"]])
+def test_a_single_command_tree_gives_the_full_tree_help(args: list[str], capsys) -> None:
+    assert _help(args, args, capsys) == _help(FULL_TREE, args, capsys)
