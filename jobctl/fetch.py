@@ -39,6 +39,8 @@ class Fetcher:
         payload = self.client(ref.provider).get_payload(ref.id)
         try:
             return PROVIDERS[ref.provider].normalize(ref.id, payload)
+        except JobctlError:
+            raise
         except Exception as exc:  # a payload shape nobody foresaw must not crash the run
             raise UpstreamError(f"{ref}: could not read the job payload ({type(exc).__name__})") from exc
 

@@ -24,12 +24,13 @@ from urllib3.util.retry import Retry
 from jobctl import __version__
 from jobctl.config import ProviderSettings
 from jobctl.errors import AuthError, JobctlError, NotFound, RequestRejected, UpstreamError
+from jobctl.model import json_kind
 from jobctl.redaction import SECRETS
 
 USER_AGENT = f"jobctl/{__version__}"
 MAX_BODY = 10 * 1024 * 1024  # bytes; a job status is a few KiB, anything huge is not one
 POOL_SIZE = 8  # connections per provider host
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_STATUSES = frozenset({429, *range(500, 600)})  # as the contract says: 429 and every 5xx
 MAX_RETRIES = 3
 RETRY_BUDGET = 30.0  # seconds after the first retry past which no further retry starts
 MAX_REDIRECTS = 5
@@ -331,8 +332,7 @@ def _decode(resp: requests.Response, body: bytes, ref: str, settings: ProviderSe
         what = "an empty body" if not body.strip() else f"a body that is not JSON ({kind})"
         raise UpstreamError(f"{ref}: HTTP {code} but {what}; is base_url right?") from None
     if not isinstance(data, dict):
-        what = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
-            type(data), "a number"
+        raise UpstreamError(
+            f"{ref}: HTTP {code} but the JSON is {json_kind(data)}, not the documented job object"
         )
-        raise UpstreamError(f"{ref}: HTTP {code} but the JSON is {what}, not the documented job object")
     return data

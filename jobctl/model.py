@@ -112,6 +112,16 @@ _ISO = re.compile(
 )
 
 
+def json_kind(value: object) -> str:
+    """What a decoded JSON value is, in JSON's words, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    kinds = {str: "a string", list: "an array", dict: "an object"}
+    return next((name for kind, name in kinds.items() if isinstance(value, kind)), "a number")
+
+
 def parse_timestamp(value: object) -> datetime | None:
     """ISO 8601 (any offset, 'Z', or none meaning UTC) -> aware UTC datetime; else None."""
     if not isinstance(value, str):

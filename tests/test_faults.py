@@ -54,6 +54,7 @@ FAULTS = [
     Fault("empty body", Step(body=""), 5, True),
     Fault("truncated json", Step(body='{"job_id": "x", "stat'), 5, True),
     Fault("short body", Step(body='{"job_id": "x"}', content_length=500), 5, True),
+    Fault("object without status", Step(body='{"job_id": "x", "created_at": "2024-05-01"}'), 5, True),
     Fault("oversize body", Step(body=b"{" + b" " * (10 * 1024 * 1024 + 10) + b"}"), 5, True),
     Fault("redirect loop", Step(redirect=f"/krea/jobs/{KREA_ID}"), 5, True),
     Fault("hang", Step(delay=5), 5, True),

@@ -37,7 +37,7 @@ def free_port() -> int:
 # --- retries -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
+@pytest.mark.parametrize("status", [500, 501, 502, 503, 504, 507, 429])
 def test_get_retries_a_passing_server_error_and_then_succeeds(
     status: int, sim: Simulator, config_file: Path, jobctl: Any
 ) -> None:

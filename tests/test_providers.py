@@ -23,6 +23,7 @@ from contract import (
     SAMPLE_PATHS,
 )
 
+from jobctl.errors import UpstreamError
 from jobctl.model import job_to_dict
 from jobctl.providers import PROVIDERS
 from jobctl.sim import Simulator
@@ -141,10 +142,31 @@ def test_an_undocumented_status_word_is_unknown_not_done_and_shown_as_given(
 
 
 @pytest.mark.parametrize("provider", PROVIDER_NAMES)
-@pytest.mark.parametrize(("value", "shown"), [(None, ""), (3, "3"), (["done"], '["done"]'), ("", "")])
-def test_a_missing_or_non_text_status_is_unknown(provider: str, value: object, shown: str) -> None:
-    data = normalized(provider, {"status": value})
-    assert (data["status"], data["provider_status"], data["done"]) == ("unknown", shown, False)
+def test_an_empty_status_word_is_unknown(provider: str) -> None:
+    data = normalized(provider, {"status": ""})
+    assert (data["status"], data["provider_status"], data["done"]) == ("unknown", "", False)
+
+
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+@pytest.mark.parametrize(
+    ("payload", "said"),
+    [
+        ({}, "the answer has no 'status'"),
+        ({"status": None}, "the answer has no 'status'"),
+        ({"status": 3}, "the answer's 'status' is a number, not a word"),
+        ({"status": ["done"]}, "the answer's 'status' is an array, not a word"),
+        ({"status": {"state": "done"}}, "the answer's 'status' is an object, not a word"),
+    ],
+)
+def test_an_object_without_a_status_word_is_not_a_job(
+    provider: str, payload: dict[str, Any], said: str
+) -> None:
+    # Every spec requires the status: without one the body is not the documented job (exit 5).
+    with pytest.raises(UpstreamError) as caught:
+        PROVIDERS[provider].normalize(SAMPLE_IDS[provider], payload)
+    assert str(caught.value) == (
+        f"{provider}:{SAMPLE_IDS[provider]}: {said}; not the documented {PROVIDERS[provider].title} job"
+    )
 
 
 @pytest.mark.parametrize("provider", PROVIDER_NAMES)

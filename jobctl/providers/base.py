@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
 
-from jobctl.errors import UsageError
-from jobctl.model import Job, JobError, Status, parse_timestamp
+from jobctl.errors import UpstreamError, UsageError
+from jobctl.model import Job, JobError, Status, json_kind, parse_timestamp
 
 # --- auth styles ------------------------------------------------------------
 
@@ -225,8 +225,21 @@ class Provider:
         return self.status_of(body.get("status"))[0].done
 
     def job(self, job_id: str, body: Mapping[str, Any], status_key: str = "status", **fields: Any) -> Job:
-        """Build the Job from the fields a provider read, filling what all share."""
-        status, word = self.status_of(body.get(status_key))
+        """Build the Job from the fields a provider read, filling what all share.
+
+        Every spec requires the status word: an object without one (or with a number,
+        a list...) is not the documented job, so it is an upstream error, not a job
+        in an "unknown" state. A word nobody documented is still a job: ``unknown``.
+        """
+        value = body.get(status_key)
+        if not isinstance(value, str):
+            what = (
+                f"the answer has no '{status_key}'"
+                if value is None
+                else f"the answer's '{status_key}' is {json_kind(value)}, not a word"
+            )
+            raise UpstreamError(f"{self.name}:{job_id}: {what}; not the documented {self.title} job")
+        status, word = self.status_of(value)
         return Job(provider=self.name, id=job_id, status=status, provider_status=word, raw=body, **fields)
 
     def normalize(self, job_id: str, body: Mapping[str, Any]) -> Job:
