@@ -57,16 +57,24 @@ def _cell(item: Tracked, limit: int = 120) -> str:
 
 
 class NdjsonSink:
-    """One JSON object per observed change; nothing while nothing changes."""
+    """One JSON object per observed change; nothing while nothing changes.
+
+    A change the object does not carry (AISquare's newest event without ``--raw``, a
+    job answering again after a transient error) prints nothing: no repeated lines.
+    """
 
     def __init__(self, emit: Emit, warn: Emit, raw: bool = False) -> None:
         self.emit, self.warn, self.raw = emit, warn, raw
+        self.last: dict[Ref, str] = {}
 
     def changed(self, item: Tracked) -> None:
         if item.error is not None:
             self.warn(_cell(item, 400))
         elif item.job is not None:
-            self.emit(dumps_json(job_to_dict(item.job, raw=self.raw)))
+            line = dumps_json(job_to_dict(item.job, raw=self.raw))
+            if self.last.get(item.ref) != line:
+                self.last[item.ref] = line
+                self.emit(line)
 
     def tick(self, items: Sequence[Tracked]) -> None:
         pass

@@ -175,6 +175,26 @@ def test_aisquare_events_show_in_the_row_and_in_raw_json(sim, config_file, jobct
     assert [e["content"] for e in events] == ["Outlining sections", "Drafting section 1"]
 
 
+@pytest.mark.parametrize(("raw", "lines"), [(False, 2), (True, 3)])
+def test_ndjson_prints_a_line_only_when_the_object_changes(sim, config_file, jobctl, raw, lines) -> None:
+    # A new AISquare event changes the row but not the normalized object (only --raw
+    # carries the events), so without --raw it must not repeat the same line.
+    sim.add_job(
+        "aisquare",
+        AISQUARE_ID,
+        [
+            Step("RUNNING", requests=2, event=("THOUGHT", "Outlining sections")),
+            Step("RUNNING", requests=2, event=("LOG", "Drafting section 1")),
+            Step("COMPLETED"),
+        ],
+    )
+    args = ["--raw"] if raw else []
+    result = jobctl("watch", f"aisquare:{AISQUARE_ID}", "--until-done", "--json", *args, *FAST)
+    assert result.code == 0
+    assert len(result.lines) == len(set(result.lines)) == lines
+    assert [d["status"] for d in ndjson(result.out)] == ["running"] * (lines - 1) + ["succeeded"]
+
+
 def test_watch_without_refs_follows_unfinished_tracked_jobs(sim, config_file, jobctl) -> None:
     sim.add_job("krea", KREA_ID, [Step("processing", requests=2), "completed"])
     sim.add_job("gepetto", GEPETTO_ID, ["success"])
