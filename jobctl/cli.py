@@ -289,9 +289,7 @@ def get(
         outcomes = f.fetch_all(parsed)
     jobs = [o for o in outcomes if isinstance(o, Job)]
     failed = [o for o in outcomes if isinstance(o, JobctlError)]
-    # Refs from stdin always give a table/array: their number is data, not syntax.
-    many = len(parsed) + len(errors) > 1 or "-" in (refs or []) or not refs
-    show_jobs(jobs, as_json=as_json, raw=raw, many=many)
+    show_jobs(jobs, as_json=as_json, raw=raw, many=len(parsed) + len(errors) > 1)
     journal(no_track).record(jobs)  # after the answer: a locked journal must not delay it
     extra = [ExitCode.JOB_FAILED] if exit_status and any(j.done and not j.status.ok for j in jobs) else []
     finish([*errors, *failed], extra)
