@@ -130,7 +130,7 @@ class Config:
         base_url = values.get("base_url") or provider.default_base_url
         problem = check_base_url(base_url)
         if problem:
-            raise ConfigError(f"{prefix}.base_url in {self.path} {problem}")
+            raise ConfigError(f"{self.path}: {prefix}.base_url {problem}")
         return ProviderSettings(
             provider=provider,
             base_url=base_url.rstrip("/"),
@@ -145,7 +145,8 @@ class Config:
         if not self.exists:
             return (
                 f"{provider.name}: no {cred}: {var} is not set and there is no config file at "
-                f"{self.path}; export {var}=... or create the file (see config.example.yaml)"
+                f"{self.path} for profile '{self.profile}'; export {var}=... or create the file with "
+                f"profiles.{self.profile}.{provider.name}.{cred} (see config.example.yaml)"
             )
         hint = ""
         if self.profile not in self.profiles and self.profiles:
@@ -310,10 +311,6 @@ def _validate_entry(
         elif not isinstance(value, str):
             hint = " (quote it)" if isinstance(value, (int, float)) else ""
             raise ConfigError(f"{path}: {where}.{key} must be a string, not a {_type(value)}{hint}")
-        elif key == "base_url" and not _VAR.search(value):
-            problem = check_base_url(value)
-            if problem:
-                raise ConfigError(f"{path}: {where}.base_url {problem}")
         out[key] = value
         if key in provider.credentials and not _VAR.fullmatch(value):
             SECRETS.add(value)

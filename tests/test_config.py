@@ -312,8 +312,9 @@ def test_a_missing_credential_without_a_config_file_says_where_the_file_would_be
     result = jobctl("get", "krea", KREA_ID)
     assert result.code == 2
     assert result.err_lines == [
-        f"error: krea: no api_key: KREA_API_KEY is not set and there is no config file at {expected_file}; "
-        "export KREA_API_KEY=... or create the file (see config.example.yaml)"
+        f"error: krea: no api_key: KREA_API_KEY is not set and there is no config file at {expected_file} "
+        "for profile 'default'; export KREA_API_KEY=... or create the file with "
+        "profiles.default.krea.api_key (see config.example.yaml)"
     ]
 
 
@@ -493,10 +494,29 @@ def test_a_plain_http_base_url_from_a_var_reference_is_checked_too(
     result = jobctl("get", "krea", KREA_ID, "--config", str(path), env={"KREA_URL": "http://10.0.0.8:8080"})
     assert result.code == 2
     assert result.err_lines == [
-        f"error: profiles.default.krea.base_url in {path} uses http:// for a host that is not loopback; "
+        f"error: {path}: profiles.default.krea.base_url uses http:// for a host that is not loopback; "
         "use https://"
     ]
     assert_nothing_sent(sim)
+
+
+def test_a_bad_base_url_in_another_profile_does_not_stop_this_one(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    sim.add_job("krea", KREA_ID, ["completed"])
+    profiles = {
+        "default": {"krea": krea_entry(sim)},
+        "staging": {"krea": krea_entry(sim, base_url="http://staging.example.com")},
+    }
+    path = write_config(tmp_path / "c.yaml", {"profiles": profiles})
+    assert jobctl("get", "krea", KREA_ID, "--config", str(path)).code == 0
+    assert jobctl("config", "check", "--config", str(path)).code == 0
+    staging = jobctl("config", "check", "--config", str(path), "-p", "staging")
+    assert staging.code == 2
+    assert staging.err_lines == [
+        f"error: {path}: profiles.staging.krea.base_url uses http:// for a host that is not loopback; "
+        "use https://"
+    ]
 
 
 def test_plain_http_to_localhost_is_allowed(sim: Simulator, tmp_path: Path, jobctl: Any) -> None:
