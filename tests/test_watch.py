@@ -154,7 +154,8 @@ def test_budget_refills_at_its_rate() -> None:
     assert budget.take() > 0
 
 
-def test_aisquare_events_show_in_the_row_and_in_raw_json(sim, config_file, jobctl) -> None:
+def add_aisquare_job_with_two_events(sim) -> None:
+    """RUNNING with a THOUGHT, RUNNING with a LOG (two polls each), then COMPLETED."""
     sim.add_job(
         "aisquare",
         AISQUARE_ID,
@@ -164,6 +165,10 @@ def test_aisquare_events_show_in_the_row_and_in_raw_json(sim, config_file, jobct
             Step("COMPLETED"),
         ],
     )
+
+
+def test_aisquare_events_show_in_the_row_and_in_raw_json(sim, config_file, jobctl) -> None:
+    add_aisquare_job_with_two_events(sim)
     result = jobctl("watch", f"aisquare:{AISQUARE_ID}", "--until-done", *FAST)
     assert result.code == 0
     assert [line.split("  ", 2)[2] for line in result.lines][:2] == [
@@ -179,15 +184,7 @@ def test_aisquare_events_show_in_the_row_and_in_raw_json(sim, config_file, jobct
 def test_ndjson_prints_a_line_only_when_the_object_changes(sim, config_file, jobctl, raw, lines) -> None:
     # A new AISquare event changes the row but not the normalized object (only --raw
     # carries the events), so without --raw it must not repeat the same line.
-    sim.add_job(
-        "aisquare",
-        AISQUARE_ID,
-        [
-            Step("RUNNING", requests=2, event=("THOUGHT", "Outlining sections")),
-            Step("RUNNING", requests=2, event=("LOG", "Drafting section 1")),
-            Step("COMPLETED"),
-        ],
-    )
+    add_aisquare_job_with_two_events(sim)
     args = ["--raw"] if raw else []
     result = jobctl("watch", f"aisquare:{AISQUARE_ID}", "--until-done", "--json", *args, *FAST)
     assert result.code == 0
