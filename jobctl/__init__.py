@@ -1,3 +1,84 @@
-"""jobctl: check and watch long-running jobs on hosted AI APIs from one CLI."""
+"""jobctl: check and watch long-running jobs on hosted AI APIs, from Python or one CLI.
 
-__version__ = "0.1.0"
+    import jobctl
+    job = jobctl.get("krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20")
+    jobs = jobctl.wait(["krea:...", "aisquare:42"], timeout=600)
+
+Names are imported on first use, so ``import jobctl`` (and the CLI's start-up)
+loads neither requests nor rich.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.2.0"
+
+if TYPE_CHECKING:
+    from jobctl.client import Client, download, get, get_many, wait, watch
+    from jobctl.errors import (
+        AuthError,
+        ConfigError,
+        ExitCode,
+        JobctlError,
+        NotFoundError,
+        ProviderError,
+        UsageError,
+        WaitTimeout,
+    )
+    from jobctl.model import Job, JobError, Status
+    from jobctl.providers.base import Provider
+    from jobctl.refs import Ref
+
+_EXPORTS = {
+    "jobctl.client": ("Client", "download", "get", "get_many", "wait", "watch"),
+    "jobctl.errors": (
+        "AuthError",
+        "ConfigError",
+        "ExitCode",
+        "JobctlError",
+        "NotFoundError",
+        "ProviderError",
+        "UsageError",
+        "WaitTimeout",
+    ),
+    "jobctl.model": ("Job", "JobError", "Status"),
+    "jobctl.providers.base": ("Provider",),
+    "jobctl.refs": ("Ref",),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = [
+    "AuthError",
+    "Client",
+    "ConfigError",
+    "ExitCode",
+    "Job",
+    "JobError",
+    "JobctlError",
+    "NotFoundError",
+    "Provider",
+    "ProviderError",
+    "Ref",
+    "Status",
+    "UsageError",
+    "WaitTimeout",
+    "download",
+    "get",
+    "get_many",
+    "wait",
+    "watch",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'jobctl' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

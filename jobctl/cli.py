@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 from jobctl import __version__
-from jobctl.errors import ExitCode, JobctlError, UsageError, most_severe
+from jobctl.environment import Environment
+from jobctl.errors import ExitCode, JobctlError, NotFoundError, UsageError, WaitTimeout, most_severe
 
 if TYPE_CHECKING:
     from jobctl.config import Config
-    from jobctl.fetch import Fetcher
     from jobctl.journal import Journal
     from jobctl.model import Job
     from jobctl.refs import Ref
@@ -116,9 +116,6 @@ RefsArg = Annotated[
     ),
 ]
 
-_debug = False
-
-
 VERSION_LINE = f"jobctl {__version__}"
 
 
@@ -147,16 +144,16 @@ def _root(
 # --- output helpers -------------------------------------------------------------------
 
 
-def out(text: str) -> None:
-    """Write to stdout, secrets scrubbed; a closed pipe (``| head -1``) ends quietly."""
-    from jobctl.redaction import SECRETS
+class OutputClosed(Exception):
+    """stdout's reader went away (``| head -1``): the run ends quietly, exit 0."""
 
+
+def out(env: Environment, text: str) -> None:
     try:
-        sys.stdout.write(SECRETS(text) + "\n")
-        sys.stdout.flush()
+        env.out(text)
     except BrokenPipeError:
-        _silence_stdout()
-        raise typer.Exit(int(ExitCode.OK)) from None
+        # Not an OSError past this point: Typer would turn EPIPE into exit 1.
+        raise OutputClosed from None
 
 
 def _silence_stdout() -> None:
@@ -167,86 +164,50 @@ def _silence_stdout() -> None:
         pass
 
 
-def warn(message: str) -> None:
-    from jobctl.redaction import SECRETS
-    from jobctl.render import clean
-
-    sys.stderr.write(f"warning: {SECRETS(clean(message))}\n")
-
-
-def report(error: JobctlError) -> None:
-    from jobctl.redaction import SECRETS
-    from jobctl.render import clean
-
-    for line in error.message.splitlines() or [""]:
-        sys.stderr.write(f"error: {SECRETS(clean(line))}\n")
-    sys.stderr.flush()
-
-
-def load(profile: str | None, config: str | None) -> "Config":
-    from jobctl.config import load_config
-
-    cfg = load_config(config, profile)
-    for message in cfg.warnings:
-        warn(message)
-    return cfg
-
-
-def fetcher(cfg: "Config", debug: bool) -> "Fetcher":
-    from jobctl.fetch import Fetcher
-
-    if debug:
-        from jobctl.http import stderr_log
-
-        return Fetcher(cfg, stderr_log)
-    return Fetcher(cfg)
-
-
-def show_jobs(jobs: "list[Job]", *, as_json: bool, raw: bool, many: bool) -> None:
+def show_jobs(env: Environment, jobs: "list[Job]", *, as_json: bool, raw: bool, many: bool) -> None:
     """One job: detail view / object. Several: table / array."""
     from jobctl import render
 
     if as_json or raw:
-        from jobctl.model import job_to_dict
-
-        data = [job_to_dict(j, raw=raw) for j in jobs]
-        pretty = render.is_terminal()
+        data = [j.to_dict(raw=raw) for j in jobs]
+        pretty = render.is_terminal(env.stdout)
         if many:
-            out(render.dumps_json(data, pretty))
+            out(env, render.dumps_json(data, pretty))
         elif jobs:
-            out(render.dumps_json(data[0], pretty))
+            out(env, render.dumps_json(data[0], pretty))
         return
     if jobs:
-        out(render.jobs_text(jobs, many))
+        out(env, render.jobs_text(jobs, many))
 
 
-def journal(no_track: bool = False) -> "Journal":
+def journal(env: Environment, no_track: bool = False) -> "Journal":
     from jobctl.journal import Journal, NoJournal, tracking_disabled
 
-    return NoJournal() if tracking_disabled(no_track) else Journal(warn=warn)
+    return NoJournal() if tracking_disabled(no_track) else Journal(warn=env.warn)
 
 
-def read_refs(args: list[str]) -> "tuple[list[Ref], list[UsageError]]":
+def read_refs(env: Environment, args: list[str]) -> "tuple[list[Ref], list[UsageError]]":
     """Refs from arguments, '-' meaning stdin; no arguments and a piped stdin also reads it."""
     from jobctl.refs import parse_refs
 
-    if not args and not sys.stdin.isatty():
+    if not args and not env.stdin_is_terminal():
         args = ["-"]
-    return parse_refs(args, stdin_lines() if "-" in args else None)
+    return parse_refs(args, env.stdin_lines() if "-" in args else None)
 
 
-def stdin_lines() -> list[str]:
-    if sys.stdin is None or sys.stdin.closed:
-        return []
-    try:
-        return sys.stdin.read().splitlines()
-    except (OSError, ValueError):
-        return []
+def load(env: Environment, profile: str | None, config: str | None) -> "Config":
+    """The config alone (no client), for the commands that only describe it."""
+    from jobctl.config import load_config
+
+    cfg = load_config(config, profile, env.environ, env.redactor)
+    for message in cfg.warnings:
+        env.warn(message)
+    return cfg
 
 
-def finish(errors: list[JobctlError], extra: list[ExitCode] | None = None) -> NoReturn:
+def finish(env: Environment, errors: list[JobctlError], extra: list[ExitCode] | None = None) -> NoReturn:
     for error in errors:
-        report(error)
+        env.report(error)
     raise typer.Exit(int(most_severe([e.exit_code for e in errors] + (extra or []))))
 
 
@@ -255,6 +216,7 @@ def finish(errors: list[JobctlError], extra: list[ExitCode] | None = None) -> No
 
 @command()
 def get(
+    ctx: typer.Context,
     refs: RefsArg = None,
     profile: ProfileOpt = None,
     config: ConfigOpt = None,
@@ -281,22 +243,25 @@ def get(
     """
     from jobctl.model import Job
 
-    parsed, errors = read_refs(list(refs or []))
+    env: Environment = ctx.obj
+    parsed, errors = read_refs(env, list(refs or []))
     if not parsed and not errors:
         raise UsageError("no job refs given; e.g. jobctl get krea ID  (see jobctl get --help)")
-    cfg = load(profile, config)
-    with fetcher(cfg, debug) as f:
-        outcomes = f.fetch_all(parsed)
+    with env.client(profile, config) as client:
+        outcomes = client.fetch_all(parsed)
     jobs = [o for o in outcomes if isinstance(o, Job)]
     failed = [o for o in outcomes if isinstance(o, JobctlError)]
-    show_jobs(jobs, as_json=as_json, raw=raw, many=len(parsed) + len(errors) > 1)
-    journal(no_track).record(jobs)  # after the answer: a locked journal must not delay it
+    show_jobs(env, jobs, as_json=as_json, raw=raw, many=len(parsed) + len(errors) > 1)
+    book = journal(env, no_track)  # after the answer: a locked journal must not delay it
+    book.record(jobs)
+    book.mark_gone([e.ref for e in failed if isinstance(e, NotFoundError) and e.ref])
     extra = [ExitCode.JOB_FAILED] if exit_status and any(j.done and not j.status.ok for j in jobs) else []
-    finish([*errors, *failed], extra)
+    finish(env, [*errors, *failed], extra)
 
 
 @command()
 def watch(
+    ctx: typer.Context,
     refs: RefsArg = None,
     until_done: Annotated[
         bool, typer.Option("--until-done", help="Return once every job is done (exit 0 if all succeeded).")
@@ -343,41 +308,50 @@ def watch(
     from jobctl.watch import parse_duration_option
     from jobctl.watch_display import watch_refs
 
+    env: Environment = ctx.obj
     try:
         seconds = parse_duration_option(timeout) if timeout is not None else None
     except ValueError as exc:
         raise UsageError(f"--timeout {exc}") from None
     if not interval > 0 or not max_interval > 0:
         raise UsageError("--interval and --max-interval must be positive numbers of seconds, e.g. 2 or 0.5")
-    parsed, errors = read_refs(list(refs or []))
-    book = journal(no_track)
-    if not parsed and not errors:
+    given = list(refs or [])
+    parsed, errors = read_refs(env, given)
+    book = journal(env, no_track)
+    if not parsed and errors:
+        finish(env, list(errors))  # nothing to watch: say why at once (exit 2)
+    if not parsed:
+        if "-" in given:  # asked for stdin: never the journal instead
+            raise UsageError("no job refs on stdin; pipe refs (one provider:id per line) or pass them")
         parsed = tracked_refs(book)
-    cfg = load(profile, config)
     for error in errors:
-        report(error)
+        env.report(error)
     mode = "ndjson" if as_json or raw else "live" if live_display() else "lines"
-    with fetcher(cfg, debug) as f:
-        code, failures = watch_refs(
-            f,
-            parsed,
-            mode=mode,
-            until_done=until_done,
-            interval=interval,
-            max_interval=max_interval,
-            timeout=seconds,
-            emit=out,
-            warn=lambda message: report(JobctlError(message)),
-            record=book.record,
-            raw=raw,
-        )
-    finish([] if mode == "ndjson" else failures, [code, *(e.exit_code for e in errors)])
+    with env.client(profile, config) as client:
+        try:
+            code, failures = watch_refs(
+                client,
+                parsed,
+                mode=mode,
+                until_done=until_done,
+                interval=interval,
+                max_interval=max_interval,
+                timeout=seconds,
+                emit=lambda text: out(env, text),
+                warn=lambda message: env.report(JobctlError(message)),
+                record=book.record,
+                raw=raw,
+                gone=book.mark_gone,
+            )
+        except WaitTimeout as exc:
+            finish(env, [*exc.failures, exc] if mode != "ndjson" else [exc])
+    finish(env, [] if mode == "ndjson" else failures, [code, *(e.exit_code for e in errors)])
 
 
 def tracked_refs(book: "Journal") -> "list[Ref]":
     from jobctl.refs import Ref
 
-    refs = [Ref(e.job.provider, e.job.id) for e in book.entries()]
+    refs = [Ref(e.job.provider, e.job.id) for e in book.entries() if not e.gone]
     if not refs:
         raise UsageError(
             "nothing to watch: no refs given and no unfinished tracked jobs; "
@@ -388,6 +362,7 @@ def tracked_refs(book: "Journal") -> "list[Ref]":
 
 @command("ls")
 def list_jobs(
+    ctx: typer.Context,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Include finished jobs.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -399,19 +374,22 @@ def list_jobs(
       jobctl ls --all --json | jq -r '.[] | select(.status == "failed") | .id'
     """
     from jobctl import render
-    from jobctl.model import job_to_dict
 
-    jobs = [e.job for e in journal().entries(include_done=show_all)]
+    env: Environment = ctx.obj
+    entries = journal(env).entries(include_done=show_all)
     if as_json:
-        out(render.dumps_json([job_to_dict(j) for j in jobs], render.is_terminal()))
-    elif not jobs:
-        out("no tracked jobs" if show_all else "no unfinished tracked jobs (jobctl ls --all shows every one)")
+        data = [{**e.job.to_dict(), "gone": e.gone} for e in entries]
+        out(env, render.dumps_json(data, render.is_terminal(env.stdout)))
+    elif not entries:
+        hint = "(jobctl ls --all shows every one)"
+        out(env, "no tracked jobs" if show_all else f"no unfinished tracked jobs {hint}")
     else:
-        show_jobs(jobs, as_json=False, raw=False, many=True)
+        out(env, render.jobs_text([e.shown_job for e in entries], many=True))
 
 
 @command()
 def forget(
+    ctx: typer.Context,
     refs: RefsArg = None,
     done: Annotated[bool, typer.Option("--done", help="Forget every finished job.")] = False,
 ) -> None:
@@ -422,16 +400,18 @@ def forget(
       jobctl forget krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20
       jobctl forget --done
     """
-    parsed, errors = read_refs(list(refs)) if refs else ([], [])
+    env: Environment = ctx.obj
+    parsed, errors = read_refs(env, list(refs)) if refs else ([], [])
     if not parsed and not errors and not done:
         raise UsageError("say what to forget: refs (jobctl forget krea:ID) or --done")
-    removed = journal().forget([(r.provider, r.id) for r in parsed], done=done)
-    out(f"forgot {removed} job{'' if removed == 1 else 's'}")
-    finish(list(errors))
+    removed = journal(env).forget([(r.provider, r.id) for r in parsed], done=done)
+    out(env, f"forgot {removed} job{'' if removed == 1 else 's'}")
+    finish(env, list(errors))
 
 
 @command()
 def providers(
+    ctx: typer.Context,
     profile: ProfileOpt = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
@@ -445,22 +425,23 @@ def providers(
     """
     from jobctl.inventory import provider_rows
 
-    cfg = load(profile, config)
+    env: Environment = ctx.obj
+    cfg = load(env, profile, config)
     rows = provider_rows(cfg)
     if as_json:
         from jobctl.render import dumps_json, is_terminal
 
-        out(dumps_json(rows, is_terminal()))
+        out(env, dumps_json(rows, is_terminal(env.stdout)))
         return
     width = max(len(r["name"]) for r in rows)
     for r in rows:
         state = "configured" if r["configured"] else "not configured"
-        out(f"{r['name']:<{width}}  {state:<14}  {r['base_url']}  ({r['auth']})")
-    out(f"\nprofile '{cfg.profile}' from {cfg.path}{'' if cfg.exists else ' (no such file)'}")
+        out(env, f"{r['name']:<{width}}  {state:<14}  {r['base_url']}  ({r['auth']})")
+    out(env, f"\nprofile '{cfg.profile}' from {cfg.path}{'' if cfg.exists else ' (no such file)'}")
 
 
 @command("path", into=CONFIG_COMMANDS)
-def config_path(config: ConfigOpt = None) -> None:
+def config_path(ctx: typer.Context, config: ConfigOpt = None) -> None:
     """Print the config file jobctl reads (it may not exist yet).
 
     \b
@@ -470,11 +451,14 @@ def config_path(config: ConfigOpt = None) -> None:
     """
     from jobctl.config import config_location
 
-    out(str(config_location(config, os.environ)[0]))
+    env: Environment = ctx.obj
+    out(env, str(config_location(config, env.environ)[0]))
 
 
 @command("show", into=CONFIG_COMMANDS)
-def config_show(profile: ProfileOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+def config_show(
+    ctx: typer.Context, profile: ProfileOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False
+) -> None:
     """Show the selected profile as jobctl resolves it, every secret redacted.
 
     \b
@@ -484,20 +468,20 @@ def config_show(profile: ProfileOpt = None, config: ConfigOpt = None, as_json: J
     """
     from jobctl.inventory import describe_profile
 
-    cfg = load(profile, config)
-    data = describe_profile(cfg)
+    env: Environment = ctx.obj
+    data = describe_profile(load(env, profile, config))
     if as_json:
         from jobctl.render import dumps_json, is_terminal
 
-        out(dumps_json(data, is_terminal()))
+        out(env, dumps_json(data, is_terminal(env.stdout)))
         return
     import yaml
 
-    out(yaml.safe_dump(data, sort_keys=False, default_flow_style=False).rstrip())
+    out(env, yaml.safe_dump(data, sort_keys=False, default_flow_style=False).rstrip())
 
 
 @command("check", into=CONFIG_COMMANDS)
-def config_check(profile: ProfileOpt = None, config: ConfigOpt = None) -> None:
+def config_check(ctx: typer.Context, profile: ProfileOpt = None, config: ConfigOpt = None) -> None:
     """Validate the config file and the selected profile's credentials (sends nothing).
 
     Exits 0 when every provider named in the profile is usable, 2 otherwise.
@@ -509,7 +493,8 @@ def config_check(profile: ProfileOpt = None, config: ConfigOpt = None) -> None:
     """
     from jobctl.errors import ConfigError
 
-    cfg = load(profile, config)
+    env: Environment = ctx.obj
+    cfg = load(env, profile, config)
     problems: list[JobctlError] = []
     usable = []
     for name in cfg.entries or {}:
@@ -520,14 +505,15 @@ def config_check(profile: ProfileOpt = None, config: ConfigOpt = None) -> None:
             problems.append(exc)
     where = f"{cfg.path}, profile '{cfg.profile}'" if cfg.exists else f"no config file at {cfg.path}"
     if not cfg.entries and not problems:
-        out(f"ok: {where}: no providers in this profile; environment variables will be used")
+        out(env, f"ok: {where}: no providers in this profile; environment variables will be used")
     elif not problems:
-        out(f"ok: {where}: {', '.join(usable)} configured")
-    finish(problems)
+        out(env, f"ok: {where}: {', '.join(usable)} configured")
+    finish(env, problems)
 
 
 @command()
 def sim(
+    ctx: typer.Context,
     port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
     latency: Annotated[float, typer.Option("--latency", help="Seconds added to every answer.")] = 0.0,
     speed: Annotated[
@@ -549,11 +535,13 @@ def sim(
 
     if latency < 0 or speed <= 0 or not 0 <= port <= 65535:
         raise UsageError("--latency must be >= 0, --speed > 0 and --port 0-65535")
-    run_simulator(port, latency, speed, out)
+    env: Environment = ctx.obj
+    run_simulator(port, latency, speed, lambda text: out(env, text))
 
 
 @command()
 def demo(
+    ctx: typer.Context,
     speed: Annotated[
         float, typer.Option("--speed", help="Stretch (>1) or shrink (<1) the lifecycles.")
     ] = 1.0,
@@ -569,40 +557,39 @@ def demo(
 
     if speed <= 0:
         raise UsageError("--speed must be > 0")
-    run_demo(speed, out)
+    env: Environment = ctx.obj
+    run_demo(speed, lambda text: out(env, text))
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], env: Environment | None = None) -> int:
     """Run one command line and return its exit code: the one error boundary."""
-    global _debug
-    _debug = "--debug" in argv
+    # --debug is read here, before parsing, so even a parse-time crash shows its traceback.
+    env = env or Environment(debug="--debug" in argv)
     try:
         if argv == ["--version"]:  # answered before Typer builds every command's parser
-            out(VERSION_LINE)
+            out(env, VERSION_LINE)
             return 0
-        build_app(argv)(args=argv, prog_name="jobctl")
+        build_app(argv)(args=argv, prog_name="jobctl", obj=env)
     except typer.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except JobctlError as exc:
-        report(exc)
+        env.report(exc)
         return int(exc.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("\ninterrupted\n")
+        env.stderr.write("\ninterrupted\n")
         return int(ExitCode.INTERRUPTED)
-    except BrokenPipeError:
+    except (OutputClosed, BrokenPipeError):
         _silence_stdout()
         return int(ExitCode.OK)
     except Exception as exc:  # the last line of defence: one line, no traceback
-        from jobctl.redaction import SECRETS
-
-        if _debug:
+        if env.debug:
             import traceback
 
-            sys.stderr.write(SECRETS("".join(traceback.format_exception(exc))))
-        sys.stderr.write(
-            SECRETS(f"error: internal error: {type(exc).__name__}: {exc}") + "\n"
+            env.stderr.write(env.redactor("".join(traceback.format_exception(exc))))
+        env.stderr.write(
+            env.redactor(f"error: internal error: {type(exc).__name__}: {exc}") + "\n"
             "(run again with --debug for details and report it)\n"
         )
         return int(ExitCode.UPSTREAM)

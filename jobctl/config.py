@@ -7,7 +7,6 @@ Credentials: the profile entry (``${VAR}`` expanded) > ``$<PROVIDER>_<FIELD>``.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import stat
@@ -18,11 +17,11 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from jobctl.errors import ConfigError
+from jobctl.options import OPTIONS, string_problem, type_name
 from jobctl.providers import PROVIDERS, Provider
-from jobctl.redaction import SECRETS
+from jobctl.redaction import Redactor
 
 DEFAULT_TIMEOUT = 30.0
-MAX_TIMEOUT = 86400.0  # sockets overflow on absurd timeouts; no job status needs a day
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TOP_KEYS = ("default_profile", "profiles")
 
@@ -92,6 +91,8 @@ class Config:
     profiles: dict[str, dict[str, dict[str, Any]]]
     env: Mapping[str, str]
     warnings: list[str] = field(default_factory=list)
+    # Every secret this config resolves is added here, so whoever prints can scrub it.
+    redactor: Redactor = field(default_factory=Redactor, repr=False)
 
     @property
     def entries(self) -> dict[str, dict[str, Any]]:
@@ -124,7 +125,7 @@ class Config:
             if not value:
                 raise ConfigError(self._missing(provider, cred))
             creds[cred] = value
-            SECRETS.add(value)
+            self.redactor.add(value)
         if values.get("auth_scheme"):
             creds["auth_scheme"] = values["auth_scheme"]
         base_url = values.get("base_url") or provider.default_base_url
@@ -134,7 +135,7 @@ class Config:
         return ProviderSettings(
             provider=provider,
             base_url=base_url.rstrip("/"),
-            timeout=float(values.get("timeout") or DEFAULT_TIMEOUT),
+            timeout=values.get("timeout") or DEFAULT_TIMEOUT,
             creds=creds,
             max_rps=values.get("max_rps"),
             max_rpm=values.get("max_rpm"),
@@ -170,14 +171,16 @@ def load_config(
     config_path: str | os.PathLike[str] | None = None,
     profile: str | None = None,
     env: Mapping[str, str] | None = None,
+    redactor: Redactor | None = None,
 ) -> Config:
     """Find and validate the config file; no network, no credential checks yet."""
     env = dict(os.environ if env is None else env)
+    redactor = redactor or Redactor()
     path, path_source = config_location(config_path, env)
     warnings: list[str] = []
     data = _read(path, required=path_source != "default", warnings=warnings)
     exists = data is not None
-    profiles = _validate(path, data or {}, warnings)
+    profiles = _validate(path, data or {}, warnings, redactor)
 
     default_profile = (data or {}).get("default_profile")
     if profile:
@@ -196,8 +199,19 @@ def load_config(
             f"profiles: {known}{closest(name, list(profiles))}"
         )
     for var in (p.env_var(c) for p in PROVIDERS.values() for c in p.credentials):
-        SECRETS.add(env.get(var))
-    return Config(path, exists, path_source, name, source, profiles, env, warnings)
+        redactor.add(env.get(var))
+    return Config(path, exists, path_source, name, source, profiles, env, warnings, redactor)
+
+
+def inline_config(
+    providers: Mapping[str, Any], env: Mapping[str, str] | None = None, redactor: Redactor | None = None
+) -> Config:
+    """A profile given as a mapping (``Client(providers=...)``), checked like a file's."""
+    redactor = redactor or Redactor()
+    where = Path("<providers=>")
+    profiles = _validate(where, {"profiles": {"inline": dict(providers)}}, [], redactor)
+    env = dict(os.environ if env is None else env)
+    return Config(where, True, "providers=", "inline", "providers=", profiles, env, [], redactor)
 
 
 def _read(path: Path, *, required: bool, warnings: list[str]) -> dict[str, Any] | None:
@@ -230,7 +244,7 @@ def _read(path: Path, *, required: bool, warnings: list[str]) -> dict[str, Any] 
         )
     if not isinstance(data, dict):
         raise ConfigError(
-            f"{path}: the top level must be a mapping with 'profiles:', not a {_type(data)}; "
+            f"{path}: the top level must be a mapping with 'profiles:', not a {type_name(data)}; "
             "see config.example.yaml"
         )
     _warn_if_exposed(path, data, warnings)
@@ -251,13 +265,9 @@ def _raise_yaml_error(path: Path, text: str) -> NoReturn:
     raise ConfigError(f"{path}: invalid YAML; fix it (see config.example.yaml)")
 
 
-def _type(value: Any) -> str:
-    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def _validate(path: Path, data: dict[str, Any], warnings: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+def _validate(
+    path: Path, data: dict[str, Any], warnings: list[str], redactor: Redactor
+) -> dict[str, dict[str, dict[str, Any]]]:
     """Check every level's types; unknown names warn, wrong types stop (exit 2)."""
     for key in data:
         if key not in _TOP_KEYS:
@@ -268,7 +278,7 @@ def _validate(path: Path, data: dict[str, Any], warnings: list[str]) -> dict[str
     raw_profiles = data.get("profiles") or {}
     if not isinstance(raw_profiles, dict):
         raise ConfigError(
-            f"{path}: 'profiles' must be a mapping of profile names, not a {_type(raw_profiles)}"
+            f"{path}: 'profiles' must be a mapping of profile names, not a {type_name(raw_profiles)}"
         )
     profiles: dict[str, dict[str, dict[str, Any]]] = {}
     for pname, entries in raw_profiles.items():
@@ -276,14 +286,17 @@ def _validate(path: Path, data: dict[str, Any], warnings: list[str]) -> dict[str
         if entries is None:
             entries = {}
         if not isinstance(entries, dict):
-            raise ConfigError(f"{path}: {where} must be a mapping of providers, not a {_type(entries)}")
+            raise ConfigError(f"{path}: {where} must be a mapping of providers, not a {type_name(entries)}")
         profile: dict[str, dict[str, Any]] = {}
         for prov, entry in entries.items():
             if prov not in PROVIDERS:
                 hint = closest(str(prov), list(PROVIDERS))
                 warnings.append(f"{path}: unknown provider '{prov}' in {where} ignored{hint}")
                 continue
-            profile[prov] = _validate_entry(path, f"{where}.{prov}", PROVIDERS[prov], entry, warnings)
+            provider = PROVIDERS[prov]
+            profile[prov] = _validate_entry(path, f"{where}.{prov}", provider, entry, warnings)
+            literal = (profile[prov].get(c) for c in provider.credentials)
+            redactor.add_all(v for v in literal if v and not _VAR.fullmatch(v))
         profiles[str(pname)] = profile
     return profiles
 
@@ -294,7 +307,8 @@ def _validate_entry(
     if entry is None:
         return {}
     if not isinstance(entry, dict):
-        raise ConfigError(f"{path}: {where} must be a mapping like {{api_key: ...}}, not a {_type(entry)}")
+        what = type_name(entry)
+        raise ConfigError(f"{path}: {where} must be a mapping like {{api_key: ...}}, not a {what}")
     allowed = (*provider.credentials, *provider.options)
     out: dict[str, Any] = {}
     for key, value in entry.items():
@@ -303,17 +317,13 @@ def _validate_entry(
             continue
         if value is None:
             continue
-        if key in ("timeout", "max_rps", "max_rpm"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
-                raise ConfigError(f"{path}: {where}.{key} must be a positive number, not {value!r}")
-            if key == "timeout" and value > MAX_TIMEOUT:
-                raise ConfigError(f"{path}: {where}.timeout must be at most {MAX_TIMEOUT:g} seconds (a day)")
-        elif not isinstance(value, str):
-            hint = " (quote it)" if isinstance(value, (int, float)) else ""
-            raise ConfigError(f"{path}: {where}.{key} must be a string, not a {_type(value)}{hint}")
+        if key in OPTIONS:
+            value, problem = OPTIONS[key].check(value)
+        else:  # a credential
+            problem = string_problem(value)
+        if problem:
+            raise ConfigError(f"{path}: {where}.{key} {problem}")
         out[key] = value
-        if key in provider.credentials and not _VAR.fullmatch(value):
-            SECRETS.add(value)
     return out
 
 

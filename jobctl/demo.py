@@ -8,25 +8,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from jobctl.config import Config
 from jobctl.model import Job
 from jobctl.sim.samples import load_samples
 from jobctl.sim.server import Simulator
 
 Print = Callable[[str], None]
-
-
-def sim_config(sim: Simulator) -> Config:
-    """An in-memory profile pointing every provider at ``sim``."""
-    return Config(
-        path=Path("<built-in demo profile>"),
-        exists=True,
-        path_source="demo",
-        profile="demo",
-        profile_source="demo",
-        profiles={"demo": sim.profile()},
-        env={},
-    )
 
 
 def profile_yaml(sim: Simulator, name: str = "sim") -> str:
@@ -76,7 +62,7 @@ def run_simulator(port: int, latency: float, speed: float, say: Print) -> None:
 
 def run_demo(speed: float, say: Print) -> None:
     """Watch the sample jobs live to the end, then show a failed job and some JSON."""
-    from jobctl.fetch import Fetcher
+    from jobctl.client import Client
     from jobctl.model import job_to_dict
     from jobctl.refs import Ref
     from jobctl.render import dumps_json, jobs_text, live_display
@@ -89,9 +75,9 @@ def run_demo(speed: float, say: Print) -> None:
             "(no network, no keys)."
         )
         say("$ jobctl watch " + " ".join(str(r) for r in refs[:2]) + " ... --until-done\n")
-        with Fetcher(sim_config(sim)) as fetcher:
+        with Client(providers=sim.profile(), env={}) as client:
             watch_refs(
-                fetcher,
+                client,
                 refs,
                 mode="live" if live_display() else "lines",
                 until_done=True,
@@ -102,7 +88,7 @@ def run_demo(speed: float, say: Print) -> None:
                 warn=say,
                 record=lambda jobs: None,
             )
-            jobs = [j for j in fetcher.fetch_all(refs) if isinstance(j, Job)]
+            jobs = [j for j in client.fetch_all(refs) if isinstance(j, Job)]
     failed = next(j for j in jobs if j.status.value == "failed")
     say(f"\n$ jobctl get {failed.provider} {failed.id}\n")
     say(jobs_text([failed], many=False))

@@ -3,16 +3,16 @@
     JobctlError                 base; carries ``exit_code`` and a one-line message
     ├── UsageError              2  bad option, ref or id: nothing was sent
     │   └── ConfigError         2  config file, profile or credential problem
-    ├── JobFailed               1  a job failed or was cancelled (watch, get --exit-status)
     ├── AuthError               3  the provider refused the credentials (401/403)
-    ├── NotFound                4  the provider does not know the job (404)
-    ├── UpstreamError           5  network failure, retries exhausted, or an undocumented body
+    ├── NotFoundError           4  the provider does not know the job (404)
+    ├── ProviderError           5  network failure, retries exhausted, or an undocumented body
     │   └── RequestRejected     5  the provider answered 4xx (not 401/403/404/408/429):
     │                              asking again will not help, so watch stops polling it
-    └── WatchTimeout          124  watch --timeout ran out
+    └── WaitTimeout           124  watch/wait ran out of time
 
-The CLI boundary (``cli.main``) turns any of these into ``error: <message>`` on
-stderr and the exit code; nothing else calls ``sys.exit``.
+A failed job is a ``Job`` whose status says so, never an exception. The library
+raises these; the CLI boundary (``cli.run``) turns each into ``error: <message>``
+on stderr and its exit code; nothing else calls ``sys.exit``.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ def most_severe(codes: list[ExitCode] | list[int]) -> ExitCode:
 
 class JobctlError(Exception):
     exit_code: ExitCode = ExitCode.UPSTREAM
+    # The (provider, id) the error is about, when it is about one job.
+    ref: tuple[str, str] | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -69,25 +71,26 @@ class ConfigError(UsageError):
     pass
 
 
-class JobFailed(JobctlError):
-    exit_code = ExitCode.JOB_FAILED
-
-
 class AuthError(JobctlError):
     exit_code = ExitCode.AUTH
 
 
-class NotFound(JobctlError):
+class NotFoundError(JobctlError):
     exit_code = ExitCode.NOT_FOUND
 
 
-class UpstreamError(JobctlError):
+class ProviderError(JobctlError):
     exit_code = ExitCode.UPSTREAM
 
 
-class RequestRejected(UpstreamError):
+class RequestRejected(ProviderError):
     pass
 
 
-class WatchTimeout(JobctlError):
+class WaitTimeout(JobctlError):
     exit_code = ExitCode.TIMEOUT
+
+    def __init__(self, message: str, failures: list[JobctlError] | None = None) -> None:
+        super().__init__(message)
+        # The errors that had already ended some jobs' watch (404, refused...).
+        self.failures = failures or []

@@ -6,8 +6,7 @@ Imported only on paths that send requests, so ``--help`` never pays for requests
 from __future__ import annotations
 
 import json
-import os
-import sys
+import re
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -23,9 +22,9 @@ from urllib3.util.retry import Retry
 
 from jobctl import __version__
 from jobctl.config import ProviderSettings
-from jobctl.errors import AuthError, JobctlError, NotFound, RequestRejected, UpstreamError
+from jobctl.errors import AuthError, JobctlError, NotFoundError, ProviderError, RequestRejected
 from jobctl.model import json_kind
-from jobctl.redaction import SECRETS
+from jobctl.redaction import MASK
 
 USER_AGENT = f"jobctl/{__version__}"
 MAX_BODY = 10 * 1024 * 1024  # bytes; a job status is a few KiB, anything huge is not one
@@ -36,20 +35,9 @@ RETRY_BUDGET = 30.0  # seconds after the first retry past which no further retry
 MAX_REDIRECTS = 5
 
 
-def _backoff_factor() -> float:
-    # JOBCTL_BACKOFF lets tests and impatient users shorten the waits between retries.
-    try:
-        return max(0.0, float(os.environ.get("JOBCTL_BACKOFF", "0.5")))
-    except ValueError:
-        return 0.5
-
+DEFAULT_BACKOFF = 0.5  # seconds: the first retry waits about this long, then x2
 
 DebugLog = Callable[[str], None]
-
-
-def stderr_log(line: str) -> None:
-    sys.stderr.write(SECRETS(f"debug: {line}") + "\n")
-    sys.stderr.flush()
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -116,19 +104,30 @@ class BoundedRetry(Retry):
         return new
 
 
+class OriginAuth(requests.auth.AuthBase):
+    """Adds the credential headers to a request only when it goes to the provider's
+    origin, so they are attached per request and never sit on the shared session."""
+
+    def __init__(self, origin: tuple[str, str, int | None], headers: dict[str, str]) -> None:
+        self.origin, self.headers = origin, headers
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if _origin(request.url or "") == self.origin:
+            request.headers.update(self.headers)
+        return request
+
+
 class ProviderSession(requests.Session):
     """A keep-alive session whose credential headers never leave the base URL's origin."""
 
-    def __init__(self, settings: ProviderSettings, log: DebugLog | None) -> None:
+    def __init__(self, settings: ProviderSettings, log: DebugLog | None, backoff: float) -> None:
         super().__init__()
         self.origin = _origin(settings.base_url)
-        self.credential_headers = settings.provider.auth.headers(settings.creds)
+        self.credentials = OriginAuth(self.origin, settings.provider.auth.headers(settings.creds))
         self.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self.headers.update(self.credential_headers)
         self.max_redirects = MAX_REDIRECTS
-        # Any auth object stops requests from adding ~/.netrc credentials of its own.
-        self.auth = lambda r: r
-        backoff = _backoff_factor()
+        # An auth object of our own also stops requests from adding ~/.netrc credentials.
+        self.auth = self.credentials
         retry = BoundedRetry(
             total=MAX_RETRIES,
             connect=MAX_RETRIES,
@@ -150,20 +149,28 @@ class ProviderSession(requests.Session):
         self.mount("http://", adapter)
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        # requests drops only Authorization on a cross-host redirect; drop every
-        # credential header whenever scheme, host or port differ from the base URL.
+        # A redirect copies the previous request's headers: drop every credential header
+        # whenever scheme, host or port differ from the base URL (requests alone drops
+        # only Authorization, and only on a change of host).
         if _origin(prepared_request.url or "") != self.origin:
-            for name in self.credential_headers:
+            for name in self.credentials.headers:
                 prepared_request.headers.pop(name, None)
 
 
-class Client:
+class ProviderClient:
     """Fetches job payloads from one provider over one keep-alive session."""
 
-    def __init__(self, settings: ProviderSettings, log: DebugLog | None = None) -> None:
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        log: DebugLog | None = None,
+        backoff: float = DEFAULT_BACKOFF,
+        redact: Callable[[str], str] = str,
+    ) -> None:
         self.settings = settings
         self.log = log
-        self.session = ProviderSession(settings, log)
+        self.redact = redact
+        self.session = ProviderSession(settings, log, backoff)
 
     def close(self) -> None:
         self.session.close()
@@ -171,15 +178,22 @@ class Client:
     def url_for(self, job_id: str) -> str:
         return self.settings.base_url + self.settings.provider.job_path(job_id)
 
+    def _log_request(self, url: str) -> None:
+        if self.log:
+            # Credential headers by name only: a value is never shown, however short.
+            headers = self.session.headers.items()
+            shown = [f"{k}: {v if isinstance(v, str) else v.decode('latin-1')}" for k, v in headers]
+            # "Authorization: Bearer <api_key>" -> "Authorization: Bearer ***", however short the key.
+            auth = self.settings.provider.auth.describe(self.settings.creds)
+            shown += [re.sub(r"<\w+>", MASK, part) for part in auth.split(" + ")]
+            self.log(f"GET {url} [{', '.join(shown)}] timeout={self.settings.timeout:g}s")
+
     def get_payload(self, job_id: str) -> Any:
         """GET the job and return its decoded JSON, or raise a JobctlError."""
         ref = f"{self.settings.provider.name}:{job_id}"
         url = self.url_for(job_id)
         timeout = (min(10.0, self.settings.timeout), self.settings.timeout)
-        if self.log:
-            headers = {**self.session.headers}
-            shown = ", ".join(f"{k}: {SECRETS(str(v))}" for k, v in headers.items())
-            self.log(f"GET {url} [{shown}] timeout={self.settings.timeout:g}s")
+        self._log_request(url)
         start = time.monotonic()
         try:
             with self.session.get(url, timeout=timeout, stream=True) as resp:
@@ -194,21 +208,22 @@ class Client:
         except JobctlError:
             raise
         except requests.TooManyRedirects:
-            raise UpstreamError(f"{ref}: too many redirects (more than {MAX_REDIRECTS})") from None
+            raise ProviderError(f"{ref}: too many redirects (more than {MAX_REDIRECTS})") from None
         except (requests.Timeout, requests.ConnectionError) as exc:
             # A read timeout that outlived its retries arrives as a ConnectionError.
             if isinstance(exc, requests.Timeout) or isinstance(_innermost(exc), ReadTimeoutError):
-                raise UpstreamError(
+                raise ProviderError(
                     f"{ref}: no answer from {self.settings.base_url} within {self.settings.timeout:g}s "
                     "(raise 'timeout' in the profile if the provider is slow)"
                 ) from None
-            raise UpstreamError(f"{ref}: cannot reach {self.settings.base_url}: {_reason(exc)}") from None
+            reason = _reason(exc, self.redact)
+            raise ProviderError(f"{ref}: cannot reach {self.settings.base_url}: {reason}") from None
         except requests.exceptions.ChunkedEncodingError:
-            raise UpstreamError(
+            raise ProviderError(
                 f"{ref}: the answer from {self.settings.base_url} broke off before its end; try again"
             ) from None
         except requests.RequestException as exc:
-            raise UpstreamError(f"{ref}: request failed: {_reason(exc)}") from None
+            raise ProviderError(f"{ref}: request failed: {_reason(exc, self.redact)}") from None
 
 
 def _innermost(exc: BaseException) -> BaseException:
@@ -226,7 +241,7 @@ def _innermost(exc: BaseException) -> BaseException:
         return seen
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, redact: Callable[[str], str] = str) -> str:
     """A short human cause from a requests/urllib3 exception chain."""
     seen = _innermost(exc)
     text = str(seen) or type(seen).__name__
@@ -236,7 +251,7 @@ def _reason(exc: BaseException) -> str:
         return "connection closed by the server"
     if "Name or service not known" in text or "getaddrinfo" in text or "resolve" in text:
         return "host name not found"
-    return SECRETS(text.split(": ", 1)[-1])[:200]
+    return redact(text.split(": ", 1)[-1])[:200]
 
 
 def _read_capped(resp: requests.Response, ref: str) -> bytes:
@@ -245,7 +260,7 @@ def _read_capped(resp: requests.Response, ref: str) -> bytes:
     for chunk in resp.iter_content(chunk_size=65536):
         size += len(chunk)
         if size > MAX_BODY:
-            raise UpstreamError(
+            raise ProviderError(
                 f"{ref}: response larger than {MAX_BODY // (1024 * 1024)} MiB; not a job status"
             )
         chunks.append(chunk)
@@ -314,9 +329,9 @@ def _decode(resp: requests.Response, body: bytes, ref: str, settings: ProviderSe
             f"check the {settings.provider.name} key in your profile or {fields}"
         )
     if code == 404:
-        raise NotFound(f"{ref}: job not found (HTTP 404){said_text}")
+        raise NotFoundError(f"{ref}: job not found (HTTP 404){said_text}")
     if not 200 <= code < 300:
-        error = UpstreamError if code >= 500 or code in (408, 429) else RequestRejected
+        error = ProviderError if code >= 500 or code in (408, 429) else RequestRejected
         retries = getattr(resp.raw, "retries", None)
         retried = len(retries.history) if retries is not None else 0
         after = f" after {retried} retries" if retried else ""
@@ -326,13 +341,13 @@ def _decode(resp: requests.Response, body: bytes, ref: str, settings: ProviderSe
     try:
         data = json.loads(body)
     except RecursionError:
-        raise UpstreamError(f"{ref}: HTTP {code} but the JSON is nested too deep for a job status") from None
+        raise ProviderError(f"{ref}: HTTP {code} but the JSON is nested too deep for a job status") from None
     except ValueError:
         kind = resp.headers.get("Content-Type", "no content type").split(";")[0]
         what = "an empty body" if not body.strip() else f"a body that is not JSON ({kind})"
-        raise UpstreamError(f"{ref}: HTTP {code} but {what}; is base_url right?") from None
+        raise ProviderError(f"{ref}: HTTP {code} but {what}; is base_url right?") from None
     if not isinstance(data, dict):
-        raise UpstreamError(
+        raise ProviderError(
             f"{ref}: HTTP {code} but the JSON is {json_kind(data)}, not the documented job object"
         )
     return data

@@ -13,10 +13,10 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from jobctl.model import Job, job_from_dict, job_to_dict
+from jobctl.model import Job, JobError, job_from_dict, job_to_dict
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -27,10 +27,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     job        TEXT NOT NULL,
     first_seen REAL NOT NULL,
     last_seen  REAL NOT NULL,
+    gone       INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (provider, id)
 )
 """
-BUSY_TIMEOUT_MS = 5000
+# A journal another process holds longer than this is skipped (with one warning):
+# tracking must never hold up an answer, or the exit after it.
+BUSY_TIMEOUT_MS = 200
 
 
 def data_dir() -> Path:
@@ -53,6 +56,15 @@ class Entry:
     job: Job
     first_seen: float
     last_seen: float
+    gone: bool = False  # the provider answered 404 when last asked
+
+    @property
+    def shown_job(self) -> Job:
+        """The job as `ls` shows it: a gone one says so where its output would be."""
+        if not self.gone:
+            return self.job
+        gone = JobError("not_found", "the provider no longer knows this job (HTTP 404)")
+        return replace(self.job, error=gone)
 
 
 Warn = Callable[[str], None]
@@ -86,6 +98,9 @@ class Journal:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute(SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+            if "gone" not in columns:  # a journal written before 'gone' existed
+                db.execute("ALTER TABLE jobs ADD COLUMN gone INTEGER NOT NULL DEFAULT 0")
         except sqlite3.DatabaseError as exc:
             if "not a database" in str(exc) or "malformed" in str(exc):
                 return self._recover(exc)
@@ -135,11 +150,31 @@ class Journal:
                     "INSERT INTO jobs (provider, id, status, done, job, first_seen, last_seen) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(provider, id) DO UPDATE SET "
                     "status = excluded.status, done = excluded.done, job = excluded.job, "
-                    "last_seen = excluded.last_seen",
+                    "last_seen = excluded.last_seen, gone = 0",
                     [(*row, now, now) for row in rows],
                 )
         except sqlite3.Error as exc:
-            self._complain("cannot write to it", exc)
+            self._give_up("cannot write to it", exc)
+
+    def mark_gone(self, refs: Iterable[tuple[str, str]]) -> None:
+        """Tracked jobs the provider answered 404 for: `ls` says so, `watch` skips them."""
+        refs = list(refs)
+        db = self._connect() if refs else None
+        if db is None:
+            return
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany("UPDATE jobs SET gone = 1 WHERE provider = ? AND id = ?", refs)
+        except sqlite3.Error as exc:
+            self._give_up("cannot write to it", exc)
+
+    def _give_up(self, what: str, exc: sqlite3.Error) -> None:
+        """One warning; a locked journal is then left alone for the rest of the run."""
+        self._complain(what, exc)
+        if "locked" in str(exc) or "busy" in str(exc):
+            self._broken = True
+            self.close()
 
     @staticmethod
     def _stored(db: sqlite3.Connection, provider: str, job_id: str) -> str | None:
@@ -150,7 +185,7 @@ class Journal:
         db = self._connect()
         if db is None:
             return []
-        query = "SELECT job, first_seen, last_seen FROM jobs"
+        query = "SELECT job, first_seen, last_seen, gone FROM jobs"
         if not include_done:
             query += " WHERE done = 0"
         try:
@@ -159,9 +194,9 @@ class Journal:
             self._complain("cannot read it", exc)
             return []
         out = []
-        for text, first, last in rows:
+        for text, first, last, gone in rows:
             try:
-                out.append(Entry(job_from_dict(json.loads(text)), first, last))
+                out.append(Entry(job_from_dict(json.loads(text)), first, last, bool(gone)))
             except (ValueError, TypeError):
                 continue
         return out

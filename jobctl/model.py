@@ -46,7 +46,9 @@ class Job:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     finished_at: datetime | None = None
+    # Files only (URLs, or file ids where the provider gives ids); named values go in results.
     outputs: tuple[str, ...] = ()
+    results: dict[str, Any] = field(default_factory=dict, hash=False)
     error: JobError | None = None
     # Newest progress line the provider reports (AISquare events); shown, not serialized.
     activity: str | None = None
@@ -63,6 +65,10 @@ class Job:
             return None
         return end - self.created_at
 
+    def to_dict(self, *, raw: bool = False) -> dict[str, Any]:
+        """Exactly the CLI's JSON object for this job (``raw=True`` adds ``raw``)."""
+        return job_to_dict(self, raw=raw)
+
 
 def job_to_dict(job: Job, *, raw: bool = False) -> dict[str, Any]:
     """The JSON shape of a job: the single source for --json, NDJSON and the journal."""
@@ -77,6 +83,7 @@ def job_to_dict(job: Job, *, raw: bool = False) -> dict[str, Any]:
         "updated_at": format_timestamp(job.updated_at),
         "finished_at": format_timestamp(job.finished_at),
         "outputs": list(job.outputs),
+        "results": dict(job.results),
         "error": None if job.error is None else {"code": job.error.code, "message": job.error.message},
     }
     if raw:
@@ -101,6 +108,7 @@ def job_from_dict(data: Mapping[str, Any]) -> Job:
         updated_at=parse_timestamp(data.get("updated_at")),
         finished_at=parse_timestamp(data.get("finished_at")),
         outputs=tuple(str(o) for o in data.get("outputs") or ()),
+        results=dict(data["results"]) if isinstance(data.get("results"), dict) else {},
         error=JobError(err.get("code"), err.get("message")) if isinstance(err, dict) else None,
         activity=data.get("activity") if isinstance(data.get("activity"), str) else None,
     )

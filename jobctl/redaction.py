@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 MASK = "***"
 # Values this short are not treated as secrets to scrub from free text: replacing
@@ -11,7 +12,7 @@ _MIN_SCRUB_LEN = 4
 
 
 class Redactor:
-    """Remembers every secret loaded this run and removes them from text."""
+    """Remembers the secrets one client (or one CLI run) loaded and removes them from text."""
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
@@ -21,6 +22,10 @@ class Redactor:
         if secret and len(secret) >= _MIN_SCRUB_LEN:
             with self._lock:
                 self._secrets.add(secret)
+
+    def add_all(self, secrets: Iterable[str | None]) -> None:
+        for secret in secrets:
+            self.add(secret)
 
     def clear(self) -> None:
         with self._lock:
@@ -42,6 +47,3 @@ def redact(text: str, secrets: set[str] | frozenset[str] | list[str]) -> str:
             return text
         for secret in hits:
             text = text.replace(secret, MASK)
-
-
-SECRETS = Redactor()

@@ -42,6 +42,23 @@ def parse_ref(text: str, default_provider: str | None = None) -> tuple[str, str]
     raise UsageError(f"'{text}' is not a job ref; write PROVIDER:ID (e.g. krea:{text}) or PROVIDER ID...")
 
 
+def to_ref(value: str | tuple[str, str], job_id: str | None = None) -> Ref:
+    """A validated Ref from ``"provider:id"``, ``("provider", "id")`` or ``("provider", job_id)``."""
+    if job_id is not None:
+        if not isinstance(value, str):
+            raise UsageError("give a provider name and an id, e.g. get('krea', 'ID')")
+        provider, raw_id = value, job_id
+    elif isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        provider, raw_id = value
+    elif isinstance(value, str):
+        provider, raw_id = parse_ref(value.strip())
+    else:
+        raise UsageError(f"{value!r} is not a job ref; write 'provider:id' or ('provider', 'id')")
+    if provider not in PROVIDERS:
+        raise unknown_provider(provider)
+    return Ref(provider, PROVIDERS[provider].validate_id(raw_id))
+
+
 def stdin_refs(lines: Iterable[str]) -> list[str]:
     """Refs from piped text: one per line; blank lines and '#' comments skipped."""
     out = []

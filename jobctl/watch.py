@@ -1,8 +1,9 @@
 """Poll many jobs until they finish: adaptive per-job intervals, per-provider budgets.
 
-The ``Watcher`` owns the schedule and a few daemon worker threads; it reports
-every observed change to a ``Sink`` (live table, plain lines or NDJSON), which is
-all the display code sees.
+``Schedule`` is the whole polling policy, pure and clock-driven. ``Watcher`` runs
+it with a few daemon worker threads and yields every observed change from
+``changes()``; the library's ``Client.watch`` and the CLI's displays (live table,
+plain lines, NDJSON) are consumers of that one stream.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from jobctl.errors import (
     AuthError,
     ConfigError,
     ExitCode,
     JobctlError,
-    NotFound,
+    NotFoundError,
+    ProviderError,
     RequestRejected,
-    WatchTimeout,
+    WaitTimeout,
     most_severe,
 )
 from jobctl.model import Job, job_to_dict
@@ -85,17 +86,16 @@ class Tracked:
     polls: int = 0
     in_flight: bool = False
     final: bool = False  # done, or an error that polling again cannot fix
+    # What the last poll changed: the job's JSON object, or only what it does not
+    # carry (AISquare's newest event, the raw payload, an error coming or going).
+    json_changed: bool = False
+    raw_changed: bool = False
+    shown_changed: bool = False
     last_dict: dict[str, object] | None = field(default=None, repr=False)
 
 
-class Sink(Protocol):
-    def changed(self, item: Tracked) -> None: ...
-
-    def tick(self, items: Sequence[Tracked]) -> None: ...
-
-
 def _is_permanent(error: JobctlError) -> bool:
-    return isinstance(error, (NotFound, AuthError, ConfigError, RequestRejected))
+    return isinstance(error, (NotFoundError, AuthError, ConfigError, RequestRejected, BrokenWatch))
 
 
 class Schedule:
@@ -142,27 +142,40 @@ class Schedule:
         return ready, max(0.01, wait)
 
     def record(self, item: Tracked, outcome: Job | JobctlError) -> bool:
-        """Take a poll's outcome; True when it changed what the job looks like."""
+        """Take a poll's outcome; True when it changed anything about the job.
+
+        The item says what: ``json_changed`` (its JSON object), ``raw_changed`` (the
+        provider's payload) and ``shown_changed`` (anything a person sees: the
+        object, the newest activity, an error coming or going).
+        """
         item.in_flight = False
         item.polls += 1
         now = self.clock()
+        before = item.job
         if isinstance(outcome, Job):
             data = job_to_dict(outcome)
-            data["activity"] = outcome.activity
-            changed = data != item.last_dict or item.error is not None
+            item.json_changed = data != item.last_dict
+            item.raw_changed = before is None or outcome.raw != before.raw
+            item.shown_changed = (
+                item.json_changed
+                or item.error is not None
+                or before is None
+                or outcome.activity != before.activity
+            )
             item.job, item.error, item.last_dict = outcome, None, data
             item.final = outcome.done
         else:
-            changed = item.error is None or item.error.message != outcome.message
+            item.json_changed = item.raw_changed = False
+            item.shown_changed = item.error is None or item.error.message != outcome.message
             item.error = outcome
             item.final = _is_permanent(outcome)
-        if changed:
+        if item.shown_changed:
             item.changed_at = now
         # A new state starts the schedule over; no change (or a failure) backs off.
-        fresh = changed and isinstance(outcome, Job)
+        fresh = item.shown_changed and isinstance(outcome, Job)
         item.interval = self.start_interval if fresh else min(self.max_interval, item.interval * GROWTH)
         item.next_at = now + item.interval * (1 + random.uniform(-JITTER, JITTER))
-        return changed
+        return item.shown_changed or item.raw_changed
 
     @property
     def finished(self) -> bool:
@@ -208,13 +221,16 @@ class Watcher:
                 outcome: Job | JobctlError = self.fetch(item.ref)
             except JobctlError as exc:
                 outcome = exc
+            except Exception as exc:  # a bug must cost one row, not the watch
+                outcome = BrokenWatch(f"{item.ref}: internal error: {type(exc).__name__}: {exc}")
             self._results.put((item, outcome))
 
-    def _apply(self, item: Tracked, outcome: Job | JobctlError, sink: Sink) -> None:
-        if self.schedule.record(item, outcome):
-            sink.changed(item)
+    def changes(self, until_done: bool, timeout: float | None, tick: float = 1.0) -> Iterator[Tracked | None]:
+        """Each item whose state changed, as it changes; ``None`` once a ``tick``.
 
-    def run(self, sink: Sink, until_done: bool, timeout: float | None, tick: float = 1.0) -> ExitCode:
+        Ends when every job is final (``until_done``), else runs until closed;
+        raises WaitTimeout when ``timeout`` seconds pass first.
+        """
         clock = self.schedule.clock
         deadline = None if timeout is None else clock() + timeout
         next_tick = clock()
@@ -225,23 +241,30 @@ class Watcher:
             now = clock()
             if deadline is not None:
                 if now >= deadline:
-                    raise WatchTimeout(self.schedule.timeout_message(timeout or 0))
+                    failures = [i.error for i in self.items if i.final and i.error is not None]
+                    raise WaitTimeout(self.schedule.timeout_message(timeout or 0), failures)
                 wait = min(wait, deadline - now)
             if now >= next_tick:
-                sink.tick(self.items)
+                yield None
                 next_tick = now + tick
             wait = min(wait, max(0.01, next_tick - now))
+            arrived = []
             try:
-                item, outcome = self._results.get(timeout=wait)
-                self._apply(item, outcome, sink)
+                arrived.append(self._results.get(timeout=wait))
                 while True:  # drain whatever else has arrived
-                    item, outcome = self._results.get_nowait()
-                    self._apply(item, outcome, sink)
+                    arrived.append(self._results.get_nowait())
             except queue.Empty:
                 pass
+            for item, outcome in arrived:
+                if self.schedule.record(item, outcome):
+                    yield item
             if until_done and self.schedule.finished:
-                sink.tick(self.items)
-                return self.schedule.exit_code()
+                yield None
+                return
+
+
+class BrokenWatch(ProviderError):
+    """A fetch that failed in a way nobody foresaw: final for that job, exit 5."""
 
 
 def parse_duration_option(text: str) -> float:

@@ -1,5 +1,6 @@
 """What `watch` shows: a live table on a terminal, one line per change otherwise,
-or NDJSON. Each is a Sink fed by ``watch.Watcher``."""
+or NDJSON. Each is a Sink that consumes the library's stream of changes
+(``watch.Watcher.changes``); none of them decides when or what to poll."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
-from jobctl.errors import ExitCode, JobctlError
+from jobctl.errors import ExitCode, JobctlError, NotFoundError
 from jobctl.model import Job, Status, job_to_dict
 from jobctl.refs import Ref
 from jobctl.render import (
@@ -22,17 +23,24 @@ from jobctl.render import (
     status_text,
     summary_cell,
 )
-from jobctl.watch import Budget, Schedule, Tracked, Watcher, budget_rate
+from jobctl.watch import Tracked, Watcher
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
     from rich.text import Text
 
-    from jobctl.fetch import Fetcher
+    from jobctl.client import Client
 
 Emit = Callable[[str], None]
+Gone = Callable[[list[tuple[str, str]]], None]
 ORDER = (Status.RUNNING, Status.QUEUED, Status.UNKNOWN, Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+
+class Sink(Protocol):
+    def changed(self, item: Tracked) -> None: ...
+
+    def tick(self, items: Sequence[Tracked]) -> None: ...
 
 
 def summary(items: Sequence[Tracked]) -> str:
@@ -65,16 +73,13 @@ class NdjsonSink:
 
     def __init__(self, emit: Emit, warn: Emit, raw: bool = False) -> None:
         self.emit, self.warn, self.raw = emit, warn, raw
-        self.last: dict[Ref, str] = {}
 
     def changed(self, item: Tracked) -> None:
         if item.error is not None:
             self.warn(_cell(item, 400))
-        elif item.job is not None:
-            line = dumps_json(job_to_dict(item.job, raw=self.raw))
-            if self.last.get(item.ref) != line:
-                self.last[item.ref] = line
-                self.emit(line)
+        # With --raw the payload is part of the object: a new event is a new line.
+        elif item.job is not None and (item.json_changed or (self.raw and item.raw_changed)):
+            self.emit(dumps_json(job_to_dict(item.job, raw=self.raw)))
 
     def tick(self, items: Sequence[Tracked]) -> None:
         pass
@@ -87,6 +92,8 @@ class LinesSink:
         self.emit = emit
 
     def changed(self, item: Tracked) -> None:
+        if not item.shown_changed:
+            return
         stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
         state = "error" if item.error is not None else status_label(item.job) if item.job else "-"
         text = f"{stamp}  {item.ref.provider}:{one_line(item.ref.id)}  {state}"
@@ -181,34 +188,25 @@ class LiveSink:
 
 
 class Recorder:
-    """Passes changes on to a display and writes each new job state to the journal."""
+    """Passes changes on to a display and writes each new job state to the journal,
+    marking a job the provider no longer knows (404) as gone."""
 
-    def __init__(self, display: Any, record: Callable[[list[Job]], None]) -> None:
-        self.display, self.record = display, record
+    def __init__(self, display: Sink, record: Callable[[list[Job]], None], gone: Gone) -> None:
+        self.display, self.record, self.gone = display, record, gone
 
     def changed(self, item: Tracked) -> None:
         self.display.changed(item)
         if item.job is not None and item.error is None:
             self.record([item.job])
+        elif isinstance(item.error, NotFoundError):
+            self.gone([(item.ref.provider, item.ref.id)])
 
     def tick(self, items: Sequence[Tracked]) -> None:
         self.display.tick(items)
 
 
-def budgets_for(fetcher: Fetcher, refs: Sequence[Ref]) -> dict[str, Budget]:
-    budgets = {}
-    for provider in {r.provider for r in refs}:
-        try:
-            settings = fetcher.config.settings_for(provider)
-            rate = budget_rate(settings.max_rps, settings.max_rpm)
-        except JobctlError:
-            rate = budget_rate(None, None)  # its refs will fail with the config error anyway
-        budgets[provider] = Budget(rate)
-    return budgets
-
-
 def watch_refs(
-    fetcher: Fetcher,
+    client: Client,
     refs: Sequence[Ref],
     *,
     mode: str,
@@ -220,23 +218,33 @@ def watch_refs(
     warn: Emit,
     record: Callable[[list[Job]], None],
     raw: bool = False,
+    gone: Gone = lambda refs: None,
     console: Console | None = None,
 ) -> tuple[ExitCode, list[JobctlError]]:
     """Watch ``refs`` with the display ``mode`` ('live', 'lines' or 'ndjson').
 
     Returns the exit code and the errors that ended a job's watch.
     """
-    watcher = Watcher(fetcher.fetch, Schedule(refs, budgets_for(fetcher, refs), interval, max_interval))
+    watcher = client.watcher(refs, interval, max_interval)
     try:
         if mode == "live":
             from jobctl.render import make_console
 
             live = LiveSink(console or make_console(), watcher.items)
             with live:
-                code = watcher.run(Recorder(live, record), until_done, timeout)
+                code = _consume(watcher, Recorder(live, record, gone), until_done, timeout)
         else:
-            display: Any = NdjsonSink(emit, warn, raw) if mode == "ndjson" else LinesSink(emit)
-            code = watcher.run(Recorder(display, record), until_done, timeout)
+            display: Sink = NdjsonSink(emit, warn, raw) if mode == "ndjson" else LinesSink(emit)
+            code = _consume(watcher, Recorder(display, record, gone), until_done, timeout)
     finally:
         watcher.close()
     return code, [i.error for i in watcher.items if i.final and i.error is not None]
+
+
+def _consume(watcher: Watcher, sink: Sink, until_done: bool, timeout: float | None) -> ExitCode:
+    for item in watcher.changes(until_done, timeout):
+        if item is None:
+            sink.tick(watcher.items)
+        else:
+            sink.changed(item)
+    return watcher.schedule.exit_code()

@@ -72,6 +72,24 @@ STATUS_WORDS: dict[str, dict[str, str]] = {
     },
 }
 
+# PRODUCT.md "Reading real answers": terminal words the specs do not list, by meaning.
+COMMON_WORDS = {
+    "canceled": "cancelled",
+    "cancelled": "cancelled",
+    "error": "failed",
+    "errored": "failed",
+    "failure": "failed",
+    "success": "succeeded",
+    "succeeded": "succeeded",
+    "complete": "succeeded",
+    "completed": "succeeded",
+    "done": "succeeded",
+    "finished": "succeeded",
+    "expired": "failed",
+    "timeout": "failed",
+    "timed_out": "failed",
+}
+
 DONE = {"succeeded", "failed", "cancelled"}
 
 ALL_STATUS_CASES = [(p, word, status) for p, words in STATUS_WORDS.items() for word, status in words.items()]

@@ -12,14 +12,7 @@ import pytest
 from conftest import CREATIFY_ID, GEPETTO_ID, KREA_ID, write_config
 from contract import SIM_SECRETS
 
-from jobctl.redaction import SECRETS
 from jobctl.sim import Simulator
-
-
-@pytest.fixture(autouse=True)
-def fresh_redactor() -> None:
-    """Each run starts with no remembered secrets, as a new process would."""
-    SECRETS.clear()
 
 
 def krea_entry(sim: Simulator, **fields: Any) -> dict[str, Any]:

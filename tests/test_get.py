@@ -17,19 +17,12 @@ from conftest import AISQUARE_ID, CREATIFY_ID, GEPETTO_ID, KREA_ID, run_process,
 from contract import SIM_SECRETS
 
 from jobctl import __version__
-from jobctl.redaction import SECRETS
 from jobctl.sim import Simulator
 from jobctl.sim.server import Step
 
 # Without these the detail view gains "created ... (5s ago)" lines that move with the clock.
 TIMELESS = {"created_at": None, "completed_at": None}
 KREA_URL = f"https://gen.krea.ai/images/{KREA_ID}.png"
-
-
-@pytest.fixture(autouse=True)
-def fresh_redactor() -> None:
-    """Each run starts with no remembered secrets, as a new process would."""
-    SECRETS.clear()
 
 
 def assert_no_secret(*texts: str) -> None:

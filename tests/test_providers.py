@@ -23,7 +23,7 @@ from contract import (
     SAMPLE_PATHS,
 )
 
-from jobctl.errors import UpstreamError
+from jobctl.errors import ProviderError
 from jobctl.model import job_to_dict
 from jobctl.providers import PROVIDERS
 from jobctl.sim import Simulator
@@ -162,7 +162,7 @@ def test_an_object_without_a_status_word_is_not_a_job(
     provider: str, payload: dict[str, Any], said: str
 ) -> None:
     # Every spec requires the status: without one the body is not the documented job (exit 5).
-    with pytest.raises(UpstreamError) as caught:
+    with pytest.raises(ProviderError) as caught:
         PROVIDERS[provider].normalize(SAMPLE_IDS[provider], payload)
     assert str(caught.value) == (
         f"{provider}:{SAMPLE_IDS[provider]}: {said}; not the documented {PROVIDERS[provider].title} job"
@@ -200,6 +200,7 @@ def test_a_finished_krea_job_reads_type_times_and_every_url(
         "updated_at": None,
         "finished_at": "2024-05-01T10:01:30.250Z",
         "outputs": ["https://gen.krea.ai/a.png", "https://gen.krea.ai/b.png"],
+        "results": {},
         "error": None,
     }
 
@@ -237,6 +238,7 @@ def test_a_finished_creatify_job_reads_gen_type_times_and_the_json_list_output(
         "updated_at": "2024-05-01T10:05:00Z",
         "finished_at": "2024-05-01T10:05:00Z",
         "outputs": urls,
+        "results": {},
         "error": None,
     }
 
@@ -275,6 +277,7 @@ def test_a_finished_unstructured_job_reads_job_type_runtime_and_output_file_ids(
         "updated_at": None,
         "finished_at": "2024-05-01T10:01:30Z",
         "outputs": ["out-1.json", "out-2.json"],
+        "results": {},
         "error": None,
     }
 
@@ -299,6 +302,7 @@ def test_a_finished_gepetto_job_reads_mode_created_at_and_output(
         "updated_at": None,
         "finished_at": None,
         "outputs": ["https://storage.googleapis.com/gepetto/x.jpg"],
+        "results": {},
         "error": None,
     }
 
@@ -324,7 +328,8 @@ def test_a_finished_aisquare_job_reads_type_times_and_result(
         "created_at": "2024-05-01T10:00:00Z",
         "updated_at": "2024-05-01T11:02:00.500Z",
         "finished_at": "2024-05-01T11:02:00.500Z",
-        "outputs": ["blog_id=420", "https://aisquare.studio/blog/1042"],
+        "outputs": ["https://aisquare.studio/blog/1042"],
+        "results": {"blog_id": 420},
         "error": None,
     }
 
@@ -342,19 +347,30 @@ def test_a_failed_aisquare_job_reports_its_error_message(
 
 
 @pytest.mark.parametrize(
-    ("result", "outputs"),
+    ("result", "outputs", "results"),
     [
-        ({"urls": ["https://gen.krea.ai/1.png"]}, ["https://gen.krea.ai/1.png"]),
-        ({"urls": ["https://a/1.png"], "style_id": "st_9"}, ["https://a/1.png", "style_id=st_9"]),
-        ({"style_id": "st_9"}, ["style_id=st_9"]),
-        ({"urls": []}, []),
-        ({}, []),
-        (None, []),
-        ("not an object", []),
+        ({"urls": ["https://gen.krea.ai/1.png"]}, ["https://gen.krea.ai/1.png"], {}),
+        ({"urls": ["https://a/1.png"], "style_id": "st_9"}, ["https://a/1.png"], {"style_id": "st_9"}),
+        ({"style_id": "st_9"}, [], {"style_id": "st_9"}),
+        ({"urls": [{"url": "https://a/1.png"}, "https://a/2"]}, ["https://a/1.png", "https://a/2"], {}),
+        ({"urls": []}, [], {}),
+        ({}, [], {}),
+        (None, [], {}),
+        ("not an object", [], {}),
     ],
 )
-def test_krea_outputs_are_the_result_urls_then_the_style_id(result: object, outputs: list[str]) -> None:
-    assert normalized("krea", {"status": "completed", "result": result})["outputs"] == outputs
+def test_krea_outputs_are_the_result_urls_and_the_style_id_is_a_result(
+    result: object, outputs: list[str], results: dict[str, object]
+) -> None:
+    job = normalized("krea", {"status": "completed", "result": result})
+    assert (job["outputs"], job["results"]) == (outputs, results)
+
+
+def test_krea_preview_urls_of_a_running_job_are_not_outputs() -> None:
+    job = normalized(
+        "krea", {"status": "intermediate-complete", "result": {"urls": ["https://a/preview.png"]}}
+    )
+    assert (job["status"], job["outputs"]) == ("running", [])
 
 
 @pytest.mark.parametrize(
@@ -362,14 +378,28 @@ def test_krea_outputs_are_the_result_urls_then_the_style_id(result: object, outp
     [
         ("https://cdn.creatify.ai/out/1.mp4", ["https://cdn.creatify.ai/out/1.mp4"]),
         ('["https://cdn/1.mp4", "https://cdn/2.mp4"]', ["https://cdn/1.mp4", "https://cdn/2.mp4"]),
+        ("['https://cdn/1.mp4', 'https://cdn/2.mp4']", ["https://cdn/1.mp4", "https://cdn/2.mp4"]),
+        ("['https://cdn/1.mp4',]", ["https://cdn/1.mp4"]),
+        (
+            [{"url": "https://cdn/1.mp4"}, {"url": "https://cdn/2.mp4"}],
+            ["https://cdn/1.mp4", "https://cdn/2.mp4"],
+        ),
+        ('[{"url": "https://cdn/1.mp4"}]', ["https://cdn/1.mp4"]),
         (" https://cdn/1.mp4 \n", ["https://cdn/1.mp4"]),
         ("[]", []),
         ("", []),
         (None, []),
     ],
 )
-def test_creatify_output_may_be_a_url_a_json_list_string_or_empty(output: object, outputs: list[str]) -> None:
+def test_creatify_output_may_be_a_url_a_json_or_python_list_or_objects_with_a_url(
+    output: object, outputs: list[str]
+) -> None:
     assert normalized("creatify", {"status": "done", "output": output})["outputs"] == outputs
+
+
+def test_a_python_style_list_is_read_by_pattern_never_evaluated() -> None:
+    text = "[__import__('os').system('false')]"
+    assert normalized("creatify", {"status": "done", "output": text})["outputs"] == [text]
 
 
 @pytest.mark.parametrize(
@@ -400,20 +430,31 @@ def test_gepetto_output_is_its_single_output_url(output: object, outputs: list[s
 
 
 @pytest.mark.parametrize(
-    ("result", "outputs"),
+    ("result", "outputs", "results"),
     [
         (
             {"blog_id": 420, "url": "https://aisquare.studio/blog/42"},
-            ["blog_id=420", "https://aisquare.studio/blog/42"],
+            ["https://aisquare.studio/blog/42"],
+            {"blog_id": 420},
         ),
-        (["https://a/1", "https://a/2"], ["https://a/1", "https://a/2"]),
-        ("https://a/1", ["https://a/1"]),
-        ({"ids": [1, 2]}, ["ids=1", "ids=2"]),
-        (None, []),
+        (["https://a/1", "https://a/2"], ["https://a/1", "https://a/2"], {}),
+        ("https://a/1", ["https://a/1"], {}),
+        ({"ids": [1, 2]}, [], {"ids": [1, 2]}),
+        (
+            {"post": {"id": 7, "cover": "https://a/c.png", "tags": ["x"]}, "files": ["https://a/1"]},
+            ["https://a/c.png", "https://a/1"],
+            {"post": {"id": 7, "tags": ["x"]}},
+        ),
+        ({"empty": {}, "none": None}, [], {"empty": {}, "none": None}),
+        ("a summary", [], {"result": "a summary"}),
+        (None, [], {}),
     ],
 )
-def test_aisquare_outputs_flatten_its_free_form_result(result: object, outputs: list[str]) -> None:
-    assert normalized("aisquare", {"status": "COMPLETED", "result": result})["outputs"] == outputs
+def test_aisquare_result_urls_are_outputs_and_the_rest_keeps_its_structure(
+    result: object, outputs: list[str], results: dict[str, object]
+) -> None:
+    job = normalized("aisquare", {"status": "COMPLETED", "result": result})
+    assert (job["outputs"], job["results"]) == (outputs, results)
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -428,11 +469,63 @@ def test_aisquare_outputs_flatten_its_free_form_result(result: object, outputs: 
         ({"message": "only words"}, {"code": None, "message": "only words"}),
         ({}, None),
         (None, None),
-        ("a string", None),
+        ("a string", {"code": None, "message": "a string"}),
+        ("  ", None),
     ],
 )
-def test_krea_error_is_read_from_its_code_and_message(error: object, expected: object) -> None:
+def test_krea_error_is_read_from_its_code_and_message_or_a_string(error: object, expected: object) -> None:
     assert normalized("krea", {"status": "failed", "error": error})["error"] == expected
+
+
+@pytest.mark.parametrize(
+    "result",
+    [{"error": {"code": "nsfw", "message": "flagged"}}, {"error": "flagged"}],
+)
+def test_krea_error_may_sit_under_result(result: dict[str, object]) -> None:
+    error = normalized("krea", {"status": "failed", "result": result})["error"]
+    assert error is not None and error["message"] == "flagged"
+
+
+@pytest.mark.parametrize("key", ["error", "message"])
+def test_a_failed_gepetto_jobs_error_or_message_string_is_its_error(key: str) -> None:
+    job = normalized("gepetto", {"status": "failed", key: "GPU out of memory"})
+    assert job["error"] == {"code": None, "message": "GPU out of memory"}
+
+
+def test_a_running_gepetto_jobs_message_is_not_an_error() -> None:
+    assert normalized("gepetto", {"status": "processing", "message": "warming up"})["error"] is None
+
+
+def test_creatify_failed_reason_is_an_error_only_for_a_failed_job() -> None:
+    left_over = normalized("creatify", {"status": "done", "failed_reason": "retried after a timeout"})
+    assert left_over["error"] is None
+    assert normalized("creatify", {"status": "rejected", "failed_reason": "nsfw"})["error"] == {
+        "code": None,
+        "message": "nsfw",
+    }
+
+
+@pytest.mark.parametrize(
+    ("word", "status"),
+    [
+        ("canceled", "cancelled"),
+        ("CANCELLED", "cancelled"),
+        ("errored", "failed"),
+        ("failure", "failed"),
+        ("expired", "failed"),
+        ("timed_out", "failed"),
+        ("Timeout", "failed"),
+        ("succeeded", "succeeded"),
+        ("complete", "succeeded"),
+        ("finished", "succeeded"),
+        ("Done", "succeeded"),
+        ("warming-up", "unknown"),
+    ],
+)
+@pytest.mark.parametrize("provider", ["krea", "creatify", "unstructured", "gepetto", "aisquare"])
+def test_terminal_words_outside_the_specs_map_by_meaning(provider: str, word: str, status: str) -> None:
+    job = normalized(provider, {"status": word})
+    assert (job["status"], job["provider_status"], job["done"]) == (status, word, status != "unknown")
 
 
 @pytest.mark.parametrize(("provider", "key"), [("creatify", "failed_reason"), ("aisquare", "error_message")])

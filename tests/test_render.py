@@ -138,10 +138,10 @@ def test_live_table_with_500_rows_fits_the_screen_and_says_how_many_are_hidden()
 
 
 def test_summary_counts_states_and_errors() -> None:
-    from jobctl.errors import UpstreamError
+    from jobctl.errors import ProviderError
 
     broken = tracked(3)
-    broken.error = UpstreamError("krea:job-3: HTTP 503")
+    broken.error = ProviderError("krea:job-3: HTTP 503")
     waiting = Tracked(Ref("krea", "job-4"), 2.0)
     items = [tracked(1), tracked(2, Status.FAILED, final=True), broken, waiting]
     assert summary(items) == "1 running · 1 failed · 1 error · 1 waiting"

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
 
-from jobctl.errors import UpstreamError, UsageError
+from jobctl.errors import ProviderError, UsageError
 from jobctl.model import Job, JobError, Status, json_kind, parse_timestamp
+from jobctl.options import COMMON_OPTIONS
 
 # --- auth styles ------------------------------------------------------------
 
@@ -144,42 +145,129 @@ def error_of(code: object = None, message: object = None) -> JobError | None:
     return JobError(code=c, message=m)
 
 
-def collect_outputs(value: object, _path: str = "") -> list[str]:
-    """Flatten a provider's result value into output strings.
+_PY_LIST = re.compile(r"""\[\s*(?:(?:'[^'\\]*'|"[^"\\]*")\s*(?:,\s*|(?=\])))*\]""")
+_PY_ITEM = re.compile(r"'([^'\\]*)'|\"([^\"\\]*)\"")
 
-    Strings are kept (a string holding a JSON list is unpacked), numbers become
-    strings, lists are flattened, and mapping leaves that are not URLs are shown
-    as ``key=value`` so an id keeps its meaning.
+
+def _decoded(text: str) -> object:
+    """A string that holds a JSON list/object or a Python-style list of strings, decoded.
+
+    ``"['https://a', 'https://b']"`` (a Python ``str(list)``) is read by a pattern,
+    never evaluated; any other string comes back stripped.
     """
-    if isinstance(value, bool) or value is None:
-        return []
-    if isinstance(value, (int, float)):
-        return [f"{_path}={value}" if _path else str(value)]
+    stripped = text.strip()
+    if stripped[:1] in ("[", "{"):
+        try:
+            return json.loads(stripped)
+        except ValueError:
+            pass
+        if _PY_LIST.fullmatch(stripped):
+            return [a or b for a, b in _PY_ITEM.findall(stripped)]
+    return stripped
+
+
+def files(value: object) -> list[str]:
+    """Output files named by one field: a URL or file id, a list of them (real, JSON or
+    Python-style), or objects with a ``url``. Anything else names no file."""
     if isinstance(value, str):
-        stripped = value.strip()
-        if not stripped:
-            return []
-        if stripped[0] in "[{":
-            try:
-                decoded = json.loads(stripped)
-            except ValueError:
-                decoded = None
-            if isinstance(decoded, (list, dict)):
-                return collect_outputs(decoded, _path)
-        if _path and not stripped.lower().startswith(("http://", "https://")):
-            return [f"{_path}={stripped}"]
-        return [stripped]
+        decoded = _decoded(value)
+        if isinstance(decoded, str):
+            return [decoded] if decoded else []
+        return files(decoded)
     if isinstance(value, Mapping):
-        out: list[str] = []
-        for key, item in value.items():
-            out.extend(collect_outputs(item, f"{_path}.{key}" if _path else str(key)))
-        return out
-    if isinstance(value, Iterable):
-        return [o for item in value for o in collect_outputs(item, _path)]
+        url = value.get("url")
+        return files(url) if isinstance(url, str) else []
+    if isinstance(value, list):
+        return [f for item in value for f in files(item)]
     return []
 
 
+def is_url(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
+
+
+_DROPPED = object()
+
+
+def split_result(value: object) -> tuple[list[str], dict[str, Any]]:
+    """A free-form result: its http(s) URLs are outputs; everything else stays in
+    ``results`` with its structure (a container left empty by the URLs is dropped)."""
+    outputs: list[str] = []
+
+    def rest(item: object) -> object:
+        if is_url(item):
+            outputs.append(str(item).strip())
+            return _DROPPED
+        if isinstance(item, Mapping):
+            kept = {str(k): r for k, v in item.items() if (r := rest(v)) is not _DROPPED}
+            return kept if kept or not item else _DROPPED
+        if isinstance(item, list):
+            kept_items = [r for v in item if (r := rest(v)) is not _DROPPED]
+            return kept_items if kept_items or not item else _DROPPED
+        return item
+
+    left = rest(value)
+    if left is _DROPPED or left is None:
+        return outputs, {}
+    return outputs, left if isinstance(left, dict) else {"result": left}
+
+
+# --- the simulator's side ---------------------------------------------------
+
+
+def iso(when: datetime | None, ms: bool = True) -> str | None:
+    """A UTC timestamp as the providers write them (``...T10:00:00.000Z``)."""
+    if when is None:
+        return None
+    return when.strftime("%Y-%m-%dT%H:%M:%S") + (f".{when.microsecond // 1000:03d}" if ms else "") + "Z"
+
+
+def stable_uuid(*parts: str) -> str:
+    import uuid  # the simulator's payloads only
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "jobctl-sim:" + ":".join(parts)))
+
+
+Events = list[tuple[str, str, datetime]]  # (type, content, when): AISquare's progress events
+Payload = Callable[[str, str, datetime, datetime, Events], dict[str, Any]]
+Answer = tuple[int, dict[str, Any] | None]
+
+
+class Simulated:
+    """How the built-in simulator plays a provider, written from its spec alone (not
+    from ``normalize``), so a test catches a client that reads what is never sent.
+
+    ``auth`` maps lower-case header names to templates over ``keys`` (and
+    ``{scheme}``, the simulator's auth scheme word); ``payload(id, status, created,
+    updated, events)`` is a 200 body, with final outputs or errors for final words.
+    """
+
+    def __init__(
+        self,
+        *,
+        keys: Mapping[str, str],
+        auth: Mapping[str, str],
+        success: str,
+        failure: tuple[str, ...],
+        payload: Payload,
+        unauthorized: Answer = (401, {"detail": "Invalid API key"}),
+        not_found: Answer = (404, {"detail": "Not found."}),
+        rejects_id: Callable[[str], Answer | None] = lambda raw: None,
+    ) -> None:
+        self.keys, self.auth, self.payload = dict(keys), dict(auth), payload
+        self.success, self.failure = success, failure
+        self.unauthorized, self.not_found, self.rejects_id = unauthorized, not_found, rejects_id
+
+
 # --- the provider interface -------------------------------------------------
+
+# Terminal words the specs do not list, read by meaning (PRODUCT.md, "Reading real
+# answers"); a provider's own table always wins.
+COMMON_WORDS = {
+    **dict.fromkeys(("canceled", "cancelled"), Status.CANCELLED),
+    **dict.fromkeys(("error", "errored", "failure", "expired", "timeout", "timed_out"), Status.FAILED),
+    **dict.fromkeys(("success", "succeeded", "complete", "completed", "done", "finished"), Status.SUCCEEDED),
+}
 
 
 class Provider:
@@ -190,12 +278,14 @@ class Provider:
     docs_url: ClassVar[str]
     default_base_url: ClassVar[str]
     path: ClassVar[str]  # with "{id}"
-    auth: ClassVar[Auth]
-    id_rule: ClassVar[IdRule]
+    auth: ClassVar[Auth] = BearerAuth()
+    id_rule: ClassVar[IdRule] = SINGLE_SEGMENT
     statuses: ClassVar[Mapping[str, Status]]
     credentials: ClassVar[tuple[str, ...]] = ("api_key",)
-    # Profile keys this provider accepts besides its credentials.
-    options: ClassVar[tuple[str, ...]] = ("base_url", "timeout", "max_rps", "max_rpm")
+    # Profile keys this provider accepts besides its credentials (see jobctl.options).
+    options: ClassVar[tuple[str, ...]] = COMMON_OPTIONS
+    sim: ClassVar[Simulated | None] = None
+    _words: ClassVar[dict[str, Status] | None] = None
 
     def env_var(self, field: str) -> str:
         return f"{self.name}_{field}".upper()
@@ -215,11 +305,11 @@ class Provider:
         shown = word if isinstance(word, str) else ("" if word is None else json.dumps(word))
         if not isinstance(word, str):
             return Status.UNKNOWN, shown
-        key = word.strip().lower()
-        for known, status in self.statuses.items():
-            if known.lower() == key:
-                return status, shown
-        return Status.UNKNOWN, shown
+        words = type(self).__dict__.get("_words")  # per class: a subclass has its own table
+        if words is None:
+            words = {**COMMON_WORDS, **{k.lower(): v for k, v in self.statuses.items()}}
+            type(self)._words = words
+        return words.get(word.strip().lower(), Status.UNKNOWN), shown
 
     def finished(self, body: Mapping[str, Any]) -> bool:
         return self.status_of(body.get("status"))[0].done
@@ -238,7 +328,7 @@ class Provider:
                 if value is None
                 else f"the answer's '{status_key}' is {json_kind(value)}, not a word"
             )
-            raise UpstreamError(f"{self.name}:{job_id}: {what}; not the documented {self.title} job")
+            raise ProviderError(f"{self.name}:{job_id}: {what}; not the documented {self.title} job")
         status, word = self.status_of(value)
         return Job(provider=self.name, id=job_id, status=status, provider_status=word, raw=body, **fields)
 

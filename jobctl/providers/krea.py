@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from jobctl.model import Job, Status
-from jobctl.providers.base import (
-    SINGLE_SEGMENT,
-    BearerAuth,
-    Provider,
-    collect_outputs,
-    error_of,
-    mapping,
-    text,
-    timestamp,
-)
+from jobctl.model import Job, JobError, Status
+from jobctl.providers.base import Events, Provider, Simulated, error_of, files, iso, mapping, text, timestamp
+
+
+def krea_error(body: Mapping[str, Any]) -> JobError | None:
+    """Krea's docs put the error at ``error`` or ``result.error``, as an object or a string."""
+    for value in (body.get("error"), mapping(body, "result").get("error")):
+        if isinstance(value, str):
+            found = error_of(message=value)
+        else:
+            err = value if isinstance(value, Mapping) else {}
+            found = error_of(err.get("code"), err.get("message"))
+        if found:
+            return found
+    return None
+
+
+def simulated(
+    job_id: str, status: str, created: datetime, updated: datetime, events: Events
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"job_id": job_id, "status": status, "created_at": iso(created)}
+    if status in ("completed", "failed", "cancelled"):
+        body["completed_at"] = iso(updated)
+    if status == "completed":
+        body["result"] = {"urls": [f"https://gen.krea.ai/images/{job_id}.png"]}
+    if status == "failed":
+        body["error"] = {"code": "nsfw_content", "message": "The prompt was flagged by the safety filter"}
+    return body
 
 
 class Krea(Provider):
@@ -24,8 +42,6 @@ class Krea(Provider):
     docs_url = "https://docs.krea.ai/api-reference/general/get-a-job-by-id"
     default_base_url = "https://api.krea.ai"
     path = "/jobs/{id}"
-    auth = BearerAuth()
-    id_rule = SINGLE_SEGMENT
     statuses = {
         "backlogged": Status.QUEUED,
         "queued": Status.QUEUED,
@@ -37,19 +53,27 @@ class Krea(Provider):
         "failed": Status.FAILED,
         "cancelled": Status.CANCELLED,
     }
+    sim = Simulated(
+        keys={"api_key": "sim-krea-key"},
+        auth={"authorization": "Bearer {api_key}"},
+        success="completed",
+        failure=("failed", "cancelled"),
+        payload=simulated,
+        unauthorized=(401, {"error": "Unauthorized"}),
+        not_found=(404, {"error": "Job not found"}),
+    )
 
     def normalize(self, job_id: str, body: Mapping[str, Any]) -> Job:
         result = mapping(body, "result")
-        error = mapping(body, "error")
+        running = self.status_of(body.get("status"))[0] is Status.RUNNING
         return self.job(
             job_id,
             body,
             kind=text(body, "type"),
             created_at=timestamp(body, "created_at"),
             finished_at=timestamp(body, "completed_at"),
-            outputs=tuple(
-                collect_outputs(result.get("urls"))
-                + collect_outputs({"style_id": result["style_id"]} if "style_id" in result else None)
-            ),
-            error=error_of(error.get("code"), error.get("message")),
+            # A running job's urls (intermediate-complete) are previews, not its outputs.
+            outputs=() if running else tuple(files(result.get("urls"))),
+            results={"style_id": result["style_id"]} if result.get("style_id") is not None else {},
+            error=krea_error(body),
         )

@@ -18,18 +18,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from jobctl.sim import payloads
+from jobctl.providers import PROVIDERS as REGISTRY
+from jobctl.providers.base import Answer, Simulated
 
-PROVIDERS = tuple(payloads.ROUTES)
+# Every provider that says how to simulate it (see providers/base.Simulated).
+SIMULATED: dict[str, Simulated] = {name: p.sim for name, p in REGISTRY.items() if p.sim is not None}
+PROVIDERS = tuple(SIMULATED)
 
 # The keys the simulator accepts unless told otherwise; printed by `jobctl sim`.
-DEFAULT_KEYS: dict[str, dict[str, str]] = {
-    "krea": {"api_key": "sim-krea-key"},
-    "creatify": {"api_id": "sim-creatify-id", "api_key": "sim-creatify-key"},
-    "unstructured": {"api_key": "sim-unstructured-key"},
-    "gepetto": {"api_key": "sim-gepetto-key"},
-    "aisquare": {"api_key": "sim-aisquare-key"},
-}
+DEFAULT_KEYS: dict[str, dict[str, str]] = {name: dict(spec.keys) for name, spec in SIMULATED.items()}
 
 
 @dataclass
@@ -68,7 +65,7 @@ class SimJob:
     status: str = ""
     changed: datetime | None = None
     fields: dict[str, Any] = field(default_factory=dict)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[tuple[str, str, datetime]] = field(default_factory=list)
 
 
 @dataclass
@@ -99,28 +96,39 @@ class Simulator:
         keys: dict[str, dict[str, str]] | None = None,
         auth_scheme: str = "Bearer",
     ) -> None:
-        self.latency = latency
-        self.keys = keys or {p: dict(v) for p, v in DEFAULT_KEYS.items()}
-        self.auth_scheme = auth_scheme
         self.jobs: dict[tuple[str, str], SimJob] = {}
         self.requests: list[Request] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
+        self.reset(latency=latency, keys=keys, auth_scheme=auth_scheme)
         self.server = ThreadingHTTPServer((host, port), _handler_for(self))
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
-        self._offset = 0.0  # seconds added to the clock by advance()
 
-    def advance(self, seconds: float) -> None:
-        """Move the simulator's clock forward: time-based steps move on, timestamps too."""
+    def reset(
+        self,
+        *,
+        latency: float = 0.0,
+        keys: dict[str, dict[str, str]] | None = None,
+        auth_scheme: str = "Bearer",
+    ) -> None:
+        """Forget every job and request and go back to the given settings.
+
+        One server then serves a whole test session: starting and stopping one per
+        test costs more than the tests themselves.
+        """
         with self.lock:
-            self._offset += seconds
+            self.latency = latency
+            self.keys = keys or {p: dict(v) for p, v in DEFAULT_KEYS.items()}
+            self.auth_scheme = auth_scheme
+            self.jobs.clear()
+            self.requests.clear()
 
     def clock(self) -> float:
-        return time.monotonic() + self._offset
+        return time.monotonic()
 
     def utcnow(self) -> datetime:
-        return datetime.now(timezone.utc) + timedelta(seconds=self._offset)
+        return datetime.now(timezone.utc)
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -187,13 +195,9 @@ class Simulator:
     # --- answering ---------------------------------------------------------------
 
     def _authorized(self, provider: str, headers: dict[str, str]) -> bool:
-        keys = self.keys[provider]
-        if provider == "creatify":
-            return headers.get("x-api-id") == keys["api_id"] and headers.get("x-api-key") == keys["api_key"]
-        if provider == "unstructured":
-            return headers.get("unstructured-api-key") == keys["api_key"]
-        scheme = self.auth_scheme if provider == "aisquare" else "Bearer"
-        return headers.get("authorization") == f"{scheme} {keys['api_key']}"
+        spec = SIMULATED[provider]
+        values = {**self.keys[provider], "scheme": self.auth_scheme}
+        return all(headers.get(name) == want.format(**values) for name, want in spec.auth.items())
 
     def current_step(self, job: SimJob, now: float) -> Step:
         """Advance ``job`` past finished steps; the caller holds the lock."""
@@ -223,25 +227,24 @@ class Simulator:
             job.changed = now
         job.fields.update(step.fields)
         if step.event:
-            job.events.append(payloads.event(len(job.events) + 1, *step.event, now))
+            job.events.append((*step.event, now))
 
     def answer(self, provider: str, raw_id: str) -> tuple[Step | None, int, dict[str, str], bytes]:
         """(fault step or None, status, headers, body) for one authorized GET."""
-        bad = payloads.invalid_id(provider, raw_id)
+        spec = SIMULATED[provider]
+        bad = spec.rejects_id(raw_id)
         if bad:
             return (None, *_error(bad))
         with self.lock:
             job = self.jobs.get((provider, raw_id))
             if job is None:
-                return (None, *_error(payloads.not_found(provider)))
+                return (None, *_error(spec.not_found))
             step = self.current_step(job, self.clock())
             if step.redirect or step.drop or step.body is not None or step.http_status != 200:
                 body_bytes = step.body.encode() if isinstance(step.body, str) else (step.body or b"")
                 return step, step.http_status, dict(step.headers), body_bytes
             created = job.created
-            data = payloads.payload(
-                provider, raw_id, job.status, created, job.changed or created, events=list(job.events)
-            )
+            data = spec.payload(raw_id, job.status, created, job.changed or created, list(job.events))
             data.update(job.fields)
             return step, 200, dict(step.headers), _json(data)
 
@@ -250,14 +253,15 @@ def _json(value: Any) -> bytes:
     return b"" if value is None else json.dumps(value).encode()
 
 
-def _error(answer: tuple[int, dict[str, Any] | None]) -> tuple[int, dict[str, str], bytes]:
+def _error(answer: Answer) -> tuple[int, dict[str, str], bytes]:
     return answer[0], {}, _json(answer[1])
 
 
 def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
+    # "{id}" is one path segment.
     routes = {
-        p: re.compile("^" + re.escape(path).replace(re.escape("{id}"), "(?P<id>[^/]+)") + "$")
-        for p, path in payloads.ROUTES.items()
+        name: re.compile(re.escape(REGISTRY[name].path).replace(r"\{id\}", "(?P<id>[^/]+)"))
+        for name in SIMULATED
     }
 
     class Handler(BaseHTTPRequestHandler):
@@ -277,11 +281,11 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
                 sim.requests.append(Request(provider, path, headers, self.client_address, sim.clock()))
             if sim.latency:
                 sim.stopping.wait(sim.latency)
-            match = routes[provider].match("/" + rest)
+            match = routes[provider].fullmatch("/" + rest)
             if not match:
-                return self._send(*_error(payloads.not_found(provider)))
+                return self._send(*_error(SIMULATED[provider].not_found))
             if not sim._authorized(provider, headers):
-                return self._send(*_error(payloads.unauthorized(provider)))
+                return self._send(*_error(SIMULATED[provider].unauthorized))
             step, code, extra, body = sim.answer(provider, unquote(match.group("id")))
             if step is not None and step.delay:
                 sim.stopping.wait(step.delay)

@@ -1,0 +1,67 @@
+"""The profile options a provider entry may carry besides its credentials: declared
+once here, validated by ``check``, and documented from the same table (README)."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, NamedTuple
+
+MAX_TIMEOUT = 86400.0  # sockets overflow on absurd timeouts; no job status needs a day
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP auth-scheme token
+
+
+class Option(NamedTuple):
+    name: str
+    kind: str  # "url", "seconds", "rate" or "word"
+    help: str
+    default: str
+
+    def check(self, value: Any) -> tuple[Any, str | None]:
+        """(the value as jobctl uses it, None) or (None, what is wrong with it)."""
+        if self.kind in ("seconds", "rate"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+                return None, f"must be a positive number, not {value!r}"
+            if self.kind == "seconds" and value > MAX_TIMEOUT:
+                return None, f"must be at most {MAX_TIMEOUT:g} seconds (a day)"
+            return float(value), None
+        problem = string_problem(value)
+        if problem:
+            return None, problem
+        if self.kind == "word" and not _TOKEN.fullmatch(value):
+            return None, "must be one word of letters, digits or -._~+!#$%&'*^`| (e.g. Token)"
+        return value, None
+
+
+def type_name(value: Any) -> str:
+    """What a YAML value is, in a user's words."""
+    names = {bool: "boolean", int: "number", float: "number", str: "string", list: "list", dict: "mapping"}
+    return names.get(type(value), type(value).__name__)
+
+
+def string_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a string setting (a credential, a URL), or None."""
+    if isinstance(value, str):
+        return None
+    hint = " (quote it)" if type_name(value) == "number" else ""
+    return f"must be a string, not a {type_name(value)}{hint}"
+
+
+OPTIONS: dict[str, Option] = {
+    o.name: o
+    for o in (
+        Option("base_url", "url", "API origin and path prefix (proxy, region, simulator)", "per provider"),
+        Option("timeout", "seconds", "connect/read timeout per request, in seconds", "30"),
+        Option("max_rps", "rate", "at most this many requests per second to the provider", "none"),
+        Option("max_rpm", "rate", "at most this many requests per minute (watch's budget)", "120"),
+        Option("auth_scheme", "word", "the word before the key in Authorization (AISquare)", "Bearer"),
+    )
+}
+COMMON_OPTIONS = ("base_url", "timeout", "max_rps", "max_rpm")
+
+
+def options_table() -> str:
+    """The Markdown table of options for the README (a test keeps the two equal)."""
+    rows = ["| option | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{o.name}` | {o.default} | {o.help} |" for o in OPTIONS.values()]
+    return "\n".join(rows)
