@@ -304,8 +304,8 @@ def watch(
       jobctl watch krea ID --json | jq -c '{id, status}'
       jobctl watch --until-done --timeout 10m && echo all done
     """
+    from jobctl.polling import parse_duration_option
     from jobctl.render import live_display
-    from jobctl.watch import parse_duration_option
     from jobctl.watch_display import watch_refs
 
     env: Environment = ctx.obj

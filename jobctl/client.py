@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from jobctl.config import Config, inline_config, load_config
 from jobctl.errors import JobctlError, ProviderError, UsageError
 from jobctl.model import Job
+from jobctl.polling import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, Schedule, Watcher, budget_rate
 from jobctl.providers import PROVIDERS
 from jobctl.redaction import Redactor
 from jobctl.refs import Ref, to_ref
-from jobctl.watch import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, Schedule, Watcher, budget_rate
 
 if TYPE_CHECKING:
     from jobctl.http import DebugLog, ProviderClient

@@ -18,6 +18,9 @@ class Status(str, Enum):
     CANCELLED = "cancelled"
     UNKNOWN = "unknown"
 
+    def __str__(self) -> str:  # print(job.status) says "succeeded", as the JSON does
+        return self.value
+
     @property
     def done(self) -> bool:
         return self in _TERMINAL

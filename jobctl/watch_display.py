@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from jobctl.errors import ExitCode, JobctlError, NotFoundError
 from jobctl.model import Job, Status, job_to_dict
+from jobctl.polling import Tracked, Watcher
 from jobctl.refs import Ref
 from jobctl.render import (
     Grid,
@@ -23,7 +24,6 @@ from jobctl.render import (
     status_text,
     summary_cell,
 )
-from jobctl.watch import Tracked, Watcher
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType

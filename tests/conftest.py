@@ -62,10 +62,30 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("JOBCTL_BACKOFF", "0.01")
 
 
-@pytest.fixture
-def sim() -> Iterator[Simulator]:
+@pytest.fixture(scope="session")
+def shared_sim() -> Iterator[Simulator]:
     with Simulator() as server:
         yield server
+
+
+@pytest.fixture
+def sim(shared_sim: Simulator) -> Simulator:
+    """The session's one simulator, emptied and back to its defaults for this test."""
+    shared_sim.reset()
+    return shared_sim
+
+
+@pytest.fixture(scope="session")
+def shared_other() -> Iterator[Simulator]:
+    with Simulator() as server:
+        yield server
+
+
+@pytest.fixture
+def other(shared_other: Simulator) -> Simulator:
+    """A second simulator on another port: another origin, for redirects and downloads."""
+    shared_other.reset()
+    return shared_other
 
 
 def write_config(path: Path, data: dict[str, Any], mode: int = 0o600) -> Path:
@@ -100,6 +120,12 @@ def jobctl(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) 
         return Result(code, captured.out, captured.err)
 
     return invoke
+
+
+@pytest.fixture
+def jobctl_cli(jobctl: Any) -> Any:
+    """The ``jobctl`` fixture under a name that does not hide the ``jobctl`` package."""
+    return jobctl
 
 
 def run_process(

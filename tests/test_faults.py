@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,12 +70,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def other() -> Iterator[Simulator]:
-    with Simulator() as server:
-        yield server
-
-
 def arrange(
     fault: Fault,
     sim: Simulator,
@@ -85,9 +78,9 @@ def arrange(
     monkeypatch: Any,
     then: list[str | Step] | None = None,
 ) -> None:
-    """Profile with a 0.5 s timeout; krea:KREA_ID answers with ``fault`` (then ``then``)."""
+    """Profile with a 0.25 s timeout; krea:KREA_ID answers with ``fault`` (then ``then``)."""
     profile = sim.profile(["krea", "gepetto"])
-    profile["krea"]["timeout"] = 0.5
+    profile["krea"]["timeout"] = 0.25
     if fault.name == "connection refused":
         profile["krea"]["base_url"] = f"http://127.0.0.1:{_free_port()}/krea"
     elif fault.name == "other origin":

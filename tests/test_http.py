@@ -232,15 +232,14 @@ def test_a_same_origin_redirect_is_followed_with_credentials(
 
 @pytest.mark.parametrize("provider", PROVIDER_NAMES)
 def test_a_redirect_to_another_origin_carries_no_credential_header(
-    provider: str, sim: Simulator, config_file: Path, jobctl: Any
+    provider: str, sim: Simulator, other: Simulator, config_file: Path, jobctl: Any
 ) -> None:
     path = SAMPLE_PATHS[provider].removeprefix(f"/{provider}")
-    with Simulator() as other:
-        other.add_job(provider, SAMPLE_IDS[provider], ["running"])
-        sim.add_job(provider, SAMPLE_IDS[provider], [Step(redirect=other.base_url(provider) + path)])
-        result = jobctl("get", provider, SAMPLE_IDS[provider])
-        (first,) = sim.requests_for(provider)
-        (followed,) = other.requests_for(provider)
+    other.add_job(provider, SAMPLE_IDS[provider], ["running"])
+    sim.add_job(provider, SAMPLE_IDS[provider], [Step(redirect=other.base_url(provider) + path)])
+    result = jobctl("get", provider, SAMPLE_IDS[provider])
+    (first,) = sim.requests_for(provider)
+    (followed,) = other.requests_for(provider)
     assert {k: v for k, v in first.headers.items() if k in CREDENTIAL_HEADERS} == AUTH_HEADERS[provider]
     assert followed.path == SAMPLE_PATHS[provider]
     assert CREDENTIAL_HEADERS.isdisjoint(followed.headers)

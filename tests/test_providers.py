@@ -83,28 +83,30 @@ def aisquare_token_profile(sim: Simulator, path: Path, scheme: str | None) -> Pa
     return write_config(path, {"profiles": {"default": {"aisquare": entry}}})
 
 
-def test_aisquare_auth_scheme_from_the_profile_replaces_bearer(tmp_path: Path, jobctl: Any) -> None:
-    with Simulator(auth_scheme="Token") as sim:
-        config = aisquare_token_profile(sim, tmp_path / "token.yaml", "Token")
-        sim.add_job("aisquare", AISQUARE_ID, ["RUNNING"])
-        result = jobctl("get", "aisquare", AISQUARE_ID, "--json", "--config", str(config))
-        assert result.code == 0, result.err
-        assert json.loads(result.out)["status"] == "running"
-        (request,) = sim.requests_for("aisquare")
-        assert request.headers["authorization"] == "Token sim-aisquare-key"
+def test_aisquare_auth_scheme_from_the_profile_replaces_bearer(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    sim.reset(auth_scheme="Token")
+    config = aisquare_token_profile(sim, tmp_path / "token.yaml", "Token")
+    sim.add_job("aisquare", AISQUARE_ID, ["RUNNING"])
+    result = jobctl("get", "aisquare", AISQUARE_ID, "--json", "--config", str(config))
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["status"] == "running"
+    (request,) = sim.requests_for("aisquare")
+    assert request.headers["authorization"] == "Token sim-aisquare-key"
 
 
 def test_aisquare_without_auth_scheme_sends_bearer_and_a_token_server_refuses_it(
-    tmp_path: Path, jobctl: Any
+    sim: Simulator, tmp_path: Path, jobctl: Any
 ) -> None:
-    with Simulator(auth_scheme="Token") as sim:
-        config = aisquare_token_profile(sim, tmp_path / "bearer.yaml", None)
-        sim.add_job("aisquare", AISQUARE_ID, ["RUNNING"])
-        result = jobctl("get", "aisquare", AISQUARE_ID, "--config", str(config))
-        assert result.code == 3
-        assert result.out == ""
-        (request,) = sim.requests_for("aisquare")
-        assert request.headers["authorization"] == "Bearer sim-aisquare-key"
+    sim.reset(auth_scheme="Token")
+    config = aisquare_token_profile(sim, tmp_path / "bearer.yaml", None)
+    sim.add_job("aisquare", AISQUARE_ID, ["RUNNING"])
+    result = jobctl("get", "aisquare", AISQUARE_ID, "--config", str(config))
+    assert result.code == 3
+    assert result.out == ""
+    (request,) = sim.requests_for("aisquare")
+    assert request.headers["authorization"] == "Bearer sim-aisquare-key"
 
 
 # --- status words ------------------------------------------------------------------------

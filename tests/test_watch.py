@@ -15,8 +15,11 @@ from pathlib import Path
 import pytest
 from conftest import AISQUARE_ID, GEPETTO_ID, KREA_ID, UNSTRUCTURED_ID, run_process, write_config
 
+from jobctl.client import Client
+from jobctl.model import Job, Status
+from jobctl.polling import Budget, Schedule, parse_duration_option
+from jobctl.refs import Ref
 from jobctl.sim import Step
-from jobctl.watch import Budget, parse_duration_option
 
 FAST = ("--interval", "0.05", "--max-interval", "0.1")
 
@@ -117,31 +120,63 @@ def test_transient_failures_are_shown_and_the_watch_goes_on(sim, config_file, jo
     assert states[2].startswith("succeeded (completed)")
 
 
-def test_a_job_left_unchanged_is_polled_less_and_less_often(sim, config_file, jobctl) -> None:
-    sim.add_job("krea", KREA_ID, [Step("processing", seconds=3.0), Step("completed")])
-    result = jobctl(
-        "watch", f"krea:{KREA_ID}", "--until-done", "--json", "--interval", "0.2", "--max-interval", "1"
-    )
-    assert result.code == 0
-    times = [r.at for r in sim.requests_for("krea")]
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def poll_times(schedule: Schedule, clock: FakeClock, until: float, answer: Job) -> list[float]:
+    """Drive ``schedule`` on ``clock`` to ``until``, answering every poll at once."""
+    times = []
+    while clock.now < until:
+        ready, wait = schedule.due()
+        for item in ready:
+            times.append(clock.now)
+            schedule.record(item, answer)
+        if not ready:
+            clock.now += wait
+    return times
+
+
+RUNNING = Job("krea", KREA_ID, Status.RUNNING, "processing")
+
+
+def test_a_job_left_unchanged_is_polled_less_and_less_often() -> None:
+    clock = FakeClock()
+    schedule = Schedule([Ref("krea", KREA_ID)], {"krea": Budget(100, clock)}, 0.2, 1.0, clock)
+    times = poll_times(schedule, clock, 10.0, RUNNING)
     gaps = [b - a for a, b in pairwise(times)]
-    # A fixed 0.2 s poll would send ~16 requests in 3 s; growing x1.5 to a 1 s cap sends ~6.
-    assert 4 <= len(times) <= 10, gaps
-    assert gaps[-2] > 2 * gaps[0]
+    # 0.2 s growing x1.5 (+/-10%) to the 1 s cap: about 14 polls in 10 s, where a fixed
+    # 0.2 s poll would send 50.
+    assert 10 <= len(times) <= 18, gaps
+    assert gaps[0] == pytest.approx(0.2, rel=0.11)
+    assert gaps[-1] == pytest.approx(1.0, rel=0.11)
+    assert all(b >= a * 0.8 for a, b in pairwise(gaps)), gaps
 
 
-def test_the_per_provider_budget_caps_requests(sim, tmp_path, jobctl) -> None:
+def test_the_per_provider_budget_caps_polls() -> None:
+    clock = FakeClock()
+    refs = [Ref("gepetto", f"job{n}") for n in range(10)]
+    schedule = Schedule(refs, {"gepetto": Budget(2.0, clock)}, 0.05, 0.1, clock)
+    times = poll_times(schedule, clock, 10.0, RUNNING)
+    # Unbudgeted: 10 jobs x ~100 polls. At 2/s with a 5 s burst (10): 10 + 2 x 10 s.
+    assert 28 <= len(times) <= 31
+
+
+@pytest.mark.parametrize(
+    ("options", "rate"),
+    [({"max_rps": 2}, 2.0), ({"max_rpm": 30}, 0.5), ({"max_rps": 2, "max_rpm": 60}, 1.0), ({}, 2.0)],
+)
+def test_the_profile_sets_each_providers_watch_budget(sim, options, rate) -> None:
     profile = sim.profile(["gepetto"])
-    profile["gepetto"]["max_rps"] = 2
-    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": profile}})
-    ids = [f"job{n}" for n in range(10)]
-    for job_id in ids:
-        sim.add_job("gepetto", job_id, ["processing"])
-    refs = [f"gepetto:{i}" for i in ids]
-    result = jobctl("watch", *refs, "--until-done", "--timeout", "2", "--config", str(path), *FAST)
-    assert result.code == 124
-    # Without a budget: ~10 jobs x 20+ polls. With 2/s and a 5 s burst: 10 + 2 x 2 s.
-    assert 10 <= len(sim.requests_for("gepetto")) <= 16
+    profile["gepetto"].update(options)
+    with Client(providers=profile, env={}) as client:
+        watcher = client.watcher([Ref("gepetto", "job1")])
+        watcher.close()
+    assert watcher.schedule.budgets["gepetto"].rate == pytest.approx(rate)
 
 
 def test_budget_refills_at_its_rate() -> None:

@@ -99,7 +99,9 @@ class Simulator:
         self.jobs: dict[tuple[str, str], SimJob] = {}
         self.requests: list[Request] = []
         self.lock = threading.Lock()
-        self.stopping = threading.Event()
+        # Set to cut every waiting answer short: on stop, and on reset for the next test.
+        self.release = threading.Event()
+        self._active = 0  # requests being answered now
         self.reset(latency=latency, keys=keys, auth_scheme=auth_scheme)
         self.server = ThreadingHTTPServer((host, port), _handler_for(self))
         self.server.daemon_threads = True
@@ -115,9 +117,15 @@ class Simulator:
         """Forget every job and request and go back to the given settings.
 
         One server then serves a whole test session: starting and stopping one per
-        test costs more than the tests themselves.
+        test costs more than the tests themselves. Answers still held back (a slow
+        step, latency) are let go first, so none lands in the next test's log.
         """
+        self.release.set()
+        deadline = time.monotonic() + 2.0
+        while self._active and time.monotonic() < deadline:
+            time.sleep(0.005)
         with self.lock:
+            self.release = threading.Event()
             self.latency = latency
             self.keys = keys or {p: dict(v) for p, v in DEFAULT_KEYS.items()}
             self.auth_scheme = auth_scheme
@@ -151,7 +159,7 @@ class Simulator:
         return self
 
     def stop(self) -> None:
-        self.stopping.set()
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -272,6 +280,16 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             pass  # quiet; requests are recorded in sim.requests
 
         def do_GET(self) -> None:
+            with sim.lock:
+                sim._active += 1
+                release = sim.release
+            try:
+                self._answer(release)
+            finally:
+                with sim.lock:
+                    sim._active -= 1
+
+        def _answer(self, release: threading.Event) -> None:
             path = urlsplit(self.path).path
             provider, _, rest = path.lstrip("/").partition("/")
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -280,7 +298,7 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             with sim.lock:
                 sim.requests.append(Request(provider, path, headers, self.client_address, sim.clock()))
             if sim.latency:
-                sim.stopping.wait(sim.latency)
+                release.wait(sim.latency)
             match = routes[provider].fullmatch("/" + rest)
             if not match:
                 return self._send(*_error(SIMULATED[provider].not_found))
@@ -288,7 +306,7 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
                 return self._send(*_error(SIMULATED[provider].unauthorized))
             step, code, extra, body = sim.answer(provider, unquote(match.group("id")))
             if step is not None and step.delay:
-                sim.stopping.wait(step.delay)
+                release.wait(step.delay)
             if step is not None and step.drop:
                 self.close_connection = True
                 self.connection.close()

@@ -1,0 +1,304 @@
+"""The Python API (PRODUCT.md "Python API"): jobctl.get/get_many/watch/wait and Client,
+against the simulator, plus the README's examples run as written."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import AISQUARE_ID, CREATIFY_ID, GEPETTO_ID, KREA_ID, write_config
+
+import jobctl
+from jobctl.sim import Simulator, Step
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def client(sim: Simulator) -> Any:
+    with jobctl.Client(providers=sim.profile(), env={"JOBCTL_BACKOFF": "0.01"}) as c:
+        yield c
+
+
+# --- get --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.get(f"krea:{KREA_ID}"),
+        lambda c: c.get("krea", KREA_ID),
+        lambda c: c.get(("krea", KREA_ID)),
+        lambda c: c.get(jobctl.Ref("krea", KREA_ID)),
+        lambda c: c.get(f"  krea:{KREA_ID}\n"),
+    ],
+    ids=["provider:id", "provider, id", "tuple", "Ref", "padded"],
+)
+def test_get_takes_a_ref_in_every_documented_form(sim: Simulator, client: Any, call: Any) -> None:
+    sim.add_job("krea", KREA_ID, ["completed"])
+    job = call(client)
+    assert isinstance(job, jobctl.Job)
+    assert (job.provider, job.id, job.status, job.done) == ("krea", KREA_ID, "succeeded", True)
+    assert job.outputs == (f"https://gen.krea.ai/images/{KREA_ID}.png",)
+    assert str(job.status) == "succeeded"
+
+
+def test_a_job_is_frozen_and_its_dict_is_exactly_the_cli_json(
+    sim: Simulator, client: Any, config_file: Path, jobctl_cli: Any
+) -> None:
+    sim.add_job("aisquare", AISQUARE_ID, [Step("COMPLETED", fields={"created_at": "2026-11-20T10:00:00Z"})])
+    job = client.get("aisquare", AISQUARE_ID)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        job.status = "failed"  # type: ignore[misc]
+    cli = jobctl_cli("get", "aisquare", AISQUARE_ID, "--json", "--raw", "--no-track")
+    assert json.loads(cli.out) == job.to_dict(raw=True)
+    assert job.results == {"blog_id": 10420}
+    assert "raw" not in job.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("ref", "error", "code"),
+    [
+        ("krea:missing", jobctl.NotFoundError, 4),
+        ("aisquare:0", jobctl.UsageError, 2),
+        ("kreaa:abc", jobctl.UsageError, 2),
+        ("no-provider", jobctl.UsageError, 2),
+    ],
+)
+def test_get_raises_the_error_that_carries_the_exit_code(
+    sim: Simulator, client: Any, ref: str, error: type[Exception], code: int
+) -> None:
+    with pytest.raises(error) as info:
+        client.get(ref)
+    assert isinstance(info.value, jobctl.JobctlError)
+    assert info.value.exit_code == code
+    if code == 2:
+        assert sim.requests == []  # nothing was sent
+
+
+def test_refused_credentials_raise_auth_error(sim: Simulator) -> None:
+    profile = sim.profile(["krea"])
+    profile["krea"]["api_key"] = "wrong-key"
+    with jobctl.Client(providers=profile, env={}) as bad, pytest.raises(jobctl.AuthError) as info:
+        bad.get("krea", KREA_ID)
+    assert info.value.exit_code == 3
+    assert "wrong-key" not in str(info.value)
+
+
+def test_a_provider_failure_raises_provider_error(sim: Simulator, client: Any) -> None:
+    sim.add_job("gepetto", GEPETTO_ID, [Step(body="<html>oops</html>")])
+    with pytest.raises(jobctl.ProviderError) as info:
+        client.get("gepetto", GEPETTO_ID)
+    assert info.value.exit_code == 5
+    assert info.value.ref == ("gepetto", GEPETTO_ID)
+
+
+def test_a_missing_credential_is_a_config_error_naming_the_fix(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": {}}})
+    with jobctl.Client(config=path, env={}) as c, pytest.raises(jobctl.ConfigError) as info:
+        c.get("krea", KREA_ID)
+    assert info.value.exit_code == 2
+    assert "KREA_API_KEY" in str(info.value)
+
+
+def test_an_unknown_profile_fails_when_the_client_is_made(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"work": {}}})
+    with pytest.raises(jobctl.ConfigError, match=r"profile 'wrok'.*did you mean 'work'"):
+        jobctl.Client(profile="wrok", config=path, env={})
+
+
+# --- get_many ---------------------------------------------------------------------------------
+
+
+def test_get_many_returns_a_job_or_an_error_for_every_ref_in_order(sim: Simulator, client: Any) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    sim.add_job("gepetto", GEPETTO_ID, ["success"])
+    refs = [f"gepetto:{GEPETTO_ID}", "aisquare:0", f"krea:{KREA_ID}", "krea:missing", f"gepetto:{GEPETTO_ID}"]
+    outcomes = client.get_many(refs)
+    kinds = [type(o).__name__ for o in outcomes]
+    assert kinds == ["Job", "UsageError", "Job", "NotFoundError", "Job"]
+    assert [o.status for o in outcomes if isinstance(o, jobctl.Job)] == ["succeeded", "running", "succeeded"]
+    assert len(sim.requests_for("gepetto")) == 1  # a ref given twice is fetched once
+
+
+# --- watch and wait ---------------------------------------------------------------------------
+
+
+def test_watch_yields_each_change_and_ends_when_every_job_is_done(sim: Simulator, client: Any) -> None:
+    sim.add_job("krea", KREA_ID, [Step("queued", requests=2), Step("processing", requests=2), "completed"])
+    sim.add_job("gepetto", GEPETTO_ID, ["pending", "failed"])
+    seen = [
+        (j.provider, str(j.status))
+        for j in client.watch([f"krea:{KREA_ID}", ("gepetto", GEPETTO_ID)], interval=0.02)
+    ]
+    assert [s for p, s in seen if p == "krea"] == ["queued", "running", "succeeded"]
+    assert [s for p, s in seen if p == "gepetto"] == ["queued", "failed"]
+
+
+def test_watch_yields_the_error_of_a_ref_that_failed_for_good(sim: Simulator, client: Any) -> None:
+    sim.add_job("krea", KREA_ID, ["processing", "completed"])
+    outcomes = list(client.watch([f"krea:{KREA_ID}", "krea:gone"], interval=0.02))
+    errors = [o for o in outcomes if isinstance(o, jobctl.JobctlError)]
+    assert [type(e).__name__ for e in errors] == ["NotFoundError"]
+    assert outcomes[-1].status == "succeeded" or errors[0] is outcomes[-1]
+
+
+def test_wait_returns_every_job_in_its_final_state_in_the_order_given(sim: Simulator, client: Any) -> None:
+    sim.add_job("krea", KREA_ID, ["processing", "processing", "completed"])
+    sim.add_job("creatify", CREATIFY_ID, ["pending", "rejected"])
+    jobs = client.wait([f"creatify:{CREATIFY_ID}", f"krea:{KREA_ID}"], interval=0.02, max_interval=0.05)
+    assert [(j.provider, j.status) for j in jobs] == [("creatify", "failed"), ("krea", "succeeded")]
+    assert jobs[0].error is not None and jobs[0].error.message == "Input image is too small (min 512x512)"
+
+
+def test_wait_accepts_a_single_ref(sim: Simulator, client: Any) -> None:
+    sim.add_job("gepetto", GEPETTO_ID, ["success"])
+    assert [j.id for j in client.wait(f"gepetto:{GEPETTO_ID}", interval=0.02)] == [GEPETTO_ID]
+
+
+def test_wait_raises_wait_timeout_when_time_runs_out(sim: Simulator, client: Any) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    with pytest.raises(jobctl.WaitTimeout) as info:
+        client.wait([f"krea:{KREA_ID}"], timeout=0.2, interval=0.02)
+    assert info.value.exit_code == 124
+    assert f"krea:{KREA_ID}" in str(info.value)
+
+
+def test_wait_raises_the_error_of_a_job_that_can_never_finish(sim: Simulator, client: Any) -> None:
+    with pytest.raises(jobctl.NotFoundError):
+        client.wait(["krea:gone"], interval=0.02)
+
+
+def test_download_is_named_but_not_available_yet(client: Any) -> None:
+    with pytest.raises(NotImplementedError):
+        client.download("krea:abc", dir="out")
+
+
+# --- no process-wide state --------------------------------------------------------------------
+
+
+def test_two_clients_with_different_keys_in_threads_never_mix_them(sim: Simulator, other: Simulator) -> None:
+    other.reset(keys={**other.keys, "krea": {"api_key": "other-krea-key"}})
+    for server in (sim, other):
+        server.add_job("krea", KREA_ID, [Step("processing")])
+    one = jobctl.Client(providers={"krea": {**sim.keys["krea"], "base_url": sim.base_url("krea")}}, env={})
+    two = jobctl.Client(
+        providers={"krea": {"api_key": "other-krea-key", "base_url": other.base_url("krea")}}, env={}
+    )
+    failures: list[BaseException] = []
+
+    def hammer(client: Any) -> None:
+        try:
+            for _ in range(15):
+                assert client.get("krea", KREA_ID).status == "running"
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(c,)) for c in (one, two) * 4]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    one.close()
+    two.close()
+    assert failures == []
+    assert {r.headers["authorization"] for r in sim.requests_for("krea")} == {"Bearer sim-krea-key"}
+    assert {r.headers["authorization"] for r in other.requests_for("krea")} == {"Bearer other-krea-key"}
+    assert len(sim.requests_for("krea")) == len(other.requests_for("krea")) == 60
+
+
+def test_a_clients_secret_is_redacted_by_that_client_only(sim: Simulator) -> None:
+    one = jobctl.Client(providers={"krea": {"api_key": "first-secret-key"}}, env={})
+    two = jobctl.Client(providers={"krea": {"api_key": "second-secret-key"}}, env={})
+    assert one.redactor("first-secret-key second-secret-key") == "*** second-secret-key"
+    assert two.redactor("first-secret-key second-secret-key") == "first-secret-key ***"
+
+
+def test_the_library_logs_and_never_prints(
+    sim: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    path = write_config(
+        tmp_path / "c.yaml",
+        {"profiles": {"default": {"krea": {**sim.profile(["krea"])["krea"], "colour": "red"}}}},
+    )
+    caplog.set_level(logging.DEBUG, logger="jobctl")
+    with jobctl.Client(config=path, env={}) as c:
+        c.get("krea", KREA_ID)
+    assert capsys.readouterr() == ("", "")
+    messages = [r.getMessage() for r in caplog.records if r.name == "jobctl"]
+    assert any("unknown key 'colour'" in m for m in messages)
+    assert any(m.startswith(f"GET {sim.base_url('krea')}/jobs/{KREA_ID} [") for m in messages)
+    assert not any("sim-krea-key" in m for m in messages)
+
+
+def test_import_jobctl_imports_neither_requests_nor_rich() -> None:
+    probe = (
+        "import sys, jobctl; jobctl.Job; jobctl.Status; jobctl.JobctlError\n"
+        "print(sorted({'requests', 'rich', 'urllib3'} & set(sys.modules)))"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
+    assert (proc.returncode, proc.stdout) == (0, "[]\n"), proc.stderr
+
+
+def test_the_package_ships_its_type_information() -> None:
+    assert (ROOT / "jobctl" / "py.typed").is_file()
+    assert 'jobctl = ["py.typed"]' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_every_public_name_is_exported_and_no_module_shadows_one() -> None:
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.walk_packages(jobctl.__path__, "jobctl."):
+        if not info.name.endswith("__main__"):  # a submodule named like a function replaces it
+            importlib.import_module(info.name)
+    for name in jobctl.__all__:
+        assert not isinstance(getattr(jobctl, name), type(jobctl)), name
+    with pytest.raises(AttributeError):
+        jobctl.no_such_name  # noqa: B018
+
+
+# --- the README's examples, run as written -----------------------------------------------------
+
+
+def readme_python_examples() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+
+
+def test_the_readme_has_python_examples() -> None:
+    assert len(readme_python_examples()) >= 3
+
+
+@pytest.mark.parametrize("n", range(3))
+def test_the_readme_python_example_runs_against_the_simulator(
+    n: int,
+    sim: Simulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from jobctl import client as client_module
+
+    sim.add_job("krea", KREA_ID, ["processing", "completed"])
+    sim.add_job("creatify", CREATIFY_ID, ["pending", "done"])
+    sim.add_job("gepetto", GEPETTO_ID, ["success"])
+    sim.add_job("aisquare", AISQUARE_ID, ["COMPLETED"])
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": sim.profile(), "work": sim.profile()}})
+    monkeypatch.setenv("JOBCTL_CONFIG", str(path))
+    monkeypatch.setattr(client_module, "_default", None)  # a fresh default client for this config
+    code = readme_python_examples()[n].replace("127.0.0.1:8765", f"127.0.0.1:{sim.port}")
+    if n == 0:
+        sim.add_job("krea", KREA_ID, ["completed"])  # the first example expects a finished job
+    exec(compile(code, f"README.md python example {n + 1}", "exec"), {})
+    assert "Traceback" not in capsys.readouterr().err
