@@ -31,7 +31,7 @@ COMMANDS: dict[str, Callable[..., None]] = {}
 CONFIG_COMMANDS: dict[str, Callable[..., None]] = {}
 _SETTINGS: dict[str, Any] = {
     "no_args_is_help": True,
-    "add_completion": False,
+    "add_completion": False,  # the root app turns it on: --install-completion, --show-completion
     "pretty_exceptions_enable": False,
     "rich_markup_mode": None,
     "context_settings": {"help_option_names": ["-h", "--help"]},
@@ -63,7 +63,9 @@ def build_app(argv: list[str]) -> typer.Typer:
     (a typo, an unknown option) gets the full tree, so its error reads as usual.
     """
     first = argv[0] if argv else "--help"
-    app = typer.Typer(name="jobctl", **_SETTINGS)
+    if "_JOBCTL_COMPLETE" in os.environ:
+        first = _completing()
+    app = typer.Typer(name="jobctl", **{**_SETTINGS, "add_completion": True})
     app.callback()(_root)
     listing = first in ("--help", "-h")
     known = first in COMMANDS or first == "config"
@@ -82,12 +84,43 @@ def build_app(argv: list[str]) -> typer.Typer:
     return app
 
 
+def _completing() -> str:
+    """The command a Tab press completes for, as ``build_app`` wants it: the command
+    word once it is typed whole, else ``--help`` (the listing: names and help only)."""
+    import shlex
+
+    words = os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS") or ""
+    try:
+        typed = shlex.split(words)
+    except ValueError:
+        return ""
+    current = int(os.environ.get("COMP_CWORD", len(typed) - (0 if words.endswith(" ") else 1)))
+    return typed[1] if len(typed) > 1 and current > 1 else "--help"
+
+
 # --- options shared by every command that reads jobs ---------------------------------
+
+
+def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
+    from jobctl.completion import complete_refs
+
+    return complete_refs(list(ctx.params.get("refs") or []), incomplete)
+
+
+def _complete_profiles(ctx: typer.Context, incomplete: str) -> list[str]:
+    from jobctl.completion import complete_profiles
+
+    return complete_profiles(ctx.params, incomplete)
+
 
 ProfileOpt = Annotated[
     str | None,
     typer.Option(
-        "--profile", "-p", help="Profile in the config file [env: JOBCTL_PROFILE].", show_default=False
+        "--profile",
+        "-p",
+        help="Profile in the config file [env: JOBCTL_PROFILE].",
+        show_default=False,
+        autocompletion=_complete_profiles,
     ),
 ]
 ConfigOpt = Annotated[
@@ -113,6 +146,7 @@ RefsArg = Annotated[
         help="PROVIDER ID [ID...], or REF [REF...] with REF = provider:id, or - to read refs from stdin.",
         metavar="PROVIDER ID... | REF... | -",
         show_default=False,
+        autocompletion=_complete_refs,
     ),
 ]
 
