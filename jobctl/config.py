@@ -25,6 +25,8 @@ DEFAULT_TIMEOUT = 30.0
 MAX_TIMEOUT = 86400.0  # sockets overflow on absurd timeouts; no job status needs a day
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TOP_KEYS = ("default_profile", "profiles")
+# An HTTP auth scheme is one RFC 9110 token: nothing that could end or extend the header.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def default_config_path() -> Path:
@@ -68,6 +70,37 @@ def check_base_url(url: str) -> str | None:
     if parts.query or parts.fragment or parts.username or parts.password:
         return "must not carry a query, fragment or user:password"
     return None
+
+
+def check_credential(value: str) -> str | None:
+    """Why ``value`` cannot travel in an HTTP header as a credential, or None.
+
+    The answer names the kind of character and where it sits, never the value.
+    """
+    if value != value.rstrip("\r\n"):
+        return (
+            "ends with a line break; remove the trailing \\r or \\n "
+            "(was it copied from a file with Windows line endings?)"
+        )
+    for at, ch in enumerate(value, 1):
+        if ch.isspace():
+            return f"contains whitespace at character {at}; a key is one word, copy it again"
+        if not ch.isprintable():
+            return (
+                f"contains an invisible or control character (U+{ord(ch):04X}) at character {at}, "
+                "which an HTTP header cannot carry; copy it again"
+            )
+        if ord(ch) > 0xFF:
+            return (
+                f"contains a character outside Latin-1 at character {at}, "
+                "which an HTTP header cannot carry; copy it again"
+            )
+    return None
+
+
+def is_auth_scheme(value: object) -> bool:
+    """True for one word that can open an Authorization header (``Bearer``, ``Token``)."""
+    return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -123,10 +156,21 @@ class Config:
             value = values.get(cred) or self.env.get(provider.env_var(cred))
             if not value:
                 raise ConfigError(self._missing(provider, cred))
-            creds[cred] = value
             SECRETS.add(value)
-        if values.get("auth_scheme"):
-            creds["auth_scheme"] = values["auth_scheme"]
+            problem = check_credential(value)
+            if problem:
+                raise ConfigError(
+                    f"{name}: {cred} from {self._origin(name, cred, bool(values.get(cred)))} {problem}"
+                )
+            creds[cred] = value
+        scheme = values.get("auth_scheme")
+        if scheme:
+            if not is_auth_scheme(scheme):
+                raise ConfigError(
+                    f"{name}: auth_scheme from {self._origin(name, 'auth_scheme', True)} must be one word "
+                    "of letters, digits or !#$%&'*+-.^_`|~ (e.g. Bearer or Token)"
+                )
+            creds["auth_scheme"] = scheme
         base_url = values.get("base_url") or provider.default_base_url
         problem = check_base_url(base_url)
         if problem:
@@ -139,6 +183,14 @@ class Config:
             max_rps=values.get("max_rps"),
             max_rpm=values.get("max_rpm"),
         )
+
+    def _origin(self, name: str, key: str, in_file: bool) -> str:
+        """Where a value came from, as text safe to print: the file and key, or the variable."""
+        if not in_file:
+            return f"the environment variable {PROVIDERS[name].env_var(key)}"
+        where = f"profiles.{self.profile}.{name}.{key} in {self.path}"
+        names = _VAR.findall(str(self.entries.get(name, {}).get(key, "")))
+        return where + (f" (via {', '.join('${' + n + '}' for n in names)})" if names else "")
 
     def _missing(self, provider: Provider, cred: str) -> str:
         var = provider.env_var(cred)

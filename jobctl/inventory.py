@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobctl.config import Config, check_base_url
+from jobctl.config import Config, check_base_url, is_auth_scheme
 from jobctl.errors import ConfigError
 from jobctl.providers import PROVIDERS
 from jobctl.redaction import MASK
@@ -21,7 +21,8 @@ def provider_rows(cfg: Config) -> list[dict[str, Any]]:
             base_url, auth = settings.base_url, provider.auth.describe(settings.creds)
         except ConfigError as exc:
             problem = exc.message
-            auth = provider.auth.describe({k: str(v) for k, v in entry.items()})
+            shown = {k: str(v) for k, v in entry.items() if k != "auth_scheme" or is_auth_scheme(v)}
+            auth = provider.auth.describe(shown)
         rows.append(
             {
                 "name": name,
@@ -60,7 +61,9 @@ def describe_profile(cfg: Config) -> dict[str, Any]:
             continue
         shown: dict[str, Any] = {c: _source(cfg, name, c) for c in provider.credentials}
         for key, value in (entry or {}).items():
-            if key not in provider.credentials:
+            if key == "auth_scheme" and not is_auth_scheme(value) and "${" not in value:
+                shown[key] = f"{MASK} (not one word; see jobctl config check)"
+            elif key not in provider.credentials:
                 shown[key] = value
         base = shown.get("base_url") or provider.default_base_url
         shown["base_url"] = base

@@ -704,3 +704,93 @@ def test_config_check_without_a_file_says_the_environment_will_be_used(jobctl: A
         f"ok: no config file at {expected_file}: no providers in this profile; "
         "environment variables will be used"
     ]
+
+
+# --- credentials a header cannot carry ------------------------------------------------------------
+
+BAD_KEYS = [
+    # (value, what the error says about it: never the value itself)
+    (
+        "sim-krea-key\r",
+        "ends with a line break; remove the trailing \\r or \\n "
+        "(was it copied from a file with Windows line endings?)",
+    ),
+    (
+        "sim-krea-key\r\n",
+        "ends with a line break; remove the trailing \\r or \\n "
+        "(was it copied from a file with Windows line endings?)",
+    ),
+    ("sim krea-key", "contains whitespace at character 4; a key is one word, copy it again"),
+    ("\tsim-krea-key", "contains whitespace at character 1; a key is one word, copy it again"),
+    ("sim-krea-key\xa0", "contains whitespace at character 13; a key is one word, copy it again"),
+    (
+        "sim-kr\x1bea-key",
+        "contains an invisible or control character (U+001B) at character 7, "
+        "which an HTTP header cannot carry; copy it again",
+    ),
+    (
+        "sim-\u200bkrea-key",
+        "contains an invisible or control character (U+200B) at character 5, "
+        "which an HTTP header cannot carry; copy it again",
+    ),
+    (
+        "sim-krea-key\u2014",
+        "contains a character outside Latin-1 at character 13, "
+        "which an HTTP header cannot carry; copy it again",
+    ),
+]
+
+
+def key_source(kind: str, path: Path, value: str) -> tuple[dict[str, Any], dict[str, str], str]:
+    """(the krea entry, the environment, how the error names where the value came from)."""
+    if kind == "file":
+        return {"api_key": value}, {}, f"profiles.default.krea.api_key in {path}"
+    if kind == "var":
+        return (
+            {"api_key": "${PASTED_KEY}"},
+            {"PASTED_KEY": value},
+            (f"profiles.default.krea.api_key in {path} (via ${{PASTED_KEY}})"),
+        )
+    return {}, {"KREA_API_KEY": value}, "the environment variable KREA_API_KEY"
+
+
+@pytest.mark.parametrize("source", ["file", "var", "env"])
+@pytest.mark.parametrize(("value", "problem"), BAD_KEYS, ids=[repr(v) for v, _ in BAD_KEYS])
+def test_a_key_a_header_cannot_carry_is_a_config_error_that_never_shows_the_key(
+    value: str, problem: str, source: str, sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    path = tmp_path / "c.yaml"
+    entry, env, where = key_source(source, path, value)
+    write_config(path, {"profiles": {"default": {"krea": {**entry, "base_url": sim.base_url("krea")}}}})
+    for command in (["get", "krea", KREA_ID], ["config", "check"]):
+        result = jobctl(*command, "--config", str(path), env=env)
+        assert (result.code, result.out) == (2, "")
+        assert result.err_lines == [f"error: krea: api_key from {where} {problem}"]
+        assert "krea-key" not in result.err and "kr\x1bea" not in result.err
+    assert_nothing_sent(sim)
+
+
+@pytest.mark.parametrize(
+    "scheme", ["Token\r\nX-Injected: 1", "Token abcd", "Tok\u200ben", "Bearer\n", "Tóken"]
+)
+def test_an_auth_scheme_that_is_not_one_plain_word_is_a_config_error(
+    scheme: str, sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    entry = {"api_key": "sim-aisquare-key", "base_url": sim.base_url("aisquare"), "auth_scheme": scheme}
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": {"aisquare": entry}}})
+    for command in (["get", "aisquare", "42"], ["config", "check"]):
+        result = jobctl(*command, "--config", str(path))
+        assert (result.code, result.out) == (2, "")
+        assert result.err_lines == [
+            f"error: aisquare: auth_scheme from profiles.default.aisquare.auth_scheme in {path} must be "
+            "one word of letters, digits or !#$%&'*+-.^_`|~ (e.g. Bearer or Token)"
+        ]
+    shown = jobctl("config", "show", "--json", "--config", str(path))
+    assert json.loads(shown.out)["providers"]["aisquare"]["auth_scheme"] == (
+        "*** (not one word; see jobctl config check)"
+    )
+    listing = jobctl("providers", "--json", "--config", str(path))
+    aisquare = next(row for row in json.loads(listing.out) if row["name"] == "aisquare")
+    assert aisquare["auth"] == "Authorization: Bearer <api_key>"
+    assert scheme not in shown.out + listing.out
+    assert_nothing_sent(sim)
