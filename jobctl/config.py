@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from jobctl.errors import ConfigError
 from jobctl.providers import PROVIDERS, Provider
-from jobctl.redaction import SECRETS
+from jobctl.redaction import SECRETS, url_secrets
 
 DEFAULT_TIMEOUT = 30.0
 MAX_TIMEOUT = 86400.0  # sockets overflow on absurd timeouts; no job status needs a day
@@ -172,6 +172,8 @@ class Config:
                 )
             creds["auth_scheme"] = scheme
         base_url = values.get("base_url") or provider.default_base_url
+        for part in url_secrets(base_url):
+            SECRETS.add(part)
         problem = check_base_url(base_url)
         if problem:
             raise ConfigError(f"{self.path}: {prefix}.base_url {problem}")
@@ -366,6 +368,9 @@ def _validate_entry(
         out[key] = value
         if key in provider.credentials and not _VAR.fullmatch(value):
             SECRETS.add(value)
+        if key == "base_url":
+            for part in url_secrets(value):
+                SECRETS.add(part)
     return out
 
 

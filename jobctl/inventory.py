@@ -7,7 +7,7 @@ from typing import Any
 from jobctl.config import Config, check_base_url, is_auth_scheme
 from jobctl.errors import ConfigError
 from jobctl.providers import PROVIDERS
-from jobctl.redaction import MASK
+from jobctl.redaction import MASK, redact_url
 
 
 def provider_rows(cfg: Config) -> list[dict[str, Any]]:
@@ -28,7 +28,7 @@ def provider_rows(cfg: Config) -> list[dict[str, Any]]:
                 "name": name,
                 "title": provider.title,
                 "configured": problem is None,
-                "base_url": base_url,
+                "base_url": redact_url(base_url),
                 "auth": auth,
                 "credentials": [provider.env_var(c) for c in provider.credentials],
                 "docs": provider.docs_url,
@@ -66,7 +66,7 @@ def describe_profile(cfg: Config) -> dict[str, Any]:
             elif key not in provider.credentials:
                 shown[key] = value
         base = shown.get("base_url") or provider.default_base_url
-        shown["base_url"] = base
+        shown["base_url"] = redact_url(base)
         problem = check_base_url(base) if isinstance(base, str) and "${" not in base else None
         if problem:
             shown["problem"] = f"base_url {problem}"

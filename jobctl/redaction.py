@@ -117,4 +117,43 @@ def _forms(secret: str) -> frozenset[str]:
     return frozenset(f for f in forms if len(f) > len(MASK))
 
 
+def redact_url(url: str) -> str:
+    """``url`` with any user:password and every query or fragment value masked."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return MASK
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{MASK}@{netloc.rpartition('@')[2]}"
+    query = "&".join(
+        f"{name}={MASK}" if sep else MASK
+        for name, sep, _ in (pair.partition("=") for pair in parts.query.split("&") if pair)
+    )
+    fragment = MASK if parts.fragment else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+
+
+def url_secrets(url: str) -> list[str]:
+    """The parts of ``url`` that may be credentials: ``user:password`` (or a lone user,
+    often a key), the password, and query and fragment values; raw and percent-decoded.
+
+    A user name beside a password is left out: it is rarely secret and often a word
+    ("user", "admin") that scrubbing would cut out of every message.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    userinfo = parts.netloc.rpartition("@")[0]
+    found = [userinfo, userinfo.partition(":")[2]]
+    found.extend(value for _, _, value in (p.partition("=") for p in parts.query.split("&")))
+    found.append(parts.fragment)
+    return [v for s in found for v in dict.fromkeys((s, unquote(s))) if v]
+
+
 SECRETS = Redactor()

@@ -794,3 +794,42 @@ def test_an_auth_scheme_that_is_not_one_plain_word_is_a_config_error(
     assert aisquare["auth"] == "Authorization: Bearer <api_key>"
     assert scheme not in shown.out + listing.out
     assert_nothing_sent(sim)
+
+
+# --- credentials inside a base_url ----------------------------------------------------------------
+
+URL_WITH_CREDENTIALS = "https://alice:hunter2-pw@api.krea.ai/v1?token=tok-123456&region=eu"
+URL_SECRETS = ("hunter2-pw", "alice:hunter2", "tok-123456", "hunter2%2Dpw")
+
+
+def test_credentials_in_a_base_url_are_masked_in_every_listing_and_error(tmp_path: Path, jobctl: Any) -> None:
+    entry = {"api_key": "krea-key-1234", "base_url": URL_WITH_CREDENTIALS}
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": {"krea": entry}}})
+    masked = "https://***@api.krea.ai/v1?token=***&region=***"
+    problem = "must not carry a query, fragment or user:password"
+
+    show = jobctl("config", "show", "--json", "--config", str(path))
+    assert show.code == 0, show.err
+    assert json.loads(show.out)["providers"]["krea"] == {
+        "api_key": "*** (in file)",
+        "base_url": masked,
+        "problem": f"base_url {problem}",
+    }
+    show_text = jobctl("config", "show", "--config", str(path))
+    assert f"    base_url: {masked}" in show_text.lines
+    listing = jobctl("providers", "--json", "--config", str(path))
+    krea = next(row for row in json.loads(listing.out) if row["name"] == "krea")
+    assert (krea["configured"], krea["base_url"]) == (False, masked)
+    assert krea["problem"] == f"{path}: profiles.default.krea.base_url {problem}"
+    text = jobctl("providers", "--config", str(path))
+    assert text.lines[0] == f"krea          not configured  {masked}  (Authorization: Bearer <api_key>)"
+    failed = jobctl("get", "krea", KREA_ID, "--debug", "--config", str(path))
+    assert (failed.code, failed.err_lines) == (
+        2,
+        [f"error: {path}: profiles.default.krea.base_url {problem}"],
+    )
+    check = jobctl("config", "check", "--config", str(path))
+    assert (check.code, check.err_lines) == (2, failed.err_lines)
+    for result in (show, show_text, listing, text, failed, check):
+        for secret in URL_SECRETS:
+            assert secret not in result.out + result.err
