@@ -423,3 +423,18 @@ def test_an_id_with_bytes_that_are_not_utf_8_exits_2_not_with_an_internal_error(
         "expected a non-empty id without '/', spaces or control characters"
     ]
     assert sim.requests_for() == []
+
+
+def test_https_to_a_plain_http_server_is_one_line_about_the_tls_handshake(
+    sim: Simulator, tmp_path: Path, jobctl: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base_url = f"https://127.0.0.1:{sim.port}/krea"
+    krea_profile(sim, tmp_path, monkeypatch, base_url=base_url)
+    sim.add_job("krea", KREA_ID, ["processing"])
+    result = jobctl("get", "krea", KREA_ID)
+    assert (result.code, result.out) == (5, "")
+    assert result.err_lines == [
+        f"error: krea:{KREA_ID}: cannot reach {base_url}: TLS handshake with 127.0.0.1:{sim.port} failed: "
+        "the answer is not TLS; is it an http:// server?"
+    ]
+    assert sim.requests_for("krea") == []
