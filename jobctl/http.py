@@ -26,7 +26,7 @@ from jobctl import __version__
 from jobctl.config import ProviderSettings
 from jobctl.errors import AuthError, JobctlError, NotFound, RequestRejected, UpstreamError
 from jobctl.model import json_kind
-from jobctl.redaction import SECRETS
+from jobctl.redaction import MASK, SECRETS
 
 USER_AGENT = f"jobctl/{__version__}"
 MAX_BODY = 10 * 1024 * 1024  # bytes; a job status is a few KiB, anything huge is not one
@@ -172,14 +172,23 @@ class Client:
     def url_for(self, job_id: str) -> str:
         return self.settings.base_url + self.settings.provider.job_path(job_id)
 
+    def _shown_header(self, name: str, value: str) -> str:
+        # Credential headers are masked by name: the scrubber skips values under four
+        # characters, and a short key is a key all the same.
+        if name not in self.session.credential_headers:
+            return SECRETS(value)
+        scheme, sep, _ = value.partition(" ")
+        return f"{scheme} {MASK}" if sep and name.lower() == "authorization" else MASK
+
     def get_payload(self, job_id: str) -> Any:
         """GET the job and return its decoded JSON, or raise a JobctlError."""
         ref = f"{self.settings.provider.name}:{job_id}"
         url = self.url_for(job_id)
         timeout = (min(10.0, self.settings.timeout), self.settings.timeout)
         if self.log:
-            headers = {**self.session.headers}
-            shown = ", ".join(f"{k}: {SECRETS(str(v))}" for k, v in headers.items())
+            shown = ", ".join(
+                f"{k}: {self._shown_header(k, str(v))}" for k, v in self.session.headers.items()
+            )
             self.log(f"GET {url} [{shown}] timeout={self.settings.timeout:g}s")
         start = time.monotonic()
         try:
