@@ -500,30 +500,21 @@ def config_show(profile: ProfileOpt = None, config: ConfigOpt = None, as_json: J
 def config_check(profile: ProfileOpt = None, config: ConfigOpt = None) -> None:
     """Validate the config file and the selected profile's credentials (sends nothing).
 
-    Exits 0 when every provider named in the profile is usable, 2 otherwise.
+    Every provider the profile names or the environment configures is checked. Exits 0
+    when each of them is usable, 2 when one is not or when none is configured at all.
 
     \b
     Examples:
       jobctl config check
       jobctl config check --config ./config.yaml -p work
     """
-    from jobctl.errors import ConfigError
+    from jobctl.inventory import check_profile
 
     cfg = load(profile, config)
-    problems: list[JobctlError] = []
-    usable = []
-    for name in cfg.entries or {}:
-        try:
-            cfg.settings_for(name)
-            usable.append(name)
-        except ConfigError as exc:
-            problems.append(exc)
-    where = f"{cfg.path}, profile '{cfg.profile}'" if cfg.exists else f"no config file at {cfg.path}"
-    if not cfg.entries and not problems:
-        out(f"ok: {where}: no providers in this profile; environment variables will be used")
-    elif not problems:
-        out(f"ok: {where}: {', '.join(usable)} configured")
-    finish(problems)
+    check = check_profile(cfg)
+    if not check.problems:
+        out(f"ok: {check.summary(cfg)}")
+    finish(list(check.problems))
 
 
 @command()

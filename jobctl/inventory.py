@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobctl.config import Config, check_base_url, is_auth_scheme
 from jobctl.errors import ConfigError
@@ -76,3 +76,62 @@ def describe_profile(cfg: Config) -> dict[str, Any]:
         "profile": f"{cfg.profile} (from {cfg.profile_source})",
         "providers": providers,
     }
+
+
+class ProfileCheck(NamedTuple):
+    """What ``config check`` found: usable providers, by where they are set, and problems."""
+
+    in_profile: list[str]
+    env_only: dict[str, list[str]]  # provider -> the variables that configure it
+    problems: list[ConfigError]
+
+    def summary(self, cfg: Config) -> str:
+        """One line: what is usable and from where (``ok: ...``), for a check without problems."""
+        where = f"{cfg.path}, profile '{cfg.profile}'" if cfg.exists else f"no config file at {cfg.path}"
+        parts = [f"{', '.join(self.in_profile)} configured"] if self.in_profile else []
+        if self.env_only:
+            named = ", ".join(f"{name} ({', '.join(names)})" for name, names in self.env_only.items())
+            parts.append(f"configured only through the environment: {named}")
+        return f"{where}: {'; '.join(parts)}"
+
+
+def check_profile(cfg: Config) -> ProfileCheck:
+    """Resolve every provider the profile or the environment configures; send nothing.
+
+    No usable provider at all is a problem too: nothing could be looked up.
+    """
+    in_profile: list[str] = []
+    env_only: dict[str, list[str]] = {}
+    problems: list[ConfigError] = []
+    for name in [*cfg.entries, *(n for n in PROVIDERS if n not in cfg.entries)]:
+        provider = PROVIDERS[name]
+        names = [provider.env_var(c) for c in provider.credentials if cfg.env.get(provider.env_var(c))]
+        if name not in cfg.entries and not names:
+            continue
+        try:
+            cfg.settings_for(name)
+        except ConfigError as exc:
+            problems.append(exc)
+            continue
+        if name in cfg.entries:
+            in_profile.append(name)
+        else:
+            env_only[name] = names
+    if not (in_profile or env_only or problems):
+        problems.append(ConfigError(_nothing_configured(cfg)))
+    return ProfileCheck(in_profile, env_only, problems)
+
+
+def _nothing_configured(cfg: Config) -> str:
+    example = PROVIDERS["krea"].env_var("api_key")
+    if not cfg.exists:
+        return (
+            f"no provider is configured: no config file at {cfg.path} and no provider key in the "
+            f"environment; export one (e.g. {example}=...) or create the file (see config.example.yaml)"
+        )
+    others = [p for p in cfg.profiles if p != cfg.profile]
+    hint = f" (profiles in the file: {', '.join(others)}; choose one with --profile)" if others else ""
+    return (
+        f"no provider is configured in profile '{cfg.profile}' of {cfg.path}{hint}; add one under "
+        f"profiles.{cfg.profile} (see config.example.yaml) or export its key (e.g. {example}=...)"
+    )

@@ -92,7 +92,7 @@ def test_without_xdg_config_home_the_app_dir_is_under_home(
 def test_a_missing_app_dir_file_is_fine_but_a_missing_named_file_is_an_error(
     tmp_path: Path, jobctl: Any
 ) -> None:
-    assert jobctl("config", "check").code == 0
+    assert jobctl("config", "check", env={"KREA_API_KEY": "k-from-env"}).code == 0
     missing = tmp_path / "nope.yaml"
     result = jobctl("config", "check", "--config", str(missing))
     assert result.code == 2
@@ -696,13 +696,64 @@ def test_config_check_exits_2_with_one_line_per_unusable_provider(
     assert_nothing_sent(sim)
 
 
-def test_config_check_without_a_file_says_the_environment_will_be_used(jobctl: Any) -> None:
+def test_config_check_without_a_file_lists_the_providers_the_environment_configures(jobctl: Any) -> None:
     expected_file = app_dir_config(Path(os.environ["XDG_CONFIG_HOME"]))
-    result = jobctl("config", "check")
+    result = jobctl("config", "check", env={"KREA_API_KEY": "k-from-env", "GEPETTO_API_KEY": "g-from-env"})
     assert (result.code, result.err) == (0, "")
     assert result.lines == [
-        f"ok: no config file at {expected_file}: no providers in this profile; "
-        "environment variables will be used"
+        f"ok: no config file at {expected_file}: configured only through the environment: "
+        "krea (KREA_API_KEY), gepetto (GEPETTO_API_KEY)"
+    ]
+
+
+def test_config_check_names_the_providers_configured_only_through_the_environment(
+    sim: Simulator, config_file: Path, tmp_path: Path, jobctl: Any
+) -> None:
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": {"krea": krea_entry(sim)}}})
+    env = {"GEPETTO_API_KEY": "g-from-env", "CREATIFY_API_ID": "c-id-env", "CREATIFY_API_KEY": "c-key-env"}
+    result = jobctl("config", "check", "--config", str(path), env=env)
+    assert (result.code, result.err) == (0, "")
+    assert result.lines == [
+        f"ok: {path}, profile 'default': krea configured; configured only through the environment: "
+        "creatify (CREATIFY_API_ID, CREATIFY_API_KEY), gepetto (GEPETTO_API_KEY)"
+    ]
+
+
+def test_config_check_exits_2_when_no_file_and_no_environment_configure_any_provider(jobctl: Any) -> None:
+    expected_file = app_dir_config(Path(os.environ["XDG_CONFIG_HOME"]))
+    result = jobctl("config", "check")
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [
+        f"error: no provider is configured: no config file at {expected_file} and no provider key in the "
+        "environment; export one (e.g. KREA_API_KEY=...) or create the file (see config.example.yaml)"
+    ]
+
+
+def test_config_check_exits_2_when_the_profile_in_use_configures_no_provider(
+    tmp_path: Path, jobctl: Any
+) -> None:
+    path = write_config(
+        tmp_path / "c.yaml", {"profiles": {"default": {}, "work": {"krea": {"api_key": "abcd"}}}}
+    )
+    result = jobctl("config", "check", "--config", str(path))
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [
+        f"error: no provider is configured in profile 'default' of {path} (profiles in the file: work; "
+        "choose one with --profile); add one under profiles.default (see config.example.yaml) "
+        "or export its key (e.g. KREA_API_KEY=...)"
+    ]
+    assert jobctl("config", "check", "--config", str(path), "-p", "work").code == 0
+
+
+def test_config_check_reports_a_bad_key_from_the_environment_for_a_provider_the_file_omits(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": {"krea": krea_entry(sim)}}})
+    result = jobctl("config", "check", "--config", str(path), env={"GEPETTO_API_KEY": "gp-key-1234\r"})
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [
+        "error: gepetto: api_key from the environment variable GEPETTO_API_KEY ends with a line break; "
+        "remove the trailing \\r or \\n (was it copied from a file with Windows line endings?)"
     ]
 
 
