@@ -7,6 +7,7 @@ Credentials: the profile entry (``${VAR}`` expanded) > ``$<PROVIDER>_<FIELD>``.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -274,7 +275,7 @@ def _read(path: Path, *, required: bool, warnings: list[str]) -> dict[str, Any] 
         raise ConfigError(f"cannot read {path}: {exc.__class__.__name__}; check the file") from None
     try:
         # The C loader when libyaml is there: a tenth of the pure-Python parse time.
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(text, Loader=strict_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except yaml.YAMLError:
         _raise_yaml_error(path, text)
     if data is None:
@@ -291,12 +292,46 @@ def _read(path: Path, *, required: bool, warnings: list[str]) -> dict[str, Any] 
     return data
 
 
+class _NoDuplicateKeys:
+    """Loader mixin: a key written twice in one mapping is an error, not a silent overwrite."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        from yaml.constructor import ConstructorError
+
+        loader: Any = self
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            if key_node.tag in ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"):
+                continue  # '<<: *base' then an override is how merges are meant to work
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark)
+            except TypeError:  # an unhashable key: the constructor itself reports it
+                continue
+            if first is not key_node.start_mark:
+                raise ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {str(key)[:60]!r} "
+                    f"(first at line {first.line + 1}, column {first.column + 1})",
+                    key_node.start_mark,
+                )
+        parent: Any = super()
+        return parent.construct_mapping(node, deep)
+
+
+@functools.cache
+def strict_loader(base: type[Any]) -> type[Any]:
+    """``base`` (the C or the pure-Python safe loader) refusing duplicate keys."""
+    return type(f"Strict{base.__name__}", (_NoDuplicateKeys, base), {})
+
+
 def _raise_yaml_error(path: Path, text: str) -> NoReturn:
     """Re-parse with the pure-Python loader, whose messages name the culprit."""
     import yaml
 
     try:
-        yaml.safe_load(text)
+        yaml.load(text, Loader=strict_loader(yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

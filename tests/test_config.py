@@ -884,3 +884,46 @@ def test_credentials_in_a_base_url_are_masked_in_every_listing_and_error(tmp_pat
     for result in (show, show_text, listing, text, failed, check):
         for secret in URL_SECRETS:
             assert secret not in result.out + result.err
+
+
+# --- duplicate keys -------------------------------------------------------------------------------
+
+DUPLICATES = [
+    (
+        "profiles:\n  default:\n    krea: {api_key: abcd}\n    krea: {api_key: efgh}\n",
+        "at line 4, column 5: duplicate key 'krea' (first at line 3, column 5)",
+    ),
+    (
+        "profiles:\n  default:\n    krea: {api_key: abcd, timeout: 5, api_key: efgh}\n",
+        "at line 3, column 39: duplicate key 'api_key' (first at line 3, column 12)",
+    ),
+    (
+        "profiles: {}\ndefault_profile: a\nprofiles: {}\n",
+        "at line 3, column 1: duplicate key 'profiles' (first at line 1, column 1)",
+    ),
+]
+
+
+@pytest.mark.parametrize("loader", ["C", "pure"])
+@pytest.mark.parametrize(("text", "problem"), DUPLICATES)
+def test_a_key_given_twice_is_a_config_error_naming_the_line(
+    text: str, problem: str, loader: str, tmp_path: Path, jobctl: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    if loader == "pure":
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    elif not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml")
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    result = jobctl("config", "check", "--config", str(path), env={"KREA_API_KEY": "k-from-env"})
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [f"error: {path} {problem}; fix the YAML (see config.example.yaml)"]
+    # A merge key followed by an override is how YAML merges are meant to work: no error.
+    path.write_text(
+        "base: &b {api_key: abcd}\nprofiles:\n  default:\n    krea:\n      <<: *b\n      api_key: efgh\n"
+    )
+    path.chmod(0o600)
+    merged = jobctl("config", "check", "--config", str(path))
+    assert merged.code == 0, merged.err
