@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from jobctl.fetch import Fetcher
     from jobctl.journal import Journal
     from jobctl.model import Job
-    from jobctl.refs import Ref
+    from jobctl.refs import RefList
 
 F = TypeVar("F", bound=Callable[..., None])
 
@@ -226,7 +226,7 @@ def journal(no_track: bool = False) -> "Journal":
     return NoJournal() if tracking_disabled(no_track) else Journal(warn=warn)
 
 
-def read_refs(args: list[str]) -> "tuple[list[Ref], list[UsageError]]":
+def read_refs(args: list[str]) -> "tuple[RefList, list[UsageError]]":
     """Refs from arguments, '-' meaning stdin; no arguments and a piped stdin also reads it."""
     from jobctl.refs import parse_refs
 
@@ -289,7 +289,7 @@ def get(
         outcomes = f.fetch_all(parsed)
     jobs = [o for o in outcomes if isinstance(o, Job)]
     failed = [o for o in outcomes if isinstance(o, JobctlError)]
-    show_jobs(jobs, as_json=as_json, raw=raw, many=len(parsed) + len(errors) > 1)
+    show_jobs(jobs, as_json=as_json, raw=raw, many=parsed.given > 1)
     journal(no_track).record(jobs)  # after the answer: a locked journal must not delay it
     extra = [ExitCode.JOB_FAILED] if exit_status and any(j.done and not j.status.ok for j in jobs) else []
     finish([*errors, *failed], extra)
@@ -374,10 +374,10 @@ def watch(
     finish([] if mode == "ndjson" else failures, [code, *(e.exit_code for e in errors)])
 
 
-def tracked_refs(book: "Journal") -> "list[Ref]":
-    from jobctl.refs import Ref
+def tracked_refs(book: "Journal") -> "RefList":
+    from jobctl.refs import Ref, RefList
 
-    refs = [Ref(e.job.provider, e.job.id) for e in book.entries()]
+    refs = RefList(Ref(e.job.provider, e.job.id) for e in book.entries())
     if not refs:
         raise UsageError(
             "nothing to watch: no refs given and no unfinished tracked jobs; "
