@@ -17,6 +17,8 @@ from jobctl import __version__
 from jobctl.errors import ExitCode, JobctlError, UsageError, most_severe
 
 if TYPE_CHECKING:
+    import re
+
     from jobctl.config import Config
     from jobctl.fetch import Fetcher
     from jobctl.journal import Journal
@@ -87,7 +89,11 @@ def build_app(argv: list[str]) -> typer.Typer:
 ProfileOpt = Annotated[
     str | None,
     typer.Option(
-        "--profile", "-p", help="Profile in the config file [env: JOBCTL_PROFILE].", show_default=False
+        "--profile",
+        "-p",
+        help="Profile in the config file [env: JOBCTL_PROFILE].",
+        metavar="NAME",
+        show_default=False,
     ),
 ]
 ConfigOpt = Annotated[
@@ -303,10 +309,17 @@ def watch(
     ] = False,
     interval: Annotated[
         float,
-        typer.Option("--interval", help="Seconds between polls of a job at first; grows while unchanged."),
+        typer.Option(
+            "--interval",
+            help="Seconds between polls of a job at first; grows while unchanged.",
+            metavar="SECONDS",
+        ),
     ] = 2.0,
     max_interval: Annotated[
-        float, typer.Option("--max-interval", help="Longest gap between polls of one job, in seconds.")
+        float,
+        typer.Option(
+            "--max-interval", help="Longest gap between polls of one job, in seconds.", metavar="SECONDS"
+        ),
     ] = 10.0,
     timeout: Annotated[
         str | None,
@@ -519,10 +532,15 @@ def config_check(profile: ProfileOpt = None, config: ConfigOpt = None) -> None:
 
 @command()
 def sim(
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
-    latency: Annotated[float, typer.Option("--latency", help="Seconds added to every answer.")] = 0.0,
+    port: Annotated[
+        int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).", metavar="PORT")
+    ] = 8765,
+    latency: Annotated[
+        float, typer.Option("--latency", help="Seconds added to every answer.", metavar="SECONDS")
+    ] = 0.0,
     speed: Annotated[
-        float, typer.Option("--speed", help="Stretch (>1) or shrink (<1) job lifecycles.")
+        float,
+        typer.Option("--speed", help="Stretch (>1) or shrink (<1) job lifecycles.", metavar="FACTOR"),
     ] = 1.0,
 ) -> None:
     """Run the provider simulator in the foreground (Ctrl-C stops it).
@@ -546,7 +564,8 @@ def sim(
 @command()
 def demo(
     speed: Annotated[
-        float, typer.Option("--speed", help="Stretch (>1) or shrink (<1) the lifecycles.")
+        float,
+        typer.Option("--speed", help="Stretch (>1) or shrink (<1) the lifecycles.", metavar="FACTOR"),
     ] = 1.0,
 ) -> None:
     """Tour jobctl against the built-in simulator: no network, no keys.
@@ -563,6 +582,38 @@ def demo(
     run_demo(speed, out)
 
 
+def usage_error(exc: "typer.TyperException", argv: list[str]) -> int:
+    """Typer's complaint about the command line as one ``error:`` line naming the help."""
+    import re
+
+    message = exc.format_message()
+    if message.startswith("Usage:"):  # a group given no command: its help, as before
+        sys.stderr.write(message.rstrip() + "\n")
+        return int(ExitCode.USAGE)
+    message = re.sub(r"is not a valid (float|int|integer)\.?", _number_word, message)
+    message = re.sub(r" \(Possible options: (.*)\)$", r" (did you mean \1?)", message)
+    message = message[:1].lower() + message[1:].rstrip(".")
+    report(UsageError(f"{message}; see {_command_path(exc, argv)} --help"))
+    return int(getattr(exc, "exit_code", ExitCode.USAGE))
+
+
+def _number_word(match: "re.Match[str]") -> str:
+    return "is not a number" if match.group(1) == "float" else "is not a whole number"
+
+
+def _command_path(exc: "typer.TyperException", argv: list[str]) -> str:
+    """``jobctl get`` for an error in get's options, from Typer's context or else from argv."""
+    path = getattr(getattr(exc, "ctx", None), "command_path", None)
+    if isinstance(path, str) and path != "jobctl":
+        return path
+    words = ["jobctl"]
+    if argv and (argv[0] in COMMANDS or argv[0] == "config"):
+        words.append(argv[0])
+        if argv[0] == "config" and len(argv) > 1 and argv[1] in CONFIG_COMMANDS:
+            words.append(argv[1])
+    return " ".join(words)
+
+
 def run(argv: list[str]) -> int:
     """Run one command line and return its exit code: the one error boundary."""
     global _debug
@@ -571,7 +622,10 @@ def run(argv: list[str]) -> int:
         if argv == ["--version"]:  # answered before Typer builds every command's parser
             out(VERSION_LINE)
             return 0
-        build_app(argv)(args=argv, prog_name="jobctl")
+        # Not standalone: Typer's own usage errors come back as exceptions, to print below
+        # in the same one-line style as every other error.
+        code = build_app(argv)(args=argv, prog_name="jobctl", standalone_mode=False)
+        return code if isinstance(code, int) else 0
     except typer.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:
@@ -579,6 +633,8 @@ def run(argv: list[str]) -> int:
     except JobctlError as exc:
         report(exc)
         return int(exc.exit_code)
+    except typer.TyperException as exc:  # unknown option, missing value, bad number...
+        return usage_error(exc, argv)
     except KeyboardInterrupt:
         sys.stderr.write("\ninterrupted\n")
         return int(ExitCode.INTERRUPTED)
