@@ -325,7 +325,7 @@ def watch(
         str | None,
         typer.Option(
             "--timeout",
-            help="Give up after this long (90, 90s, 10m, 1h): exit 124.",
+            help="Give up after this long (90, 90s, 10m, 1h30m, 1d): exit 124.",
             metavar="DURATION",
             show_default=False,
         ),

@@ -1,12 +1,16 @@
-"""The command line itself: Typer's usage errors in jobctl's one-line style and the
-help's metavars."""
+"""The command line itself: Typer's usage errors in jobctl's one-line style, the help's
+metavars, and the duration syntax of `watch --timeout`."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import KREA_ID
+
+from jobctl.sim import Simulator
 
 USAGE_ERRORS = [
     (["get", "--bogus"], "no such option: --bogus; see jobctl get --help"),
@@ -56,3 +60,23 @@ def test_help_names_what_each_option_value_means_not_its_type(
     for option in options:
         assert any(re.match(rf"{re.escape(option)}(\s|$)", line) for line in starts), option
     assert not re.search(r"<(float|int|str)>|\b(FLOAT|INTEGER|TEXT)\b", result.out)
+
+
+@pytest.mark.parametrize("timeout", ["1h30m", "2m30s", "1d", "1h 30m"])
+def test_watch_accepts_a_compound_timeout(
+    timeout: str, sim: Simulator, config_file: Path, jobctl: Any
+) -> None:
+    sim.add_job("krea", KREA_ID, ["completed"])
+    result = jobctl("watch", f"krea:{KREA_ID}", "--until-done", "--json", "--timeout", timeout)
+    assert result.code == 0, result.err
+
+
+def test_a_compound_timeout_out_of_order_is_a_usage_error(
+    sim: Simulator, config_file: Path, jobctl: Any
+) -> None:
+    result = jobctl("watch", f"krea:{KREA_ID}", "--until-done", "--timeout", "30m1h")
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [
+        "error: --timeout '30m1h' is not a duration; use e.g. 90, 90s, 10m, 1h30m or 1d"
+    ]
+    assert sim.requests_for() == []

@@ -19,6 +19,7 @@ from jobctl.errors import UpstreamError, UsageError
 from jobctl.model import Status, format_timestamp, job_to_dict, parse_timestamp
 from jobctl.providers import PROVIDERS
 from jobctl.redaction import MASK, Redactor, redact
+from jobctl.watch import parse_duration_option
 
 # --- strategies ---------------------------------------------------------------------------
 
@@ -434,3 +435,44 @@ def test_a_key_with_a_line_break_is_masked_in_its_repr_and_without_the_break() -
     assert redactor('{"Authorization": "Bearer sk-live-abc\\r\\n"}') == '{"Authorization": "Bearer ***"}'
     assert redactor("Bearer sk-live-abc") == "Bearer ***"
     assert redactor("GET /jobs?key=sk-live-abc%0D%0A") == "GET /jobs?key=***"
+
+
+# --- durations (watch --timeout) ----------------------------------------------------------------
+
+UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+@given(
+    amounts=st.fixed_dictionaries({}, optional={u: st.integers(0, 10_000) for u in UNIT_SECONDS}),
+    upper=st.booleans(),
+    spaced=st.booleans(),
+)
+@example(amounts={"h": 1, "m": 30}, upper=False, spaced=False)
+@example(amounts={"m": 2, "s": 30}, upper=False, spaced=False)
+@example(amounts={"d": 1}, upper=False, spaced=False)
+def test_a_compound_duration_is_the_sum_of_its_parts(
+    amounts: dict[str, int], upper: bool, spaced: bool
+) -> None:
+    parts = [f"{amounts[u]}{u.upper() if upper else u}" for u in UNIT_SECONDS if u in amounts]
+    total = sum(amounts[u] * UNIT_SECONDS[u] for u in amounts)
+    text = (" " if spaced else "").join(parts)
+    if total > 0:
+        assert parse_duration_option(text) == total
+    else:
+        with pytest.raises(ValueError):
+            parse_duration_option(text)
+
+
+@given(value=st.floats(min_value=0.001, max_value=1e6), unit=st.sampled_from(["", *UNIT_SECONDS]))
+def test_a_single_number_with_or_without_a_unit_scales_by_the_unit(value: float, unit: str) -> None:
+    assert parse_duration_option(f"{value}{unit}") == pytest.approx(value * UNIT_SECONDS.get(unit, 1))
+
+
+@given(first=st.sampled_from(list(UNIT_SECONDS)), second=st.sampled_from(list(UNIT_SECONDS)))
+def test_a_compound_duration_names_each_unit_once_largest_first(first: str, second: str) -> None:
+    text = f"1{first}2{second}"
+    if UNIT_SECONDS[first] > UNIT_SECONDS[second]:
+        assert parse_duration_option(text) == UNIT_SECONDS[first] + 2 * UNIT_SECONDS[second]
+    else:
+        with pytest.raises(ValueError, match="is not a duration"):
+            parse_duration_option(text)
