@@ -18,10 +18,12 @@ from jobctl.environment import Environment
 from jobctl.errors import ExitCode, JobctlError, NotFoundError, UsageError, WaitTimeout, most_severe
 
 if TYPE_CHECKING:
+    import re
+
     from jobctl.config import Config
     from jobctl.journal import Journal
     from jobctl.model import Job
-    from jobctl.refs import Ref
+    from jobctl.refs import RefList
 
 F = TypeVar("F", bound=Callable[..., None])
 
@@ -119,6 +121,7 @@ ProfileOpt = Annotated[
         "--profile",
         "-p",
         help="Profile in the config file [env: JOBCTL_PROFILE].",
+        metavar="NAME",
         show_default=False,
         autocompletion=_complete_profiles,
     ),
@@ -220,7 +223,7 @@ def journal(env: Environment, no_track: bool = False) -> "Journal":
     return NoJournal() if tracking_disabled(no_track) else Journal(warn=env.warn)
 
 
-def read_refs(env: Environment, args: list[str]) -> "tuple[list[Ref], list[UsageError]]":
+def read_refs(env: Environment, args: list[str]) -> "tuple[RefList, list[UsageError]]":
     """Refs from arguments, '-' meaning stdin; no arguments and a piped stdin also reads it."""
     from jobctl.refs import parse_refs
 
@@ -285,7 +288,7 @@ def get(
         outcomes = client.fetch_all(parsed)
     jobs = [o for o in outcomes if isinstance(o, Job)]
     failed = [o for o in outcomes if isinstance(o, JobctlError)]
-    show_jobs(env, jobs, as_json=as_json, raw=raw, many=len(parsed) + len(errors) > 1)
+    show_jobs(env, jobs, as_json=as_json, raw=raw, many=parsed.given > 1)
     book = journal(env, no_track)  # after the answer: a locked journal must not delay it
     book.record(jobs)
     book.mark_gone([e.ref for e in failed if isinstance(e, NotFoundError) and e.ref])
@@ -302,16 +305,23 @@ def watch(
     ] = False,
     interval: Annotated[
         float,
-        typer.Option("--interval", help="Seconds between polls of a job at first; grows while unchanged."),
+        typer.Option(
+            "--interval",
+            help="Seconds between polls of a job at first; grows while unchanged.",
+            metavar="SECONDS",
+        ),
     ] = 2.0,
     max_interval: Annotated[
-        float, typer.Option("--max-interval", help="Longest gap between polls of one job, in seconds.")
+        float,
+        typer.Option(
+            "--max-interval", help="Longest gap between polls of one job, in seconds.", metavar="SECONDS"
+        ),
     ] = 10.0,
     timeout: Annotated[
         str | None,
         typer.Option(
             "--timeout",
-            help="Give up after this long (90, 90s, 10m, 1h): exit 124.",
+            help="Give up after this long (90, 90s, 10m, 1h30m, 1d): exit 124.",
             metavar="DURATION",
             show_default=False,
         ),
@@ -382,10 +392,10 @@ def watch(
     finish(env, [] if mode == "ndjson" else failures, [code, *(e.exit_code for e in errors)])
 
 
-def tracked_refs(book: "Journal") -> "list[Ref]":
-    from jobctl.refs import Ref
+def tracked_refs(book: "Journal") -> "RefList":
+    from jobctl.refs import Ref, RefList
 
-    refs = [Ref(e.job.provider, e.job.id) for e in book.entries() if not e.gone]
+    refs = RefList(Ref(e.job.provider, e.job.id) for e in book.entries() if not e.gone)
     if not refs:
         raise UsageError(
             "nothing to watch: no refs given and no unfinished tracked jobs; "
@@ -518,40 +528,36 @@ def config_show(
 def config_check(ctx: typer.Context, profile: ProfileOpt = None, config: ConfigOpt = None) -> None:
     """Validate the config file and the selected profile's credentials (sends nothing).
 
-    Exits 0 when every provider named in the profile is usable, 2 otherwise.
+    Every provider the profile names or the environment configures is checked. Exits 0
+    when each of them is usable, 2 when one is not or when none is configured at all.
 
     \b
     Examples:
       jobctl config check
       jobctl config check --config ./config.yaml -p work
     """
-    from jobctl.errors import ConfigError
+    from jobctl.inventory import check_profile
 
     env: Environment = ctx.obj
     cfg = load(env, profile, config)
-    problems: list[JobctlError] = []
-    usable = []
-    for name in cfg.entries or {}:
-        try:
-            cfg.settings_for(name)
-            usable.append(name)
-        except ConfigError as exc:
-            problems.append(exc)
-    where = f"{cfg.path}, profile '{cfg.profile}'" if cfg.exists else f"no config file at {cfg.path}"
-    if not cfg.entries and not problems:
-        out(env, f"ok: {where}: no providers in this profile; environment variables will be used")
-    elif not problems:
-        out(env, f"ok: {where}: {', '.join(usable)} configured")
-    finish(env, problems)
+    check = check_profile(cfg)
+    if not check.problems:
+        out(env, f"ok: {check.summary(cfg)}")
+    finish(env, list(check.problems))
 
 
 @command()
 def sim(
     ctx: typer.Context,
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
-    latency: Annotated[float, typer.Option("--latency", help="Seconds added to every answer.")] = 0.0,
+    port: Annotated[
+        int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).", metavar="PORT")
+    ] = 8765,
+    latency: Annotated[
+        float, typer.Option("--latency", help="Seconds added to every answer.", metavar="SECONDS")
+    ] = 0.0,
     speed: Annotated[
-        float, typer.Option("--speed", help="Stretch (>1) or shrink (<1) job lifecycles.")
+        float,
+        typer.Option("--speed", help="Stretch (>1) or shrink (<1) job lifecycles.", metavar="FACTOR"),
     ] = 1.0,
 ) -> None:
     """Run the provider simulator in the foreground (Ctrl-C stops it).
@@ -577,7 +583,8 @@ def sim(
 def demo(
     ctx: typer.Context,
     speed: Annotated[
-        float, typer.Option("--speed", help="Stretch (>1) or shrink (<1) the lifecycles.")
+        float,
+        typer.Option("--speed", help="Stretch (>1) or shrink (<1) the lifecycles.", metavar="FACTOR"),
     ] = 1.0,
 ) -> None:
     """Tour jobctl against the built-in simulator: no network, no keys.
@@ -595,6 +602,38 @@ def demo(
     run_demo(speed, lambda text: out(env, text))
 
 
+def usage_error(env: Environment, exc: "typer.TyperException", argv: list[str]) -> int:
+    """Typer's complaint about the command line as one ``error:`` line naming the help."""
+    import re
+
+    message = exc.format_message()
+    if message.startswith("Usage:"):  # a group given no command: its help, as before
+        env.stderr.write(message.rstrip() + "\n")
+        return int(ExitCode.USAGE)
+    message = re.sub(r"is not a valid (float|int|integer)\.?", _number_word, message)
+    message = re.sub(r" \(Possible options: (.*)\)$", r" (did you mean \1?)", message)
+    message = message[:1].lower() + message[1:].rstrip(".")
+    env.report(UsageError(f"{message}; see {_command_path(exc, argv)} --help"))
+    return int(getattr(exc, "exit_code", ExitCode.USAGE))
+
+
+def _number_word(match: "re.Match[str]") -> str:
+    return "is not a number" if match.group(1) == "float" else "is not a whole number"
+
+
+def _command_path(exc: "typer.TyperException", argv: list[str]) -> str:
+    """``jobctl get`` for an error in get's options, from Typer's context or else from argv."""
+    path = getattr(getattr(exc, "ctx", None), "command_path", None)
+    if isinstance(path, str) and path != "jobctl":
+        return path
+    words = ["jobctl"]
+    if argv and (argv[0] in COMMANDS or argv[0] == "config"):
+        words.append(argv[0])
+        if argv[0] == "config" and len(argv) > 1 and argv[1] in CONFIG_COMMANDS:
+            words.append(argv[1])
+    return " ".join(words)
+
+
 def run(argv: list[str], env: Environment | None = None) -> int:
     """Run one command line and return its exit code: the one error boundary."""
     # --debug is read here, before parsing, so even a parse-time crash shows its traceback.
@@ -603,7 +642,10 @@ def run(argv: list[str], env: Environment | None = None) -> int:
         if argv == ["--version"]:  # answered before Typer builds every command's parser
             out(env, VERSION_LINE)
             return 0
-        build_app(argv)(args=argv, prog_name="jobctl", obj=env)
+        # Not standalone: Typer's own usage errors come back as exceptions, to print below
+        # in the same one-line style as every other error.
+        code = build_app(argv)(args=argv, prog_name="jobctl", standalone_mode=False, obj=env)
+        return code if isinstance(code, int) else 0
     except typer.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:
@@ -611,6 +653,8 @@ def run(argv: list[str], env: Environment | None = None) -> int:
     except JobctlError as exc:
         env.report(exc)
         return int(exc.exit_code)
+    except typer.TyperException as exc:  # unknown option, missing value, bad number...
+        return usage_error(env, exc, argv)
     except KeyboardInterrupt:
         env.stderr.write("\ninterrupted\n")
         return int(ExitCode.INTERRUPTED)

@@ -7,6 +7,7 @@ Credentials: the profile entry (``${VAR}`` expanded) > ``$<PROVIDER>_<FIELD>``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -17,13 +18,14 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from jobctl.errors import ConfigError
-from jobctl.options import OPTIONS, string_problem, type_name
+from jobctl.options import OPTIONS, is_token, string_problem, type_name
 from jobctl.providers import PROVIDERS, Provider
-from jobctl.redaction import Redactor
+from jobctl.redaction import Redactor, url_secrets
 
 DEFAULT_TIMEOUT = 30.0
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TOP_KEYS = ("default_profile", "profiles")
+# An HTTP auth scheme is one RFC 9110 token: nothing that could end or extend the header.
 
 
 def default_config_path() -> Path:
@@ -66,6 +68,32 @@ def check_base_url(url: str) -> str | None:
         return "uses http:// for a host that is not loopback; use https://"
     if parts.query or parts.fragment or parts.username or parts.password:
         return "must not carry a query, fragment or user:password"
+    return None
+
+
+def check_credential(value: str) -> str | None:
+    """Why ``value`` cannot travel in an HTTP header as a credential, or None.
+
+    The answer names the kind of character and where it sits, never the value.
+    """
+    if value != value.rstrip("\r\n"):
+        return (
+            "ends with a line break; remove the trailing \\r or \\n "
+            "(was it copied from a file with Windows line endings?)"
+        )
+    for at, ch in enumerate(value, 1):
+        if ch.isspace():
+            return f"contains whitespace at character {at}; a key is one word, copy it again"
+        if not ch.isprintable():
+            return (
+                f"contains an invisible or control character (U+{ord(ch):04X}) at character {at}, "
+                "which an HTTP header cannot carry; copy it again"
+            )
+        if ord(ch) > 0xFF:
+            return (
+                f"contains a character outside Latin-1 at character {at}, "
+                "which an HTTP header cannot carry; copy it again"
+            )
     return None
 
 
@@ -124,11 +152,23 @@ class Config:
             value = values.get(cred) or self.env.get(provider.env_var(cred))
             if not value:
                 raise ConfigError(self._missing(provider, cred))
-            creds[cred] = value
             self.redactor.add(value)
-        if values.get("auth_scheme"):
-            creds["auth_scheme"] = values["auth_scheme"]
+            problem = check_credential(value)
+            if problem:
+                raise ConfigError(
+                    f"{name}: {cred} from {self._origin(name, cred, bool(values.get(cred)))} {problem}"
+                )
+            creds[cred] = value
+        scheme = values.get("auth_scheme")
+        if scheme:
+            if not is_token(scheme):
+                raise ConfigError(
+                    f"{name}: auth_scheme from {self._origin(name, 'auth_scheme', True)} must be one word "
+                    "of letters, digits or !#$%&'*+-.^_`|~ (e.g. Bearer or Token)"
+                )
+            creds["auth_scheme"] = scheme
         base_url = values.get("base_url") or provider.default_base_url
+        self.redactor.add_all(url_secrets(base_url))
         problem = check_base_url(base_url)
         if problem:
             raise ConfigError(f"{self.path}: {prefix}.base_url {problem}")
@@ -140,6 +180,14 @@ class Config:
             max_rps=values.get("max_rps"),
             max_rpm=values.get("max_rpm"),
         )
+
+    def _origin(self, name: str, key: str, in_file: bool) -> str:
+        """Where a value came from, as text safe to print: the file and key, or the variable."""
+        if not in_file:
+            return f"the environment variable {PROVIDERS[name].env_var(key)}"
+        where = f"profiles.{self.profile}.{name}.{key} in {self.path}"
+        names = _VAR.findall(str(self.entries.get(name, {}).get(key, "")))
+        return where + (f" (via {', '.join('${' + n + '}' for n in names)})" if names else "")
 
     def _missing(self, provider: Provider, cred: str) -> str:
         var = provider.env_var(cred)
@@ -234,7 +282,7 @@ def _read(path: Path, *, required: bool, warnings: list[str]) -> dict[str, Any] 
         raise ConfigError(f"cannot read {path}: {exc.__class__.__name__}; check the file") from None
     try:
         # The C loader when libyaml is there: a tenth of the pure-Python parse time.
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(text, Loader=strict_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except yaml.YAMLError:
         _raise_yaml_error(path, text)
     if data is None:
@@ -251,12 +299,46 @@ def _read(path: Path, *, required: bool, warnings: list[str]) -> dict[str, Any] 
     return data
 
 
+class _NoDuplicateKeys:
+    """Loader mixin: a key written twice in one mapping is an error, not a silent overwrite."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        from yaml.constructor import ConstructorError
+
+        loader: Any = self
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            if key_node.tag in ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"):
+                continue  # '<<: *base' then an override is how merges are meant to work
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark)
+            except TypeError:  # an unhashable key: the constructor itself reports it
+                continue
+            if first is not key_node.start_mark:
+                raise ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {str(key)[:60]!r} "
+                    f"(first at line {first.line + 1}, column {first.column + 1})",
+                    key_node.start_mark,
+                )
+        parent: Any = super()
+        return parent.construct_mapping(node, deep)
+
+
+@functools.cache
+def strict_loader(base: type[Any]) -> type[Any]:
+    """``base`` (the C or the pure-Python safe loader) refusing duplicate keys."""
+    return type(f"Strict{base.__name__}", (_NoDuplicateKeys, base), {})
+
+
 def _raise_yaml_error(path: Path, text: str) -> NoReturn:
     """Re-parse with the pure-Python loader, whose messages name the culprit."""
     import yaml
 
     try:
-        yaml.safe_load(text)
+        yaml.load(text, Loader=strict_loader(yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -297,6 +379,7 @@ def _validate(
             profile[prov] = _validate_entry(path, f"{where}.{prov}", provider, entry, warnings)
             literal = (profile[prov].get(c) for c in provider.credentials)
             redactor.add_all(v for v in literal if v and not _VAR.fullmatch(v))
+            redactor.add_all(url_secrets(profile[prov].get("base_url") or ""))
         profiles[str(pname)] = profile
     return profiles
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -244,6 +245,8 @@ def _innermost(exc: BaseException) -> BaseException:
 def _reason(exc: BaseException, redact: Callable[[str], str] = str) -> str:
     """A short human cause from a requests/urllib3 exception chain."""
     seen = _innermost(exc)
+    if isinstance(seen, ssl.SSLError):
+        return _tls_reason(exc, seen)
     text = str(seen) or type(seen).__name__
     if "Connection refused" in text:
         return "connection refused"
@@ -252,6 +255,24 @@ def _reason(exc: BaseException, redact: Callable[[str], str] = str) -> str:
     if "Name or service not known" in text or "getaddrinfo" in text or "resolve" in text:
         return "host name not found"
     return redact(text.split(": ", 1)[-1])[:200]
+
+
+# OpenSSL's words for "the other side does not speak TLS": a plain HTTP server
+# answering a ClientHello with "HTTP/1.0 400" reads as a bad record to the client.
+_NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "UNKNOWN_PROTOCOL", "HTTP_REQUEST"})
+
+
+def _tls_reason(exc: BaseException, seen: ssl.SSLError) -> str:
+    request = getattr(exc, "request", None)
+    _, host, port = _origin(getattr(request, "url", None) or "")
+    where = f"{host}:{port}" if host else "the server"
+    if isinstance(seen, ssl.SSLCertVerificationError):
+        why = seen.verify_message or "certificate verify failed"
+        return f"TLS handshake with {where} failed: its certificate is not trusted ({why})"
+    if seen.reason in _NOT_TLS:
+        return f"TLS handshake with {where} failed: the answer is not TLS; is it an http:// server?"
+    said = str(seen.reason or type(seen).__name__).lower().replace("_", " ")
+    return f"TLS handshake with {where} failed: {said}"
 
 
 def _read_capped(resp: requests.Response, ref: str) -> bytes:

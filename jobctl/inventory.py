@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobctl.config import Config, check_base_url
 from jobctl.errors import ConfigError
+from jobctl.options import is_token
 from jobctl.providers import PROVIDERS
-from jobctl.redaction import MASK
+from jobctl.redaction import MASK, redact_url
 
 
 def provider_rows(cfg: Config) -> list[dict[str, Any]]:
@@ -21,13 +22,14 @@ def provider_rows(cfg: Config) -> list[dict[str, Any]]:
             base_url, auth = settings.base_url, provider.auth.describe(settings.creds)
         except ConfigError as exc:
             problem = exc.message
-            auth = provider.auth.describe({k: str(v) for k, v in entry.items()})
+            shown = {k: str(v) for k, v in entry.items() if k != "auth_scheme" or is_token(v)}
+            auth = provider.auth.describe(shown)
         rows.append(
             {
                 "name": name,
                 "title": provider.title,
                 "configured": problem is None,
-                "base_url": base_url,
+                "base_url": redact_url(base_url),
                 "auth": auth,
                 "credentials": [provider.env_var(c) for c in provider.credentials],
                 "docs": provider.docs_url,
@@ -60,10 +62,12 @@ def describe_profile(cfg: Config) -> dict[str, Any]:
             continue
         shown: dict[str, Any] = {c: _source(cfg, name, c) for c in provider.credentials}
         for key, value in (entry or {}).items():
-            if key not in provider.credentials:
+            if key == "auth_scheme" and not is_token(value) and "${" not in value:
+                shown[key] = f"{MASK} (not one word; see jobctl config check)"
+            elif key not in provider.credentials:
                 shown[key] = value
         base = shown.get("base_url") or provider.default_base_url
-        shown["base_url"] = base
+        shown["base_url"] = redact_url(base)
         problem = check_base_url(base) if isinstance(base, str) and "${" not in base else None
         if problem:
             shown["problem"] = f"base_url {problem}"
@@ -73,3 +77,62 @@ def describe_profile(cfg: Config) -> dict[str, Any]:
         "profile": f"{cfg.profile} (from {cfg.profile_source})",
         "providers": providers,
     }
+
+
+class ProfileCheck(NamedTuple):
+    """What ``config check`` found: usable providers, by where they are set, and problems."""
+
+    in_profile: list[str]
+    env_only: dict[str, list[str]]  # provider -> the variables that configure it
+    problems: list[ConfigError]
+
+    def summary(self, cfg: Config) -> str:
+        """One line: what is usable and from where (``ok: ...``), for a check without problems."""
+        where = f"{cfg.path}, profile '{cfg.profile}'" if cfg.exists else f"no config file at {cfg.path}"
+        parts = [f"{', '.join(self.in_profile)} configured"] if self.in_profile else []
+        if self.env_only:
+            named = ", ".join(f"{name} ({', '.join(names)})" for name, names in self.env_only.items())
+            parts.append(f"configured only through the environment: {named}")
+        return f"{where}: {'; '.join(parts)}"
+
+
+def check_profile(cfg: Config) -> ProfileCheck:
+    """Resolve every provider the profile or the environment configures; send nothing.
+
+    No usable provider at all is a problem too: nothing could be looked up.
+    """
+    in_profile: list[str] = []
+    env_only: dict[str, list[str]] = {}
+    problems: list[ConfigError] = []
+    for name in [*cfg.entries, *(n for n in PROVIDERS if n not in cfg.entries)]:
+        provider = PROVIDERS[name]
+        names = [provider.env_var(c) for c in provider.credentials if cfg.env.get(provider.env_var(c))]
+        if name not in cfg.entries and not names:
+            continue
+        try:
+            cfg.settings_for(name)
+        except ConfigError as exc:
+            problems.append(exc)
+            continue
+        if name in cfg.entries:
+            in_profile.append(name)
+        else:
+            env_only[name] = names
+    if not (in_profile or env_only or problems):
+        problems.append(ConfigError(_nothing_configured(cfg)))
+    return ProfileCheck(in_profile, env_only, problems)
+
+
+def _nothing_configured(cfg: Config) -> str:
+    example = PROVIDERS["krea"].env_var("api_key")
+    if not cfg.exists:
+        return (
+            f"no provider is configured: no config file at {cfg.path} and no provider key in the "
+            f"environment; export one (e.g. {example}=...) or create the file (see config.example.yaml)"
+        )
+    others = [p for p in cfg.profiles if p != cfg.profile]
+    hint = f" (profiles in the file: {', '.join(others)}; choose one with --profile)" if others else ""
+    return (
+        f"no provider is configured in profile '{cfg.profile}' of {cfg.path}{hint}; add one under "
+        f"profiles.{cfg.profile} (see config.example.yaml) or export its key (e.g. {example}=...)"
+    )

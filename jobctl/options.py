@@ -28,9 +28,13 @@ class Option(NamedTuple):
         problem = string_problem(value)
         if problem:
             return None, problem
-        if self.kind == "word" and not _TOKEN.fullmatch(value):
-            return None, "must be one word of letters, digits or -._~+!#$%&'*^`| (e.g. Token)"
+        # A "word" may be a ${VAR}: it is checked with is_token once expanded (settings_for).
         return value, None
+
+
+def is_token(value: object) -> bool:
+    """One word that can open an Authorization header (``Bearer``, ``Token``): no header injection."""
+    return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
 
 
 def type_name(value: Any) -> str:

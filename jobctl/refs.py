@@ -24,21 +24,28 @@ def unknown_provider(name: str) -> UsageError:
     )
 
 
+def provider_named(text: str) -> str | None:
+    """The provider called ``text`` in any letter case (``KREA`` is krea), or None."""
+    name = text.lower()
+    return name if name in PROVIDERS else None
+
+
 def parse_ref(text: str, default_provider: str | None = None) -> tuple[str, str]:
     """``provider:id`` (or a bare id when a provider was given) -> (provider, raw id)."""
     head, sep, tail = text.partition(":")
-    if sep and (head in PROVIDERS or default_provider is None):
+    name = provider_named(head)
+    if sep and (name or default_provider is None):
         if not head:
             raise UsageError(f"'{text}' has no provider before ':'; write PROVIDER:ID, e.g. krea:{tail}")
-        if head not in PROVIDERS:
+        if not name:
             raise unknown_provider(head)
         if not tail:
-            raise UsageError(f"'{text}' has no job id after ':'; write {head}:ID")
-        return head, tail
+            raise UsageError(f"'{text}' has no job id after ':'; write {name}:ID")
+        return name, tail
     if default_provider is not None:
         return default_provider, text
-    if text in PROVIDERS:
-        raise UsageError(f"no job id given for {text}; write: jobctl get {text} ID")
+    if provider_named(text):
+        raise UsageError(f"no job id given for {text}; write: jobctl get {text.lower()} ID")
     raise UsageError(f"'{text}' is not a job ref; write PROVIDER:ID (e.g. krea:{text}) or PROVIDER ID...")
 
 
@@ -59,32 +66,55 @@ def to_ref(value: str | tuple[str, str], job_id: str | None = None) -> Ref:
     return Ref(provider, PROVIDERS[provider].validate_id(raw_id))
 
 
+def _unquoted(text: str) -> str:
+    """``"krea:id"`` as ``jq`` prints a string without ``-r`` -> ``krea:id``."""
+    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
+        return text
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value.strip() if isinstance(value, str) else text
+
+
 def stdin_refs(lines: Iterable[str]) -> list[str]:
     """Refs from piped text: one per line; blank lines and '#' comments skipped."""
     out = []
     for line in lines:
-        text = line.strip().strip("\ufeff")
+        text = _unquoted(line.strip().strip("\ufeff"))
         if not text or text.startswith("#"):
             continue
         # "krea 1234" is as good as "krea:1234" (e.g. from `jq -r '"\\(.provider) \\(.id)"'`)
         parts = text.split()
-        if len(parts) == 2 and parts[0] in PROVIDERS:
+        if len(parts) == 2 and provider_named(parts[0]):
             text = f"{parts[0]}:{parts[1]}"
         out.append(text)
     return out
 
 
-def parse_refs(
-    args: list[str], read_stdin: Iterable[str] | None = None
-) -> tuple[list[Ref], list[UsageError]]:
+class RefList(list[Ref]):
+    """Unique refs in input order; ``given`` counts the refs as written, repeats and bad ones too.
+
+    The JSON shape follows ``given``: ``get krea:a krea:a --json`` asked for two, so it
+    prints an array, with the job once.
+    """
+
+    def __init__(self, refs: Iterable[Ref] = (), given: int = 0) -> None:
+        super().__init__(refs)
+        self.given = given
+
+
+def parse_refs(args: list[str], read_stdin: Iterable[str] | None = None) -> tuple[RefList, list[UsageError]]:
     """Validate every ref up front, so nothing is sent for a bad one.
 
     Returns the good refs in input order without duplicates, and one error per bad
     one (the caller reports those and still fetches the rest).
     """
     default_provider = None
-    if args and ":" not in args[0] and args[0] in PROVIDERS and len(args) > 1:
-        default_provider, args = args[0], args[1:]
+    if args and ":" not in args[0] and provider_named(args[0]) and len(args) > 1:
+        default_provider, args = provider_named(args[0]), args[1:]
     texts: list[str] = []
     for arg in args:
         if arg == "-":
@@ -99,4 +129,4 @@ def parse_refs(
             refs[Ref(provider, PROVIDERS[provider].validate_id(raw_id))] = None
         except UsageError as exc:
             errors.append(exc)
-    return list(refs), errors
+    return RefList(refs, given=len(texts)), errors

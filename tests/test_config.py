@@ -85,7 +85,7 @@ def test_without_xdg_config_home_the_app_dir_is_under_home(
 def test_a_missing_app_dir_file_is_fine_but_a_missing_named_file_is_an_error(
     tmp_path: Path, jobctl: Any
 ) -> None:
-    assert jobctl("config", "check").code == 0
+    assert jobctl("config", "check", env={"KREA_API_KEY": "k-from-env"}).code == 0
     missing = tmp_path / "nope.yaml"
     result = jobctl("config", "check", "--config", str(missing))
     assert result.code == 2
@@ -689,11 +689,234 @@ def test_config_check_exits_2_with_one_line_per_unusable_provider(
     assert_nothing_sent(sim)
 
 
-def test_config_check_without_a_file_says_the_environment_will_be_used(jobctl: Any) -> None:
+def test_config_check_without_a_file_lists_the_providers_the_environment_configures(jobctl: Any) -> None:
     expected_file = app_dir_config(Path(os.environ["XDG_CONFIG_HOME"]))
-    result = jobctl("config", "check")
+    result = jobctl("config", "check", env={"KREA_API_KEY": "k-from-env", "GEPETTO_API_KEY": "g-from-env"})
     assert (result.code, result.err) == (0, "")
     assert result.lines == [
-        f"ok: no config file at {expected_file}: no providers in this profile; "
-        "environment variables will be used"
+        f"ok: no config file at {expected_file}: configured only through the environment: "
+        "krea (KREA_API_KEY), gepetto (GEPETTO_API_KEY)"
     ]
+
+
+def test_config_check_names_the_providers_configured_only_through_the_environment(
+    sim: Simulator, config_file: Path, tmp_path: Path, jobctl: Any
+) -> None:
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": {"krea": krea_entry(sim)}}})
+    env = {"GEPETTO_API_KEY": "g-from-env", "CREATIFY_API_ID": "c-id-env", "CREATIFY_API_KEY": "c-key-env"}
+    result = jobctl("config", "check", "--config", str(path), env=env)
+    assert (result.code, result.err) == (0, "")
+    assert result.lines == [
+        f"ok: {path}, profile 'default': krea configured; configured only through the environment: "
+        "creatify (CREATIFY_API_ID, CREATIFY_API_KEY), gepetto (GEPETTO_API_KEY)"
+    ]
+
+
+def test_config_check_exits_2_when_no_file_and_no_environment_configure_any_provider(jobctl: Any) -> None:
+    expected_file = app_dir_config(Path(os.environ["XDG_CONFIG_HOME"]))
+    result = jobctl("config", "check")
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [
+        f"error: no provider is configured: no config file at {expected_file} and no provider key in the "
+        "environment; export one (e.g. KREA_API_KEY=...) or create the file (see config.example.yaml)"
+    ]
+
+
+def test_config_check_exits_2_when_the_profile_in_use_configures_no_provider(
+    tmp_path: Path, jobctl: Any
+) -> None:
+    path = write_config(
+        tmp_path / "c.yaml", {"profiles": {"default": {}, "work": {"krea": {"api_key": "abcd"}}}}
+    )
+    result = jobctl("config", "check", "--config", str(path))
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [
+        f"error: no provider is configured in profile 'default' of {path} (profiles in the file: work; "
+        "choose one with --profile); add one under profiles.default (see config.example.yaml) "
+        "or export its key (e.g. KREA_API_KEY=...)"
+    ]
+    assert jobctl("config", "check", "--config", str(path), "-p", "work").code == 0
+
+
+def test_config_check_reports_a_bad_key_from_the_environment_for_a_provider_the_file_omits(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": {"krea": krea_entry(sim)}}})
+    result = jobctl("config", "check", "--config", str(path), env={"GEPETTO_API_KEY": "gp-key-1234\r"})
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [
+        "error: gepetto: api_key from the environment variable GEPETTO_API_KEY ends with a line break; "
+        "remove the trailing \\r or \\n (was it copied from a file with Windows line endings?)"
+    ]
+
+
+# --- credentials a header cannot carry ------------------------------------------------------------
+
+BAD_KEYS = [
+    # (value, what the error says about it: never the value itself)
+    (
+        "sim-krea-key\r",
+        "ends with a line break; remove the trailing \\r or \\n "
+        "(was it copied from a file with Windows line endings?)",
+    ),
+    (
+        "sim-krea-key\r\n",
+        "ends with a line break; remove the trailing \\r or \\n "
+        "(was it copied from a file with Windows line endings?)",
+    ),
+    ("sim krea-key", "contains whitespace at character 4; a key is one word, copy it again"),
+    ("\tsim-krea-key", "contains whitespace at character 1; a key is one word, copy it again"),
+    ("sim-krea-key\xa0", "contains whitespace at character 13; a key is one word, copy it again"),
+    (
+        "sim-kr\x1bea-key",
+        "contains an invisible or control character (U+001B) at character 7, "
+        "which an HTTP header cannot carry; copy it again",
+    ),
+    (
+        "sim-\u200bkrea-key",
+        "contains an invisible or control character (U+200B) at character 5, "
+        "which an HTTP header cannot carry; copy it again",
+    ),
+    (
+        "sim-krea-key\u2014",
+        "contains a character outside Latin-1 at character 13, "
+        "which an HTTP header cannot carry; copy it again",
+    ),
+]
+
+
+def key_source(kind: str, path: Path, value: str) -> tuple[dict[str, Any], dict[str, str], str]:
+    """(the krea entry, the environment, how the error names where the value came from)."""
+    if kind == "file":
+        return {"api_key": value}, {}, f"profiles.default.krea.api_key in {path}"
+    if kind == "var":
+        return (
+            {"api_key": "${PASTED_KEY}"},
+            {"PASTED_KEY": value},
+            (f"profiles.default.krea.api_key in {path} (via ${{PASTED_KEY}})"),
+        )
+    return {}, {"KREA_API_KEY": value}, "the environment variable KREA_API_KEY"
+
+
+@pytest.mark.parametrize("source", ["file", "var", "env"])
+@pytest.mark.parametrize(("value", "problem"), BAD_KEYS, ids=[repr(v) for v, _ in BAD_KEYS])
+def test_a_key_a_header_cannot_carry_is_a_config_error_that_never_shows_the_key(
+    value: str, problem: str, source: str, sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    path = tmp_path / "c.yaml"
+    entry, env, where = key_source(source, path, value)
+    write_config(path, {"profiles": {"default": {"krea": {**entry, "base_url": sim.base_url("krea")}}}})
+    for command in (["get", "krea", KREA_ID], ["config", "check"]):
+        result = jobctl(*command, "--config", str(path), env=env)
+        assert (result.code, result.out) == (2, "")
+        assert result.err_lines == [f"error: krea: api_key from {where} {problem}"]
+        assert "krea-key" not in result.err and "kr\x1bea" not in result.err
+    assert_nothing_sent(sim)
+
+
+@pytest.mark.parametrize(
+    "scheme", ["Token\r\nX-Injected: 1", "Token abcd", "Tok\u200ben", "Bearer\n", "Tóken"]
+)
+def test_an_auth_scheme_that_is_not_one_plain_word_is_a_config_error(
+    scheme: str, sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    entry = {"api_key": "sim-aisquare-key", "base_url": sim.base_url("aisquare"), "auth_scheme": scheme}
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": {"aisquare": entry}}})
+    for command in (["get", "aisquare", "42"], ["config", "check"]):
+        result = jobctl(*command, "--config", str(path))
+        assert (result.code, result.out) == (2, "")
+        assert result.err_lines == [
+            f"error: aisquare: auth_scheme from profiles.default.aisquare.auth_scheme in {path} must be "
+            "one word of letters, digits or !#$%&'*+-.^_`|~ (e.g. Bearer or Token)"
+        ]
+    shown = jobctl("config", "show", "--json", "--config", str(path))
+    assert json.loads(shown.out)["providers"]["aisquare"]["auth_scheme"] == (
+        "*** (not one word; see jobctl config check)"
+    )
+    listing = jobctl("providers", "--json", "--config", str(path))
+    aisquare = next(row for row in json.loads(listing.out) if row["name"] == "aisquare")
+    assert aisquare["auth"] == "Authorization: Bearer <api_key>"
+    assert scheme not in shown.out + listing.out
+    assert_nothing_sent(sim)
+
+
+# --- credentials inside a base_url ----------------------------------------------------------------
+
+URL_WITH_CREDENTIALS = "https://alice:hunter2-pw@api.krea.ai/v1?token=tok-123456&region=eu"
+URL_SECRETS = ("hunter2-pw", "alice:hunter2", "tok-123456", "hunter2%2Dpw")
+
+
+def test_credentials_in_a_base_url_are_masked_in_every_listing_and_error(tmp_path: Path, jobctl: Any) -> None:
+    entry = {"api_key": "krea-key-1234", "base_url": URL_WITH_CREDENTIALS}
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": {"krea": entry}}})
+    masked = "https://***@api.krea.ai/v1?token=***&region=***"
+    problem = "must not carry a query, fragment or user:password"
+
+    show = jobctl("config", "show", "--json", "--config", str(path))
+    assert show.code == 0, show.err
+    assert json.loads(show.out)["providers"]["krea"] == {
+        "api_key": "*** (in file)",
+        "base_url": masked,
+        "problem": f"base_url {problem}",
+    }
+    show_text = jobctl("config", "show", "--config", str(path))
+    assert f"    base_url: {masked}" in show_text.lines
+    listing = jobctl("providers", "--json", "--config", str(path))
+    krea = next(row for row in json.loads(listing.out) if row["name"] == "krea")
+    assert (krea["configured"], krea["base_url"]) == (False, masked)
+    assert krea["problem"] == f"{path}: profiles.default.krea.base_url {problem}"
+    text = jobctl("providers", "--config", str(path))
+    assert text.lines[0] == f"krea          not configured  {masked}  (Authorization: Bearer <api_key>)"
+    failed = jobctl("get", "krea", KREA_ID, "--debug", "--config", str(path))
+    assert (failed.code, failed.err_lines) == (
+        2,
+        [f"error: {path}: profiles.default.krea.base_url {problem}"],
+    )
+    check = jobctl("config", "check", "--config", str(path))
+    assert (check.code, check.err_lines) == (2, failed.err_lines)
+    for result in (show, show_text, listing, text, failed, check):
+        for secret in URL_SECRETS:
+            assert secret not in result.out + result.err
+
+
+# --- duplicate keys -------------------------------------------------------------------------------
+
+DUPLICATES = [
+    (
+        "profiles:\n  default:\n    krea: {api_key: abcd}\n    krea: {api_key: efgh}\n",
+        "at line 4, column 5: duplicate key 'krea' (first at line 3, column 5)",
+    ),
+    (
+        "profiles:\n  default:\n    krea: {api_key: abcd, timeout: 5, api_key: efgh}\n",
+        "at line 3, column 39: duplicate key 'api_key' (first at line 3, column 12)",
+    ),
+    (
+        "profiles: {}\ndefault_profile: a\nprofiles: {}\n",
+        "at line 3, column 1: duplicate key 'profiles' (first at line 1, column 1)",
+    ),
+]
+
+
+@pytest.mark.parametrize("loader", ["C", "pure"])
+@pytest.mark.parametrize(("text", "problem"), DUPLICATES)
+def test_a_key_given_twice_is_a_config_error_naming_the_line(
+    text: str, problem: str, loader: str, tmp_path: Path, jobctl: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    if loader == "pure":
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    elif not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml")
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    result = jobctl("config", "check", "--config", str(path), env={"KREA_API_KEY": "k-from-env"})
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [f"error: {path} {problem}; fix the YAML (see config.example.yaml)"]
+    # A merge key followed by an override is how YAML merges are meant to work: no error.
+    path.write_text(
+        "base: &b {api_key: abcd}\nprofiles:\n  default:\n    krea:\n      <<: *b\n      api_key: efgh\n"
+    )
+    path.chmod(0o600)
+    merged = jobctl("config", "check", "--config", str(path))
+    assert merged.code == 0, merged.err

@@ -237,6 +237,60 @@ def test_get_provider_dash_reads_bare_ids_from_stdin(sim: Simulator, config_file
     assert len(sim.requests_for("aisquare", "7")) == 1
 
 
+def test_get_json_is_an_array_when_the_same_ref_is_given_twice_with_the_job_once(
+    sim: Simulator, config_file: Path, jobctl: Any
+) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    for args, stdin in (
+        ([f"krea:{KREA_ID}", f"krea:{KREA_ID}"], ""),
+        (["-"], f"krea:{KREA_ID}\nkrea {KREA_ID}\n"),
+    ):
+        result = jobctl("get", *args, "--json", stdin=stdin)
+        assert result.code == 0, result.err
+        assert [(j["provider"], j["id"]) for j in json.loads(result.out)] == [("krea", KREA_ID)]
+    assert len(sim.requests_for("krea", KREA_ID)) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "refs"),
+    [
+        (["KREA:k1"], ["krea:k1"]),
+        (["Krea:k1", "GEPETTO:gp1"], ["krea:k1", "gepetto:gp1"]),
+        (["KREA", "k1"], ["krea:k1"]),
+        (["kReA", "k1", "k2"], ["krea:k1", "krea:k2"]),
+    ],
+)
+def test_provider_names_are_case_insensitive(
+    args: list[str], refs: list[str], sim: Simulator, config_file: Path, jobctl: Any
+) -> None:
+    sim.add_job("krea", "k1", ["processing"])
+    sim.add_job("krea", "k2", ["completed"])
+    sim.add_job("gepetto", "gp1", ["pending"])
+    result = jobctl("get", *args, "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    jobs = data if len(refs) > 1 else [data]
+    assert [f"{j['provider']}:{j['id']}" for j in jobs] == refs
+
+
+def test_refs_quoted_by_jq_without_r_are_read_from_stdin(
+    sim: Simulator, config_file: Path, jobctl: Any
+) -> None:
+    sim.add_job("krea", "k1", ["processing"])
+    sim.add_job("gepetto", GEPETTO_ID, ["success"])
+    sim.add_job("aisquare", "7", ["RUNNING"])
+    stdin = f'"krea:k1"\n"GEPETTO {GEPETTO_ID}"\n'
+    result = jobctl("get", "-", "--json", stdin=stdin)
+    assert result.code == 0, result.err
+    assert [f"{j['provider']}:{j['id']}" for j in json.loads(result.out)] == [
+        "krea:k1",
+        f"gepetto:{GEPETTO_ID}",
+    ]
+    bare = jobctl("get", "aisquare", "-", "--json", stdin='"7"\n')
+    assert bare.code == 0, bare.err
+    assert json.loads(bare.out)["id"] == "7"
+
+
 def test_get_with_no_refs_at_all_is_a_usage_error(sim: Simulator, config_file: Path, jobctl: Any) -> None:
     result = jobctl("get", stdin="\n# nothing here\n")
     assert result.code == 2

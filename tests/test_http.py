@@ -422,3 +422,44 @@ def test_an_id_with_bytes_that_are_not_utf_8_exits_2_not_with_an_internal_error(
         "expected a non-empty id without '/', spaces or control characters"
     ]
     assert sim.requests_for() == []
+
+
+def test_https_to_a_plain_http_server_is_one_line_about_the_tls_handshake(
+    sim: Simulator, tmp_path: Path, jobctl: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base_url = f"https://127.0.0.1:{sim.port}/krea"
+    krea_profile(sim, tmp_path, monkeypatch, base_url=base_url)
+    sim.add_job("krea", KREA_ID, ["processing"])
+    result = jobctl("get", "krea", KREA_ID)
+    assert (result.code, result.out) == (5, "")
+    assert result.err_lines == [
+        f"error: krea:{KREA_ID}: cannot reach {base_url}: TLS handshake with 127.0.0.1:{sim.port} failed: "
+        "the answer is not TLS; is it an http:// server?"
+    ]
+    assert sim.requests_for("krea") == []
+
+
+# --- the --debug log --------------------------------------------------------------------------------
+
+
+def test_debug_masks_credential_headers_by_name_even_for_keys_shorter_than_four_characters(
+    sim: Simulator, tmp_path: Path, jobctl: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim.keys["gepetto"]["api_key"] = "g1"
+    sim.keys["creatify"].update(api_id="c1", api_key="c2")
+    path = write_config(
+        tmp_path / "short.yaml", {"profiles": {"default": sim.profile(["gepetto", "creatify"])}}
+    )
+    sim.add_job("gepetto", "gp1", ["processing"])
+    sim.add_job("creatify", CREATIFY_ID, ["running"])
+    result = jobctl("get", "gepetto:gp1", f"creatify:{CREATIFY_ID}", "--debug", "--config", str(path))
+    assert result.code == 0, result.err
+    common = f"User-Agent: jobctl/{__version__}, Accept-Encoding: gzip, deflate, Accept: application/json, "
+    requests_logged = [line for line in result.err_lines if line.startswith("debug: GET ")]
+    assert sorted(requests_logged) == [
+        f"debug: GET {sim.base_url('creatify')}/api/inspiration_jobs/{CREATIFY_ID}/ [{common}"
+        "Connection: keep-alive, X-API-ID: ***, X-API-KEY: ***] timeout=30s",
+        f"debug: GET {sim.base_url('gepetto')}/v1/job/gp1 [{common}"
+        "Connection: keep-alive, Authorization: Bearer ***] timeout=30s",
+    ]
+    assert "Bearer g1" not in result.err

@@ -8,7 +8,7 @@ import re
 import string
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, quote_plus, unquote
 
 import pytest
 from contract import ALL_STATUS_CASES, COMMON_WORDS, DONE, PROVIDER_NAMES, STATUS_WORDS
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from jobctl.errors import ProviderError, UsageError
 from jobctl.model import Status, format_timestamp, job_to_dict, parse_timestamp
+from jobctl.polling import parse_duration_option
 from jobctl.providers import PROVIDERS
 from jobctl.redaction import MASK, Redactor, redact
 
@@ -356,7 +357,15 @@ def test_redact_leaves_no_secret_in_any_text_containing_them(
         assert secret not in redacted
 
 
-@given(secrets=secrets_, text=st.text(max_size=40))
+# Secrets that read the same in every escaped and encoded form, so "occurs" is plain.
+plain_secrets = st.lists(
+    st.text(alphabet=string.ascii_letters + string.digits + "-_.", min_size=4, max_size=12),
+    min_size=1,
+    max_size=4,
+)
+
+
+@given(secrets=plain_secrets, text=st.text(max_size=40))
 def test_redact_changes_nothing_when_no_secret_occurs(secrets: list[str], text: str) -> None:
     if not any(s in text for s in secrets):
         assert redact(text, secrets) == text
@@ -378,3 +387,107 @@ def test_values_shorter_than_four_characters_are_not_scrubbed_from_text(short: s
     redactor = Redactor()
     redactor.add(short)
     assert redactor(text) == text
+
+
+# Secrets as they arrive from a CRLF .env file or a careless paste: quotes, backslashes,
+# line breaks, percent signs, an invisible space and text beyond ASCII.
+awkward_secrets = st.text(
+    alphabet=st.sampled_from(
+        [*"abcXYZ019-_", "\r", "\n", "\t", "'", '"', "\\", "%", " ", "+", "\u200b", "é", "ж"]
+    ),
+    min_size=4,
+    max_size=14,
+)
+surrounding = st.text(alphabet=string.printable + "é\u200b", max_size=10)
+
+
+def in_repr(value: str, prefix: str = "") -> tuple[str, str]:
+    """(the repr of a header dict holding ``prefix + value``, how ``value`` reads inside it)."""
+    inner = repr(prefix + value)
+    return repr({"Authorization": prefix + value}), inner[1 + len(prefix) : -1]
+
+
+def lower_hex(text: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), text)
+
+
+ENCODED_FORMS = {
+    "repr": lambda s: (repr(s), repr(s)[1:-1]),
+    "repr of a header dict": lambda s: in_repr(s, "Bearer "),
+    "repr of a repr": lambda s: (repr(repr(s)), repr(repr(s))[1:-1]),
+    "json": lambda s: (json.dumps(s), json.dumps(s)[1:-1]),
+    "json, unicode kept": lambda s: (
+        json.dumps({"key": s}, ensure_ascii=False),
+        json.dumps(s, ensure_ascii=False)[1:-1],
+    ),
+    "json of a repr": lambda s: (json.dumps(repr(s)), json.dumps(repr(s))[1:-1]),
+    "percent-encoded": lambda s: ("?k=" + quote(s, safe=""), quote(s, safe="")),
+    "percent-encoded, lower-case hex": lambda s: (lower_hex(quote(s, safe="")), lower_hex(quote(s, safe=""))),
+    "form-encoded": lambda s: ("a=1&k=" + quote_plus(s), quote_plus(s)),
+}
+
+
+@pytest.mark.parametrize("form", list(ENCODED_FORMS))
+@given(secret=awkward_secrets, before=surrounding, after=surrounding)
+@example(secret="abc\r", before="token=", after="")
+@example(secret="sk-'x\"\\", before="", after="")
+@example(secret="ab\u200bcd", before="", after="")
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_redact_masks_a_secret_inside_a_repr_an_escaped_string_or_a_url(
+    form: str, secret: str, before: str, after: str
+) -> None:
+    text, escaped = ENCODED_FORMS[form](secret)
+    assert escaped in text
+    redacted = redact(before + text + after, {secret})
+    assert escaped not in redacted
+    assert MASK in redacted
+
+
+def test_a_key_with_a_line_break_is_masked_in_its_repr_and_without_the_break() -> None:
+    redactor = Redactor()
+    redactor.add("sk-live-abc\r\n")
+    assert redactor("InvalidHeader: 'Bearer sk-live-abc\\r\\n'") == "InvalidHeader: 'Bearer ***'"
+    assert redactor('{"Authorization": "Bearer sk-live-abc\\r\\n"}') == '{"Authorization": "Bearer ***"}'
+    assert redactor("Bearer sk-live-abc") == "Bearer ***"
+    assert redactor("GET /jobs?key=sk-live-abc%0D%0A") == "GET /jobs?key=***"
+
+
+# --- durations (watch --timeout) ----------------------------------------------------------------
+
+UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+@given(
+    amounts=st.fixed_dictionaries({}, optional={u: st.integers(0, 10_000) for u in UNIT_SECONDS}),
+    upper=st.booleans(),
+    spaced=st.booleans(),
+)
+@example(amounts={"h": 1, "m": 30}, upper=False, spaced=False)
+@example(amounts={"m": 2, "s": 30}, upper=False, spaced=False)
+@example(amounts={"d": 1}, upper=False, spaced=False)
+def test_a_compound_duration_is_the_sum_of_its_parts(
+    amounts: dict[str, int], upper: bool, spaced: bool
+) -> None:
+    parts = [f"{amounts[u]}{u.upper() if upper else u}" for u in UNIT_SECONDS if u in amounts]
+    total = sum(amounts[u] * UNIT_SECONDS[u] for u in amounts)
+    text = (" " if spaced else "").join(parts)
+    if total > 0:
+        assert parse_duration_option(text) == total
+    else:
+        with pytest.raises(ValueError):
+            parse_duration_option(text)
+
+
+@given(value=st.floats(min_value=0.001, max_value=1e6), unit=st.sampled_from(["", *UNIT_SECONDS]))
+def test_a_single_number_with_or_without_a_unit_scales_by_the_unit(value: float, unit: str) -> None:
+    assert parse_duration_option(f"{value}{unit}") == pytest.approx(value * UNIT_SECONDS.get(unit, 1))
+
+
+@given(first=st.sampled_from(list(UNIT_SECONDS)), second=st.sampled_from(list(UNIT_SECONDS)))
+def test_a_compound_duration_names_each_unit_once_largest_first(first: str, second: str) -> None:
+    text = f"1{first}2{second}"
+    if UNIT_SECONDS[first] > UNIT_SECONDS[second]:
+        assert parse_duration_option(text) == UNIT_SECONDS[first] + 2 * UNIT_SECONDS[second]
+    else:
+        with pytest.raises(ValueError, match="is not a duration"):
+            parse_duration_option(text)
