@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 from jobctl.model import Job, JobError, job_from_dict, job_to_dict
 
@@ -34,6 +35,33 @@ CREATE TABLE IF NOT EXISTS jobs (
 # A journal another process holds longer than this is skipped (with one warning):
 # tracking must never hold up an answer, or the exit after it.
 BUSY_TIMEOUT_MS = 200
+UPSERT = (
+    "INSERT INTO jobs (provider, id, status, done, job, first_seen, last_seen) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(provider, id) DO UPDATE SET "
+    "status = excluded.status, done = excluded.done, job = excluded.job, "
+    "last_seen = excluded.last_seen, gone = 0"
+)
+# Rows set aside while the journal was busy: never over a state seen later.
+UPSERT_IF_NEWER = UPSERT + " WHERE excluded.last_seen >= jobs.last_seen"
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _same_file(fh: IO[str], path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fh.fileno()), os.stat(path))
+    except OSError:
+        return False
+
+
+def _lock(fh: IO[str]) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows: appends are short; go without
+        return
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
 
 
 def data_dir() -> Path:
@@ -142,19 +170,52 @@ class Journal:
             # Only changed states are written: a script that polls `get` then costs a
             # read, not a write and a checkpoint (an fsync) on every run.
             rows = [r for r in rows if self._stored(db, r[0], r[1]) != r[4]]
-            if not rows:
-                return
-            with db:
-                db.execute("BEGIN IMMEDIATE")
-                db.executemany(
-                    "INSERT INTO jobs (provider, id, status, done, job, first_seen, last_seen) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(provider, id) DO UPDATE SET "
-                    "status = excluded.status, done = excluded.done, job = excluded.job, "
-                    "last_seen = excluded.last_seen, gone = 0",
-                    [(*row, now, now) for row in rows],
-                )
+            if rows:
+                with db:
+                    db.execute("BEGIN IMMEDIATE")
+                    db.executemany(UPSERT, [(*row, now, now) for row in rows])
+                    self._merge_aside(db)
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or not self._set_aside(rows, now):
+                self._complain("cannot write to it", exc)
         except sqlite3.Error as exc:
-            self._give_up("cannot write to it", exc)
+            self._complain("cannot write to it", exc)
+
+    # Another process holding the journal longer than the busy timeout must neither
+    # delay this one nor lose its rows: they are appended to a side file, and the next
+    # process that opens the journal with the write lock free moves them in.
+
+    @property
+    def _aside(self) -> Path:
+        return self.path.with_name(self.path.name + ".pending")
+
+    def _set_aside(self, rows: list[tuple[str, str, str, int, str]], now: float) -> bool:
+        lines = "".join(json.dumps([*row, now]) + "\n" for row in rows)
+        try:
+            while True:
+                with open(self._aside, "a", encoding="utf-8") as fh:
+                    _lock(fh)
+                    # A merger may have taken the file between our open and our lock.
+                    if _same_file(fh, self._aside):
+                        fh.write(lines)
+                        return True
+        except OSError:
+            return False
+
+    def _merge_aside(self, db: sqlite3.Connection) -> None:
+        """Move rows set aside into the journal; the caller holds the write lock."""
+        if not self._aside.exists():
+            return
+        taken = self._aside.with_name(f"{self._aside.name}.{os.getpid()}")
+        try:
+            self._aside.replace(taken)
+            with open(taken, encoding="utf-8") as fh:
+                _lock(fh)  # waits for a writer still appending
+                rows = [json.loads(line) for line in fh if line.strip()]
+            db.executemany(UPSERT_IF_NEWER, [(*r[:5], r[5], r[5]) for r in rows if len(r) == 6])
+            taken.unlink()
+        except (OSError, ValueError, TypeError):
+            return  # left for the next writer
 
     def mark_gone(self, refs: Iterable[tuple[str, str]]) -> None:
         """Tracked jobs the provider answered 404 for: `ls` says so, `watch` skips them."""
@@ -167,14 +228,7 @@ class Journal:
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany("UPDATE jobs SET gone = 1 WHERE provider = ? AND id = ?", refs)
         except sqlite3.Error as exc:
-            self._give_up("cannot write to it", exc)
-
-    def _give_up(self, what: str, exc: sqlite3.Error) -> None:
-        """One warning; a locked journal is then left alone for the rest of the run."""
-        self._complain(what, exc)
-        if "locked" in str(exc) or "busy" in str(exc):
-            self._broken = True
-            self.close()
+            self._complain("cannot write to it", exc)
 
     @staticmethod
     def _stored(db: sqlite3.Connection, provider: str, job_id: str) -> str | None:
@@ -185,6 +239,13 @@ class Journal:
         db = self._connect()
         if db is None:
             return []
+        if self._aside.exists():
+            try:
+                with db:
+                    db.execute("BEGIN IMMEDIATE")
+                    self._merge_aside(db)
+            except sqlite3.Error:
+                pass  # busy: shown once a later run moves them in
         query = "SELECT job, first_seen, last_seen, gone FROM jobs"
         if not include_done:
             query += " WHERE done = 0"

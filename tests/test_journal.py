@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -87,8 +88,7 @@ def test_a_journal_that_cannot_be_created_costs_one_warning(sim, config_file, jo
     assert warning.startswith(f"warning: job journal {blocker}/jobctl/journal.sqlite3: cannot create it")
 
 
-def test_a_locked_journal_never_blocks_the_answer(sim, config_file, jobctl, monkeypatch) -> None:
-    monkeypatch.setattr("jobctl.journal.BUSY_TIMEOUT_MS", 200)
+def test_a_locked_journal_neither_blocks_the_answer_nor_loses_the_job(sim, config_file, jobctl) -> None:
     sim.add_job("krea", KREA_ID, ["processing"])
     Journal().record([])  # nothing to write: must not even open
     assert not journal_path().exists()
@@ -97,13 +97,27 @@ def test_a_locked_journal_never_blocks_the_answer(sim, config_file, jobctl, monk
     db = sqlite3.connect(journal_path(), isolation_level=None)
     db.execute("BEGIN EXCLUSIVE")
     try:
+        started = time.monotonic()
         result = jobctl("get", "krea", KREA_ID)
+        took = time.monotonic() - started
     finally:
         db.execute("ROLLBACK")
         db.close()
-    assert result.code == 0
+    assert (result.code, result.err) == (0, "")
     assert result.lines[1] == "status:      running (processing)"
-    assert len(result.err_lines) == 1 and "cannot write to it" in result.err
+    # The journal waits at most 0.2 s for a lock (it used to wait 5 s); generous here,
+    # as a shared machine is slow, but far from the old wait.
+    assert took < 2.5
+    assert [e.job.id for e in Journal().entries()] == ["x", KREA_ID]  # set aside, then moved in
+
+
+def test_rows_set_aside_never_overwrite_a_state_recorded_later() -> None:
+    journal = Journal()
+    journal.record([Job("krea", "a", Status.RUNNING, "processing")])
+    journal._set_aside([("krea", "a", "queued", 0, json.dumps({"provider": "krea", "id": "a"}))], now=0.0)
+    journal.record([Job("krea", "b", Status.RUNNING, "processing")])  # a write moves them in
+    assert not journal._aside.exists()
+    assert {e.job.id: e.job.status.value for e in journal.entries()} == {"a": "running", "b": "running"}
 
 
 WRITER = """
