@@ -11,7 +11,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +30,19 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
     "gepetto": {"api_key": "sim-gepetto-key"},
     "aisquare": {"api_key": "sim-aisquare-key"},
 }
+
+
+# (job id, status word, created, last change) -> the 200 body; for routes tests add.
+PayloadFn = Callable[[str, str, datetime, datetime], dict[str, Any]]
+
+
+@dataclass
+class ExtraRoute:
+    """A provider the simulator does not know by itself (``Simulator.add_route``)."""
+
+    path: str
+    payload: PayloadFn
+    headers: dict[str, str]  # what an authorized request carries (names lower-cased)
 
 
 @dataclass
@@ -103,6 +116,8 @@ class Simulator:
         self.keys = keys or {p: dict(v) for p, v in DEFAULT_KEYS.items()}
         self.auth_scheme = auth_scheme
         self.jobs: dict[tuple[str, str], SimJob] = {}
+        self.routes = {p: _route(path) for p, path in payloads.ROUTES.items()}
+        self.extra: dict[str, ExtraRoute] = {}
         self.requests: list[Request] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -158,10 +173,27 @@ class Simulator:
 
     # --- scripting ---------------------------------------------------------------
 
+    def add_route(
+        self,
+        provider: str,
+        path: str,
+        payload: PayloadFn,
+        keys: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Serve one more provider under ``/<provider>``: ``path`` with ``{id}``, bodies
+        from ``payload``; only requests carrying ``headers`` (the credentials ``keys``
+        stand for in a profile) are authorized."""
+        wanted = {k.lower(): v for k, v in (headers or {}).items()}
+        with self.lock:
+            self.routes[provider] = _route(path)
+            self.extra[provider] = ExtraRoute(path, payload, wanted)
+            self.keys[provider] = dict(keys or {})
+
     def add_job(
         self, provider: str, job_id: str, script: Iterable[str | Step], created: datetime | None = None
     ) -> SimJob:
-        if provider not in PROVIDERS:
+        if provider not in self.routes:
             raise KeyError(provider)
         job = SimJob(provider, job_id, steps_from(script), created or self.utcnow() - timedelta(seconds=5))
         with self.lock:
@@ -187,6 +219,8 @@ class Simulator:
     # --- answering ---------------------------------------------------------------
 
     def _authorized(self, provider: str, headers: dict[str, str]) -> bool:
+        if provider in self.extra:
+            return all(headers.get(k) == v for k, v in self.extra[provider].headers.items())
         keys = self.keys[provider]
         if provider == "creatify":
             return headers.get("x-api-id") == keys["api_id"] and headers.get("x-api-key") == keys["api_key"]
@@ -227,7 +261,7 @@ class Simulator:
 
     def answer(self, provider: str, raw_id: str) -> tuple[Step | None, int, dict[str, str], bytes]:
         """(fault step or None, status, headers, body) for one authorized GET."""
-        bad = payloads.invalid_id(provider, raw_id)
+        bad = None if provider in self.extra else payloads.invalid_id(provider, raw_id)
         if bad:
             return (None, *_error(bad))
         with self.lock:
@@ -239,9 +273,12 @@ class Simulator:
                 body_bytes = step.body.encode() if isinstance(step.body, str) else (step.body or b"")
                 return step, step.http_status, dict(step.headers), body_bytes
             created = job.created
-            data = payloads.payload(
-                provider, raw_id, job.status, created, job.changed or created, events=list(job.events)
-            )
+            if provider in self.extra:
+                data = self.extra[provider].payload(raw_id, job.status, created, job.changed or created)
+            else:
+                data = payloads.payload(
+                    provider, raw_id, job.status, created, job.changed or created, events=list(job.events)
+                )
             data.update(job.fields)
             return step, 200, dict(step.headers), _json(data)
 
@@ -254,11 +291,12 @@ def _error(answer: tuple[int, dict[str, Any] | None]) -> tuple[int, dict[str, st
     return answer[0], {}, _json(answer[1])
 
 
+def _route(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.escape(path).replace(re.escape("{id}"), "(?P<id>[^/]+)") + "$")
+
+
 def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
-    routes = {
-        p: re.compile("^" + re.escape(path).replace(re.escape("{id}"), "(?P<id>[^/]+)") + "$")
-        for p, path in payloads.ROUTES.items()
-    }
+    routes = sim.routes  # add_route adds to it while serving
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
