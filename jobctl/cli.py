@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from jobctl.fetch import Fetcher
     from jobctl.journal import Journal
     from jobctl.model import Job
+    from jobctl.providers.registry import Registry
     from jobctl.refs import Ref
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -183,12 +184,17 @@ def report(error: JobctlError) -> None:
     sys.stderr.flush()
 
 
-def load(profile: str | None, config: str | None) -> "Config":
+def load(profile: str | None, config: str | None, *, broken_as_errors: bool = False) -> "Config":
+    """The config for one run; its warnings printed, and later ones (plugins) too."""
     from jobctl.config import load_config
 
     cfg = load_config(config, profile)
     for message in cfg.warnings:
         warn(message)
+    if not broken_as_errors:  # a broken declaration stops only the refs that use it
+        for problem in cfg.registry.problems():
+            warn(f"{problem.message}; ignored until fixed")
+    cfg.registry.warn = warn
     return cfg
 
 
@@ -226,13 +232,13 @@ def journal(no_track: bool = False) -> "Journal":
     return NoJournal() if tracking_disabled(no_track) else Journal(warn=warn)
 
 
-def read_refs(args: list[str]) -> "tuple[list[Ref], list[UsageError]]":
+def read_refs(args: list[str], registry: "Registry") -> "tuple[list[Ref], list[UsageError]]":
     """Refs from arguments, '-' meaning stdin; no arguments and a piped stdin also reads it."""
     from jobctl.refs import parse_refs
 
     if not args and not sys.stdin.isatty():
         args = ["-"]
-    return parse_refs(args, stdin_lines() if "-" in args else None)
+    return parse_refs(args, stdin_lines() if "-" in args else None, registry)
 
 
 def stdin_lines() -> list[str]:
@@ -281,10 +287,10 @@ def get(
     """
     from jobctl.model import Job
 
-    parsed, errors = read_refs(list(refs or []))
+    cfg = load(profile, config)
+    parsed, errors = read_refs(list(refs or []), cfg.registry)
     if not parsed and not errors:
         raise UsageError("no job refs given; e.g. jobctl get krea ID  (see jobctl get --help)")
-    cfg = load(profile, config)
     with fetcher(cfg, debug) as f:
         outcomes = f.fetch_all(parsed)
     jobs = [o for o in outcomes if isinstance(o, Job)]
@@ -349,11 +355,11 @@ def watch(
         raise UsageError(f"--timeout {exc}") from None
     if not interval > 0 or not max_interval > 0:
         raise UsageError("--interval and --max-interval must be positive numbers of seconds, e.g. 2 or 0.5")
-    parsed, errors = read_refs(list(refs or []))
+    cfg = load(profile, config)
+    parsed, errors = read_refs(list(refs or []), cfg.registry)
     book = journal(no_track)
     if not parsed and not errors:
         parsed = tracked_refs(book)
-    cfg = load(profile, config)
     for error in errors:
         report(error)
     mode = "ndjson" if as_json or raw else "live" if live_display() else "lines"
@@ -422,12 +428,26 @@ def forget(
       jobctl forget krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20
       jobctl forget --done
     """
-    parsed, errors = read_refs(list(refs)) if refs else ([], [])
+    parsed, errors = read_refs(list(refs), known_providers()) if refs else ([], [])
     if not parsed and not errors and not done:
         raise UsageError("say what to forget: refs (jobctl forget krea:ID) or --done")
     removed = journal().forget([(r.provider, r.id) for r in parsed], done=done)
     out(f"forgot {removed} job{'' if removed == 1 else 's'}")
     finish(list(errors))
+
+
+def known_providers() -> "Registry":
+    """The default config file's providers, for a command without --config; built-ins if it is broken."""
+    from jobctl.config import load_config
+    from jobctl.errors import ConfigError
+    from jobctl.providers.registry import Registry
+
+    try:
+        registry = load_config().registry
+    except ConfigError:
+        return Registry(warn=warn)
+    registry.warn = warn
+    return registry
 
 
 @command()
@@ -453,9 +473,11 @@ def providers(
         out(dumps_json(rows, is_terminal()))
         return
     width = max(len(r["name"]) for r in rows)
+    source_width = max(len(r["source"]) for r in rows)
     for r in rows:
         state = "configured" if r["configured"] else "not configured"
-        out(f"{r['name']:<{width}}  {state:<14}  {r['base_url']}  ({r['auth']})")
+        where = f"{r['base_url']}  ({r['auth']})" if r["base_url"] else r["problem"]
+        out(f"{r['name']:<{width}}  {state:<14}  {r['source']:<{source_width}}  {where}")
     out(f"\nprofile '{cfg.profile}' from {cfg.path}{'' if cfg.exists else ' (no such file)'}")
 
 
@@ -509,8 +531,8 @@ def config_check(profile: ProfileOpt = None, config: ConfigOpt = None) -> None:
     """
     from jobctl.errors import ConfigError
 
-    cfg = load(profile, config)
-    problems: list[JobctlError] = []
+    cfg = load(profile, config, broken_as_errors=True)
+    problems: list[JobctlError] = list(cfg.registry.problems())
     usable = []
     for name in cfg.entries or {}:
         try:

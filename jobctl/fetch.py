@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from jobctl.config import Config
 from jobctl.errors import JobctlError, UpstreamError
 from jobctl.model import Job
-from jobctl.providers import PROVIDERS
 from jobctl.refs import Ref
 
 if TYPE_CHECKING:
@@ -38,7 +37,7 @@ class Fetcher:
     def fetch(self, ref: Ref) -> Job:
         payload = self.client(ref.provider).get_payload(ref.id)
         try:
-            return PROVIDERS[ref.provider].normalize(ref.id, payload)
+            return self.config.registry.get(ref.provider).normalize(ref.id, payload)
         except JobctlError:
             raise
         except Exception as exc:  # a payload shape nobody foresaw must not crash the run
