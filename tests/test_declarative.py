@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import replicate
+import yaml
 from conftest import KREA_ID, write_config
 from replicate import KEY, MODEL, PREDICTION_ID
 
@@ -17,6 +18,7 @@ from jobctl.providers.declarative import declare
 from jobctl.sim import Simulator, Step
 
 FAST = ("--interval", "0.05", "--max-interval", "0.1")
+README = Path(__file__).parent.parent / "README.md"
 
 
 @pytest.fixture
@@ -211,6 +213,12 @@ def test_providers_says_a_declared_provider_comes_from_the_config_file(
         "problem": None,
         "source": str(replicate_config),
     }
+
+
+def test_the_readme_shows_the_same_replicate_declaration_as_the_example_file() -> None:
+    text = README.read_text()
+    block = text.split("```yaml\nproviders:\n", 1)[1].split("```", 1)[0]
+    assert yaml.safe_load("providers:\n" + block)["providers"]["replicate"] == replicate.declaration()
 
 
 # --- reading answers ------------------------------------------------------------------------
