@@ -151,6 +151,7 @@ def test_a_declared_provider_is_tracked_and_watched_from_the_journal(
     result = jobctl("watch", "--until-done", "--json", *FAST)
     assert result.code == 0, result.err
     assert json.loads(result.lines[-1])["status"] == "succeeded"
+    assert jobctl("forget", f"replicate:{PREDICTION_ID}").lines == ["forgot 1 job"]
 
 
 def test_a_declared_provider_takes_its_key_from_name_api_key(

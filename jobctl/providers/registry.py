@@ -200,12 +200,12 @@ class Registry:
             return self.warn(f"{label} ignored: {self._plugins[ep.name][1]} provides '{ep.name}' already")
         try:
             provider = _instantiate(ep.load())
+            problems = [provider] if isinstance(provider, str) else provider_problems(provider)
         except Exception as exc:  # any failure in someone else's code costs one line, no more
             said = " ".join(str(exc).split())[:200]
             return self.warn(f"{label} failed to load ({type(exc).__name__}{': ' + said if said else ''})")
         if isinstance(provider, str):
             return self.warn(f"{label} ignored: {provider}")
-        problems = provider_problems(provider)
         if not problems and provider.name != ep.name:
             problems = [f"its class is named '{provider.name}', not '{ep.name}'"]
         if problems:
