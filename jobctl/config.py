@@ -322,10 +322,12 @@ def _validate(
             provider = PROVIDERS.get(prov) or registry.declared.get(prov)
             if isinstance(provider, Provider):
                 profile[prov] = _validate_entry(path, f"{where}.{prov}", provider, entry, warnings)
-            elif provider is None and isinstance(prov, str) and registry.offers(prov):
+            elif provider is not None:  # a broken declaration: its own error says why
+                continue
+            elif isinstance(prov, str) and registry.offers(prov):
                 profile[prov] = _check_mapping(path, f"{where}.{prov}", entry)
                 unchecked.add((str(pname), prov))
-            elif provider is None:  # a broken declaration has said why already
+            else:
                 hint = closest(str(prov), registry.local_names())
                 warnings.append(f"{path}: unknown provider '{prov}' in {where} ignored{hint}")
         profiles[str(pname)] = profile
