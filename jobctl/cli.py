@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from jobctl.config import Config
     from jobctl.journal import Journal
     from jobctl.model import Job
+    from jobctl.providers.registry import Registry
     from jobctl.refs import RefList
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -223,23 +224,19 @@ def journal(env: Environment, no_track: bool = False) -> "Journal":
     return NoJournal() if tracking_disabled(no_track) else Journal(warn=env.warn)
 
 
-def read_refs(env: Environment, args: list[str]) -> "tuple[RefList, list[UsageError]]":
+def read_refs(env: Environment, args: list[str], registry: "Registry") -> "tuple[RefList, list[UsageError]]":
     """Refs from arguments, '-' meaning stdin; no arguments and a piped stdin also reads it."""
     from jobctl.refs import parse_refs
 
     if not args and not env.stdin_is_terminal():
         args = ["-"]
-    return parse_refs(args, env.stdin_lines() if "-" in args else None)
+    return parse_refs(args, env.stdin_lines() if "-" in args else None, registry)
 
 
-def load(env: Environment, profile: str | None, config: str | None) -> "Config":
-    """The config alone (no client), for the commands that only describe it."""
-    from jobctl.config import load_config
-
-    cfg = load_config(config, profile, env.environ, env.redactor)
-    for message in cfg.warnings:
-        env.warn(message)
-    return cfg
+def load(
+    env: Environment, profile: str | None, config: str | None, *, broken_as_errors: bool = False
+) -> "Config":
+    return env.load_config(profile, config, broken_as_errors=broken_as_errors)
 
 
 def finish(env: Environment, errors: list[JobctlError], extra: list[ExitCode] | None = None) -> NoReturn:
@@ -281,10 +278,11 @@ def get(
     from jobctl.model import Job
 
     env: Environment = ctx.obj
-    parsed, errors = read_refs(env, list(refs or []))
+    cfg = load(env, profile, config)
+    parsed, errors = read_refs(env, list(refs or []), cfg.registry)
     if not parsed and not errors:
         raise UsageError("no job refs given; e.g. jobctl get krea ID  (see jobctl get --help)")
-    with env.client(profile, config) as client:
+    with env.client(cfg) as client:
         outcomes = client.fetch_all(parsed)
     jobs = [o for o in outcomes if isinstance(o, Job)]
     failed = [o for o in outcomes if isinstance(o, JobctlError)]
@@ -360,7 +358,8 @@ def watch(
     if not interval > 0 or not max_interval > 0:
         raise UsageError("--interval and --max-interval must be positive numbers of seconds, e.g. 2 or 0.5")
     given = list(refs or [])
-    parsed, errors = read_refs(env, given)
+    cfg = load(env, profile, config)
+    parsed, errors = read_refs(env, given, cfg.registry)
     book = journal(env, no_track)
     if not parsed and errors:
         finish(env, list(errors))  # nothing to watch: say why at once (exit 2)
@@ -371,7 +370,7 @@ def watch(
     for error in errors:
         env.report(error)
     mode = "ndjson" if as_json or raw else "live" if live_display() else "lines"
-    with env.client(profile, config) as client:
+    with env.client(cfg) as client:
         try:
             code, failures = watch_refs(
                 client,
@@ -445,12 +444,26 @@ def forget(
       jobctl forget --done
     """
     env: Environment = ctx.obj
-    parsed, errors = read_refs(env, list(refs)) if refs else ([], [])
+    parsed, errors = read_refs(env, list(refs), known_providers(env)) if refs else ([], [])
     if not parsed and not errors and not done:
         raise UsageError("say what to forget: refs (jobctl forget krea:ID) or --done")
     removed = journal(env).forget([(r.provider, r.id) for r in parsed], done=done)
     out(env, f"forgot {removed} job{'' if removed == 1 else 's'}")
     finish(env, list(errors))
+
+
+def known_providers(env: Environment) -> "Registry":
+    """The default config file's providers, for a command without --config; built-ins if it is broken."""
+    from jobctl.config import load_config
+    from jobctl.errors import ConfigError
+    from jobctl.providers.registry import Registry
+
+    try:
+        registry = load_config(env=env.environ, redactor=env.redactor).registry
+    except ConfigError:
+        return Registry(warn=env.warn)
+    registry.warn = env.warn
+    return registry
 
 
 @command()
@@ -478,9 +491,11 @@ def providers(
         out(env, dumps_json(rows, is_terminal(env.stdout)))
         return
     width = max(len(r["name"]) for r in rows)
+    source_width = max(len(r["source"]) for r in rows)
     for r in rows:
         state = "configured" if r["configured"] else "not configured"
-        out(env, f"{r['name']:<{width}}  {state:<14}  {r['base_url']}  ({r['auth']})")
+        where = f"{r['base_url']}  ({r['auth']})" if r["base_url"] else r["problem"]
+        out(env, f"{r['name']:<{width}}  {state:<14}  {r['source']:<{source_width}}  {where}")
     out(env, f"\nprofile '{cfg.profile}' from {cfg.path}{'' if cfg.exists else ' (no such file)'}")
 
 
@@ -539,7 +554,7 @@ def config_check(ctx: typer.Context, profile: ProfileOpt = None, config: ConfigO
     from jobctl.inventory import check_profile
 
     env: Environment = ctx.obj
-    cfg = load(env, profile, config)
+    cfg = load(env, profile, config, broken_as_errors=True)
     check = check_profile(cfg)
     if not check.problems:
         out(env, f"ok: {check.summary(cfg)}")

@@ -20,7 +20,6 @@ from jobctl.config import Config, inline_config, load_config
 from jobctl.errors import JobctlError, ProviderError, UsageError
 from jobctl.model import Job
 from jobctl.polling import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, Schedule, Watcher, budget_rate
-from jobctl.providers import PROVIDERS
 from jobctl.redaction import Redactor
 from jobctl.refs import Ref, to_ref
 
@@ -45,7 +44,7 @@ class Client:
     def __init__(
         self,
         profile: str | None = None,
-        config: str | os.PathLike[str] | None = None,
+        config: str | os.PathLike[str] | Config | None = None,
         providers: Mapping[str, Mapping[str, Any]] | None = None,
         *,
         env: Mapping[str, str] | None = None,
@@ -55,12 +54,15 @@ class Client:
     ) -> None:
         env = dict(os.environ if env is None else env)
         self.redactor = redactor or Redactor()
-        if providers is not None:
-            self.config: Config = inline_config(providers, env, self.redactor)
+        if isinstance(config, Config):  # already loaded (the CLI prints its warnings itself)
+            self.config: Config = config
         else:
-            self.config = load_config(config, profile, env, self.redactor)
-        for warning in self.config.warnings:
-            logger.warning("%s", warning)
+            if providers is not None:
+                self.config = inline_config(providers, env, self.redactor)
+            else:
+                self.config = load_config(config, profile, env, self.redactor)
+            for warning in self.config.warnings:
+                logger.warning("%s", warning)
         self._log = log or (self._log_debug if logger.isEnabledFor(logging.DEBUG) else None)
         self.backoff = _backoff(env) if backoff is None else max(0.0, backoff)
         self._clients: dict[str, ProviderClient] = {}
@@ -85,7 +87,7 @@ class Client:
         try:
             payload = self.provider_client(ref.provider).get_payload(ref.id)
             try:
-                return PROVIDERS[ref.provider].normalize(ref.id, payload)
+                return self.config.registry.get(ref.provider).normalize(ref.id, payload)
             except JobctlError:
                 raise
             except Exception as exc:  # a payload shape nobody foresaw must not crash the run
@@ -95,16 +97,20 @@ class Client:
             exc.ref = exc.ref or (ref.provider, ref.id)
             raise
 
+    def ref(self, ref: RefLike, job_id: str | None = None) -> Ref:
+        """A validated Ref among this client's providers (built-in, declared or plugins)."""
+        return to_ref(ref, job_id, self.config.registry)
+
     def get(self, ref: RefLike, job_id: str | None = None) -> Job:
         """``get("krea:ID")``, ``get("krea", "ID")`` or ``get(("krea", "ID"))``."""
-        return self.fetch(to_ref(ref, job_id))
+        return self.fetch(self.ref(ref, job_id))
 
     def get_many(self, refs: Iterable[RefLike]) -> list[Outcome]:
         """Every ref tried, up to 8 at a time per provider; a Job or the error, in order."""
         parsed: list[Ref | JobctlError] = []
         for item in refs:
             try:
-                parsed.append(to_ref(item))
+                parsed.append(self.ref(item))
             except UsageError as exc:
                 parsed.append(exc)
         unique = list(dict.fromkeys(r for r in parsed if isinstance(r, Ref)))
@@ -177,7 +183,7 @@ class Client:
         """Yield a Job each time one changes and a JobctlError for a ref that failed for
         good (404, refused...); end when every job is done. Raises WaitTimeout, and a
         UsageError for a bad ref before anything is sent."""
-        parsed = list(dict.fromkeys(to_ref(r) for r in refs))
+        parsed = list(dict.fromkeys(self.ref(r) for r in refs))
         watcher = self.watcher(parsed, interval, max_interval)
         try:
             for item in watcher.changes(until_done=True, timeout=timeout):
@@ -203,7 +209,7 @@ class Client:
         A failed job is a Job; a ref that can never finish (404, refused) raises its
         error, and running out of ``timeout`` seconds raises WaitTimeout.
         """
-        wanted = [to_ref(refs)] if isinstance(refs, (str, Ref)) else [to_ref(r) for r in refs]
+        wanted = [self.ref(refs)] if isinstance(refs, (str, Ref)) else [self.ref(r) for r in refs]
         final: dict[Ref, Job] = {}
         for outcome in self.watch(wanted, timeout=timeout, interval=interval, max_interval=max_interval):
             if isinstance(outcome, JobctlError):

@@ -20,12 +20,12 @@ from urllib.parse import urlsplit
 from jobctl.errors import ConfigError
 from jobctl.options import OPTIONS, is_token, string_problem, type_name
 from jobctl.providers import PROVIDERS, Provider
+from jobctl.providers.registry import Registry, log_warning
 from jobctl.redaction import Redactor, url_secrets
 
 DEFAULT_TIMEOUT = 30.0
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_TOP_KEYS = ("default_profile", "profiles")
-# An HTTP auth scheme is one RFC 9110 token: nothing that could end or extend the header.
+_TOP_KEYS = ("default_profile", "profiles", "providers")
 
 
 def default_config_path() -> Path:
@@ -121,6 +121,9 @@ class Config:
     warnings: list[str] = field(default_factory=list)
     # Every secret this config resolves is added here, so whoever prints can scrub it.
     redactor: Redactor = field(default_factory=Redactor, repr=False)
+    registry: Registry = field(default_factory=Registry)
+    # Entries for plugin providers, checked once the plugin is loaded: (profile, name).
+    unchecked: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def entries(self) -> dict[str, dict[str, Any]]:
@@ -141,11 +144,24 @@ class Config:
 
         return _VAR.sub(substitute, value)
 
+    def entry(self, name: str) -> dict[str, Any] | None:
+        """The profile's checked entry for ``name``; a plugin's is checked on first use."""
+        if (self.profile, name) in self.unchecked:
+            warnings: list[str] = []
+            where = f"profiles.{self.profile}.{name}"
+            self.entries[name] = _validate_entry(
+                self.path, where, self.registry.get(name), self.entries[name], warnings
+            )
+            self.unchecked.discard((self.profile, name))
+            for message in warnings:
+                self.registry.warn(message)
+        return self.entries.get(name)
+
     def settings_for(self, name: str) -> ProviderSettings:
         """Resolve ``name``'s credentials and options, or say exactly what would fix it."""
-        provider = PROVIDERS[name]
-        entry = self.entries.get(name) or {}
+        provider = self.registry.get(name)
         prefix = f"profiles.{self.profile}.{name}"
+        entry = self.entry(name) or {}
         values = {k: self._expand(v, f"{prefix}.{k}") for k, v in entry.items()}
         creds: dict[str, str] = {}
         for cred in provider.credentials:
@@ -184,7 +200,7 @@ class Config:
     def _origin(self, name: str, key: str, in_file: bool) -> str:
         """Where a value came from, as text safe to print: the file and key, or the variable."""
         if not in_file:
-            return f"the environment variable {PROVIDERS[name].env_var(key)}"
+            return f"the environment variable {self.registry.get(name).env_var(key)}"
         where = f"profiles.{self.profile}.{name}.{key} in {self.path}"
         names = _VAR.findall(str(self.entries.get(name, {}).get(key, "")))
         return where + (f" (via {', '.join('${' + n + '}' for n in names)})" if names else "")
@@ -228,7 +244,10 @@ def load_config(
     warnings: list[str] = []
     data = _read(path, required=path_source != "default", warnings=warnings)
     exists = data is not None
-    profiles = _validate(path, data or {}, warnings, redactor)
+    registry = _registry(path, data or {}, warnings)
+    unchecked: set[tuple[str, str]] = set()
+    profiles = _validate(path, data or {}, warnings, registry, unchecked, redactor)
+    registry.warn = log_warning  # later lookups happen after these warnings are shown
 
     default_profile = (data or {}).get("default_profile")
     if profile:
@@ -246,9 +265,12 @@ def load_config(
             f"profile '{name}' (from {source}) is not defined {where}; "
             f"profiles: {known}{closest(name, list(profiles))}"
         )
-    for var in (p.env_var(c) for p in PROVIDERS.values() for c in p.credentials):
+    declared = [p for p in registry.declared.values() if isinstance(p, Provider)]
+    for var in (p.env_var(c) for p in (*PROVIDERS.values(), *declared) for c in p.credentials):
         redactor.add(env.get(var))
-    return Config(path, exists, path_source, name, source, profiles, env, warnings, redactor)
+    return Config(
+        path, exists, path_source, name, source, profiles, env, warnings, redactor, registry, unchecked
+    )
 
 
 def inline_config(
@@ -257,9 +279,22 @@ def inline_config(
     """A profile given as a mapping (``Client(providers=...)``), checked like a file's."""
     redactor = redactor or Redactor()
     where = Path("<providers=>")
-    profiles = _validate(where, {"profiles": {"inline": dict(providers)}}, [], redactor)
+    registry = Registry(config_path=where)
+    unchecked: set[tuple[str, str]] = set()
+    profiles = _validate(where, {"profiles": {"inline": dict(providers)}}, [], registry, unchecked, redactor)
     env = dict(os.environ if env is None else env)
-    return Config(where, True, "providers=", "inline", "providers=", profiles, env, [], redactor)
+    return Config(
+        where, True, "providers=", "inline", "providers=", profiles, env, [], redactor, registry, unchecked
+    )
+
+
+def _registry(path: Path, data: dict[str, Any], warnings: list[str]) -> Registry:
+    """The built-ins, plugins, and the file's ``providers:`` declarations (if any)."""
+    if data.get("providers") is None:
+        return Registry(config_path=path, warn=warnings.append)
+    from jobctl.providers.declarative import read_declarations
+
+    return Registry(read_declarations(path, data["providers"]), path, warn=warnings.append)
 
 
 def _read(path: Path, *, required: bool, warnings: list[str]) -> dict[str, Any] | None:
@@ -348,9 +383,18 @@ def _raise_yaml_error(path: Path, text: str) -> NoReturn:
 
 
 def _validate(
-    path: Path, data: dict[str, Any], warnings: list[str], redactor: Redactor
+    path: Path,
+    data: dict[str, Any],
+    warnings: list[str],
+    registry: Registry,
+    unchecked: set[tuple[str, str]],
+    redactor: Redactor,
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """Check every level's types; unknown names warn, wrong types stop (exit 2)."""
+    """Check every level's types; unknown names warn, wrong types stop (exit 2).
+
+    An entry for a plugin's provider is checked when the plugin is loaded (settings_for),
+    so a profile naming one costs a look at the entry points, never an import.
+    """
     for key in data:
         if key not in _TOP_KEYS:
             warnings.append(f"{path}: unknown top-level key '{key}' ignored{closest(str(key), _TOP_KEYS)}")
@@ -371,27 +415,37 @@ def _validate(
             raise ConfigError(f"{path}: {where} must be a mapping of providers, not a {type_name(entries)}")
         profile: dict[str, dict[str, Any]] = {}
         for prov, entry in entries.items():
-            if prov not in PROVIDERS:
-                hint = closest(str(prov), list(PROVIDERS))
-                warnings.append(f"{path}: unknown provider '{prov}' in {where} ignored{hint}")
+            provider = PROVIDERS.get(prov) or registry.declared.get(prov)
+            if isinstance(provider, Provider):
+                profile[prov] = _validate_entry(path, f"{where}.{prov}", provider, entry, warnings)
+                literal = (profile[prov].get(c) for c in provider.credentials)
+                redactor.add_all(v for v in literal if v and not _VAR.fullmatch(v))
+                redactor.add_all(url_secrets(profile[prov].get("base_url") or ""))
+            elif provider is not None:  # a broken declaration: its own error says why
                 continue
-            provider = PROVIDERS[prov]
-            profile[prov] = _validate_entry(path, f"{where}.{prov}", provider, entry, warnings)
-            literal = (profile[prov].get(c) for c in provider.credentials)
-            redactor.add_all(v for v in literal if v and not _VAR.fullmatch(v))
-            redactor.add_all(url_secrets(profile[prov].get("base_url") or ""))
+            elif isinstance(prov, str) and registry.offers(prov):
+                profile[prov] = _check_mapping(path, f"{where}.{prov}", entry)
+                unchecked.add((str(pname), prov))
+            else:
+                hint = closest(str(prov), registry.local_names())
+                warnings.append(f"{path}: unknown provider '{prov}' in {where} ignored{hint}")
         profiles[str(pname)] = profile
     return profiles
 
 
-def _validate_entry(
-    path: Path, where: str, provider: Provider, entry: Any, warnings: list[str]
-) -> dict[str, Any]:
+def _check_mapping(path: Path, where: str, entry: Any) -> dict[str, Any]:
     if entry is None:
         return {}
     if not isinstance(entry, dict):
         what = type_name(entry)
         raise ConfigError(f"{path}: {where} must be a mapping like {{api_key: ...}}, not a {what}")
+    return entry
+
+
+def _validate_entry(
+    path: Path, where: str, provider: Provider, entry: Any, warnings: list[str]
+) -> dict[str, Any]:
+    entry = _check_mapping(path, where, entry)
     allowed = (*provider.credentials, *provider.options)
     out: dict[str, Any] = {}
     for key, value in entry.items():
@@ -417,9 +471,10 @@ def literal_secrets(data: dict[str, Any]) -> bool:
         return False
     for entries in profiles.values():
         for prov, entry in (entries or {}).items() if isinstance(entries, dict) else ():
-            provider = PROVIDERS.get(prov)
-            if provider and isinstance(entry, dict):
-                for cred in provider.credentials:
+            # Declared and plugin providers are not known yet here; most use api_key.
+            creds = PROVIDERS[prov].credentials if prov in PROVIDERS else Provider.credentials
+            if isinstance(entry, dict):
+                for cred in creds:
                     value = entry.get(cred)
                     if isinstance(value, str) and value and not _VAR.fullmatch(value.strip()):
                         return True

@@ -17,6 +17,7 @@ from jobctl.redaction import Redactor
 
 if TYPE_CHECKING:
     from jobctl.client import Client
+    from jobctl.config import Config
 
 
 class Environment:
@@ -57,16 +58,28 @@ class Environment:
         """The --debug request log."""
         self._err("debug: ", line)
 
-    def client(self, profile: str | None, config: str | None) -> Client:
-        """The library client for this run's profile; its warnings are printed once."""
+    def load_config(
+        self, profile: str | None, config: str | None, *, broken_as_errors: bool = False
+    ) -> Config:
+        """The run's config: its warnings printed once, and later ones (plugins) too."""
+        from jobctl.config import load_config
+
+        cfg = load_config(config, profile, self.environ, self.redactor)
+        for message in cfg.warnings:
+            self.warn(message)
+        if not broken_as_errors:  # a broken declaration stops only the refs that use it
+            for problem in cfg.registry.problems():
+                self.warn(f"{problem.message}; ignored until fixed")
+        cfg.registry.warn = self.warn
+        return cfg
+
+    def client(self, cfg: Config) -> Client:
+        """The library client for this run's config."""
         from jobctl.client import Client
 
-        client = Client(
-            profile, config, env=self.environ, redactor=self.redactor, log=self.log if self.debug else None
+        return Client(
+            config=cfg, env=self.environ, redactor=self.redactor, log=self.log if self.debug else None
         )
-        for message in client.config.warnings:
-            self.warn(message)
-        return client
 
     def stdin_lines(self) -> list[str]:
         if self.stdin is None or self.stdin.closed:

@@ -7,21 +7,24 @@ from typing import Any, NamedTuple
 from jobctl.config import Config, check_base_url
 from jobctl.errors import ConfigError
 from jobctl.options import is_token
-from jobctl.providers import PROVIDERS
 from jobctl.redaction import MASK, redact_url
 
 
 def provider_rows(cfg: Config) -> list[dict[str, Any]]:
     rows = []
-    for name, provider in PROVIDERS.items():
-        entry = cfg.entries.get(name, {})
-        base_url = entry.get("base_url") or provider.default_base_url
+    for name in cfg.registry.names():
+        provider = cfg.registry.find(name)
+        if provider is None:  # a broken declaration: say why, in the row of its name
+            rows.append(_broken_row(cfg, name))
+            continue
         problem: str | None = None
         try:
             settings = cfg.settings_for(name)
             base_url, auth = settings.base_url, provider.auth.describe(settings.creds)
         except ConfigError as exc:
             problem = exc.message
+            entry = cfg.entries.get(name) or {}
+            base_url = str(entry.get("base_url") or provider.default_base_url)
             shown = {k: str(v) for k, v in entry.items() if k != "auth_scheme" or is_token(v)}
             auth = provider.auth.describe(shown)
         rows.append(
@@ -34,15 +37,31 @@ def provider_rows(cfg: Config) -> list[dict[str, Any]]:
                 "credentials": [provider.env_var(c) for c in provider.credentials],
                 "docs": provider.docs_url,
                 "problem": problem,
+                "source": cfg.registry.source(name),
             }
         )
     return rows
 
 
+def _broken_row(cfg: Config, name: str) -> dict[str, Any]:
+    problem = cfg.registry.problem(name)
+    return {
+        "name": name,
+        "title": name,
+        "configured": False,
+        "base_url": None,
+        "auth": None,
+        "credentials": [],
+        "docs": None,
+        "problem": problem.message if problem else "unknown provider",
+        "source": cfg.registry.source(name),
+    }
+
+
 def _source(cfg: Config, name: str, field: str) -> str:
     """Where a credential comes from, as text safe to print."""
-    value = cfg.entries.get(name, {}).get(field)
-    var = PROVIDERS[name].env_var(field)
+    value = (cfg.entry(name) or {}).get(field)
+    var = cfg.registry.get(name).env_var(field)
     if isinstance(value, str) and value:
         if value.startswith("${") and value.endswith("}"):
             state = "set" if value[2:-1] in cfg.env else "NOT SET"
@@ -55,8 +74,11 @@ def _source(cfg: Config, name: str, field: str) -> str:
 
 def describe_profile(cfg: Config) -> dict[str, Any]:
     providers: dict[str, Any] = {}
-    for name, provider in PROVIDERS.items():
-        entry = cfg.entries.get(name)
+    for name in cfg.registry.names():
+        provider = cfg.registry.find(name)
+        if provider is None:
+            continue
+        entry = cfg.entry(name)
         from_env = any(cfg.env.get(provider.env_var(c)) for c in provider.credentials)
         if entry is None and not from_env:
             continue
@@ -103,9 +125,11 @@ def check_profile(cfg: Config) -> ProfileCheck:
     """
     in_profile: list[str] = []
     env_only: dict[str, list[str]] = {}
-    problems: list[ConfigError] = []
-    for name in [*cfg.entries, *(n for n in PROVIDERS if n not in cfg.entries)]:
-        provider = PROVIDERS[name]
+    problems: list[ConfigError] = list(cfg.registry.problems())  # broken declarations
+    for name in [*cfg.entries, *(n for n in cfg.registry.local_names() if n not in cfg.entries)]:
+        provider = cfg.registry.find(name)
+        if provider is None:
+            continue
         names = [provider.env_var(c) for c in provider.credentials if cfg.env.get(provider.env_var(c))]
         if name not in cfg.entries and not names:
             continue
@@ -124,7 +148,7 @@ def check_profile(cfg: Config) -> ProfileCheck:
 
 
 def _nothing_configured(cfg: Config) -> str:
-    example = PROVIDERS["krea"].env_var("api_key")
+    example = "KREA_API_KEY"
     if not cfg.exists:
         return (
             f"no provider is configured: no config file at {cfg.path} and no provider key in the "

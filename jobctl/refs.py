@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from jobctl.config import closest
 from jobctl.errors import UsageError
-from jobctl.providers import PROVIDERS
+from jobctl.providers.registry import Registry, unknown_provider
 
 
 class Ref(NamedTuple):
@@ -18,39 +17,37 @@ class Ref(NamedTuple):
         return f"{self.provider}:{self.id}"
 
 
-def unknown_provider(name: str) -> UsageError:
-    return UsageError(
-        f"unknown provider '{name}'{closest(name, list(PROVIDERS))}; supported: {', '.join(PROVIDERS)}"
-    )
-
-
-def provider_named(text: str) -> str | None:
+def provider_named(text: str, known: Registry) -> str | None:
     """The provider called ``text`` in any letter case (``KREA`` is krea), or None."""
     name = text.lower()
-    return name if name in PROVIDERS else None
+    return name if name in known else None
 
 
-def parse_ref(text: str, default_provider: str | None = None) -> tuple[str, str]:
+def parse_ref(
+    text: str, default_provider: str | None = None, registry: Registry | None = None
+) -> tuple[str, str]:
     """``provider:id`` (or a bare id when a provider was given) -> (provider, raw id)."""
+    known = registry or Registry()
     head, sep, tail = text.partition(":")
-    name = provider_named(head)
+    name = provider_named(head, known) if sep else None
     if sep and (name or default_provider is None):
         if not head:
             raise UsageError(f"'{text}' has no provider before ':'; write PROVIDER:ID, e.g. krea:{tail}")
         if not name:
-            raise unknown_provider(head)
+            raise unknown_provider(head, known.names())
         if not tail:
             raise UsageError(f"'{text}' has no job id after ':'; write {name}:ID")
         return name, tail
     if default_provider is not None:
         return default_provider, text
-    if provider_named(text):
+    if provider_named(text, known):
         raise UsageError(f"no job id given for {text}; write: jobctl get {text.lower()} ID")
     raise UsageError(f"'{text}' is not a job ref; write PROVIDER:ID (e.g. krea:{text}) or PROVIDER ID...")
 
 
-def to_ref(value: str | tuple[str, str], job_id: str | None = None) -> Ref:
+def to_ref(value: str | tuple[str, str], job_id: str | None = None, registry: Registry | None = None) -> Ref:
     """A validated Ref from ``"provider:id"``, ``("provider", "id")`` or ``("provider", job_id)``."""
+    known = registry or Registry()
     if job_id is not None:
         if not isinstance(value, str):
             raise UsageError("give a provider name and an id, e.g. get('krea', 'ID')")
@@ -58,12 +55,13 @@ def to_ref(value: str | tuple[str, str], job_id: str | None = None) -> Ref:
     elif isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, str) for v in value):
         provider, raw_id = value
     elif isinstance(value, str):
-        provider, raw_id = parse_ref(value.strip())
+        provider, raw_id = parse_ref(value.strip(), registry=known)
     else:
         raise UsageError(f"{value!r} is not a job ref; write 'provider:id' or ('provider', 'id')")
-    if provider not in PROVIDERS:
-        raise unknown_provider(provider)
-    return Ref(provider, PROVIDERS[provider].validate_id(raw_id))
+    name = provider_named(provider, known)
+    if name is None:
+        raise unknown_provider(provider, known.names())
+    return Ref(name, known.get(name).validate_id(raw_id))
 
 
 def _unquoted(text: str) -> str:
@@ -79,8 +77,9 @@ def _unquoted(text: str) -> str:
     return value.strip() if isinstance(value, str) else text
 
 
-def stdin_refs(lines: Iterable[str]) -> list[str]:
+def stdin_refs(lines: Iterable[str], registry: Registry | None = None) -> list[str]:
     """Refs from piped text: one per line; blank lines and '#' comments skipped."""
+    known = registry or Registry()
     out = []
     for line in lines:
         text = _unquoted(line.strip().strip("\ufeff"))
@@ -88,7 +87,7 @@ def stdin_refs(lines: Iterable[str]) -> list[str]:
             continue
         # "krea 1234" is as good as "krea:1234" (e.g. from `jq -r '"\\(.provider) \\(.id)"'`)
         parts = text.split()
-        if len(parts) == 2 and provider_named(parts[0]):
+        if len(parts) == 2 and provider_named(parts[0], known):
             text = f"{parts[0]}:{parts[1]}"
         out.append(text)
     return out
@@ -106,27 +105,32 @@ class RefList(list[Ref]):
         self.given = given
 
 
-def parse_refs(args: list[str], read_stdin: Iterable[str] | None = None) -> tuple[RefList, list[UsageError]]:
+def parse_refs(
+    args: list[str], read_stdin: Iterable[str] | None = None, registry: Registry | None = None
+) -> tuple[RefList, list[UsageError]]:
     """Validate every ref up front, so nothing is sent for a bad one.
 
     Returns the good refs in input order without duplicates, and one error per bad
     one (the caller reports those and still fetches the rest).
     """
+    known = registry or Registry()
     default_provider = None
-    if args and ":" not in args[0] and provider_named(args[0]) and len(args) > 1:
-        default_provider, args = provider_named(args[0]), args[1:]
+    if args and ":" not in args[0] and len(args) > 1:
+        default_provider = provider_named(args[0], known)
+        if default_provider:
+            args = args[1:]
     texts: list[str] = []
     for arg in args:
         if arg == "-":
-            texts.extend(stdin_refs(read_stdin or []))
+            texts.extend(stdin_refs(read_stdin or [], known))
         else:
             texts.append(arg.strip())
     refs: dict[Ref, None] = {}
     errors: list[UsageError] = []
     for text in texts:
         try:
-            provider, raw_id = parse_ref(text, default_provider)
-            refs[Ref(provider, PROVIDERS[provider].validate_id(raw_id))] = None
+            provider, raw_id = parse_ref(text, default_provider, known)
+            refs[Ref(provider, known.get(provider).validate_id(raw_id))] = None
         except UsageError as exc:
             errors.append(exc)
     return RefList(refs, given=len(texts)), errors

@@ -866,7 +866,10 @@ def test_credentials_in_a_base_url_are_masked_in_every_listing_and_error(tmp_pat
     assert (krea["configured"], krea["base_url"]) == (False, masked)
     assert krea["problem"] == f"{path}: profiles.default.krea.base_url {problem}"
     text = jobctl("providers", "--config", str(path))
-    assert text.lines[0] == f"krea          not configured  {masked}  (Authorization: Bearer <api_key>)"
+    assert (
+        text.lines[0]
+        == f"krea          not configured  built-in  {masked}  (Authorization: Bearer <api_key>)"
+    )
     failed = jobctl("get", "krea", KREA_ID, "--debug", "--config", str(path))
     assert (failed.code, failed.err_lines) == (
         2,

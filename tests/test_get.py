@@ -596,11 +596,11 @@ def test_providers_lists_every_provider_with_its_base_url_and_auth_style(
     assert (result.code, result.err) == (0, "")
     o = sim.origin
     assert result.lines == [
-        f"krea          configured      {o}/krea  (Authorization: Bearer <api_key>)",
-        f"creatify      configured      {o}/creatify  (X-API-ID: <api_id> + X-API-KEY: <api_key>)",
-        f"unstructured  configured      {o}/unstructured  (unstructured-api-key: <api_key>)",
-        f"gepetto       configured      {o}/gepetto  (Authorization: Bearer <api_key>)",
-        f"aisquare      configured      {o}/aisquare  (Authorization: Bearer <api_key>)",
+        f"krea          configured      built-in  {o}/krea  (Authorization: Bearer <api_key>)",
+        f"creatify      configured      built-in  {o}/creatify  (X-API-ID: <api_id> + X-API-KEY: <api_key>)",
+        f"unstructured  configured      built-in  {o}/unstructured  (unstructured-api-key: <api_key>)",
+        f"gepetto       configured      built-in  {o}/gepetto  (Authorization: Bearer <api_key>)",
+        f"aisquare      configured      built-in  {o}/aisquare  (Authorization: Bearer <api_key>)",
         "",
         f"profile 'test' from {config_file}",
     ]
@@ -614,12 +614,14 @@ def test_providers_marks_what_the_profile_lacks_as_not_configured(
     result = jobctl("providers", "--config", str(path))
     assert result.code == 0
     assert result.lines[1:5] == [
-        "creatify      not configured  https://api.creatify.ai  (X-API-ID: <api_id> + X-API-KEY: <api_key>)",
-        "unstructured  not configured  https://platform.unstructuredapp.io  "
+        "creatify      not configured  built-in  https://api.creatify.ai  "
+        "(X-API-ID: <api_id> + X-API-KEY: <api_key>)",
+        "unstructured  not configured  built-in  https://platform.unstructuredapp.io  "
         "(unstructured-api-key: <api_key>)",
-        "gepetto       not configured  https://europe-west1-gepettoai.cloudfunctions.net  "
+        "gepetto       not configured  built-in  https://europe-west1-gepettoai.cloudfunctions.net  "
         "(Authorization: Bearer <api_key>)",
-        "aisquare      configured      https://api.aisquare.studio  (Authorization: Token <api_key>)",
+        "aisquare      configured      built-in  https://api.aisquare.studio  "
+        "(Authorization: Token <api_key>)",
     ]
 
 
@@ -639,6 +641,7 @@ def test_providers_json_describes_each_provider_and_holds_no_secret(
         "credentials": ["CREATIFY_API_ID", "CREATIFY_API_KEY"],
         "docs": "https://docs.creatify.ai/api-reference/inspiration_jobs/get-apiinspiration_jobs-",
         "problem": None,
+        "source": "built-in",
     }
     assert_no_secret(result.out)
 

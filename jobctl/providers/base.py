@@ -118,6 +118,19 @@ POSITIVE_INT = PositiveInt()
 # --- payload readers (tolerant: wrong types become None) ---------------------
 
 
+def value_at(body: object, path: str) -> Any:
+    """The value at a dotted path (``result.urls``, ``output.0``), or None where it breaks off."""
+    value = body
+    for step in path.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(step)
+        elif isinstance(value, list) and step.isascii() and step.isdigit() and int(step) < len(value):
+            value = value[int(step)]
+        else:
+            return None
+    return value
+
+
 def text(body: Mapping[str, Any], key: str) -> str | None:
     value = body.get(key)
     if isinstance(value, bool) or value is None:
@@ -281,6 +294,7 @@ class Provider:
     auth: ClassVar[Auth] = BearerAuth()
     id_rule: ClassVar[IdRule] = SINGLE_SEGMENT
     statuses: ClassVar[Mapping[str, Status]]
+    status_field: ClassVar[str] = "status"  # where the status word sits; dotted for nested
     credentials: ClassVar[tuple[str, ...]] = ("api_key",)
     # Profile keys this provider accepts besides its credentials (see jobctl.options).
     options: ClassVar[tuple[str, ...]] = COMMON_OPTIONS
@@ -312,16 +326,17 @@ class Provider:
         return words.get(word.strip().lower(), Status.UNKNOWN), shown
 
     def finished(self, body: Mapping[str, Any]) -> bool:
-        return self.status_of(body.get("status"))[0].done
+        return self.status_of(value_at(body, self.status_field))[0].done
 
-    def job(self, job_id: str, body: Mapping[str, Any], status_key: str = "status", **fields: Any) -> Job:
+    def job(self, job_id: str, body: Mapping[str, Any], status_key: str | None = None, **fields: Any) -> Job:
         """Build the Job from the fields a provider read, filling what all share.
 
         Every spec requires the status word: an object without one (or with a number,
         a list...) is not the documented job, so it is an upstream error, not a job
         in an "unknown" state. A word nobody documented is still a job: ``unknown``.
         """
-        value = body.get(status_key)
+        status_key = status_key or self.status_field
+        value = value_at(body, status_key)
         if not isinstance(value, str):
             what = (
                 f"the answer has no '{status_key}'"

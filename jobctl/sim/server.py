@@ -11,7 +11,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +27,10 @@ PROVIDERS = tuple(SIMULATED)
 
 # The keys the simulator accepts unless told otherwise; printed by `jobctl sim`.
 DEFAULT_KEYS: dict[str, dict[str, str]] = {name: dict(spec.keys) for name, spec in SIMULATED.items()}
+
+
+# (job id, status word, created, last change) -> the 200 body; for routes tests add.
+PayloadFn = Callable[[str, str, datetime, datetime], dict[str, Any]]
 
 
 @dataclass
@@ -126,6 +130,8 @@ class Simulator:
             time.sleep(0.005)
         with self.lock:
             self.release = threading.Event()
+            self.specs: dict[str, Simulated] = dict(SIMULATED)
+            self.routes = {name: _route(REGISTRY[name].path) for name in SIMULATED}
             self.latency = latency
             self.keys = keys or {p: dict(v) for p, v in DEFAULT_KEYS.items()}
             self.auth_scheme = auth_scheme
@@ -174,10 +180,37 @@ class Simulator:
 
     # --- scripting ---------------------------------------------------------------
 
+    def add_route(
+        self,
+        provider: str,
+        path: str,
+        payload: PayloadFn,
+        keys: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Serve one more provider under ``/<provider>``: ``path`` with ``{id}``, bodies
+        from ``payload``; only requests carrying ``headers`` (the credentials ``keys``
+        stand for in a profile) are authorized."""
+        # Header values are literal here: escape the braces Simulated.auth would fill in.
+        wanted = {k.lower(): v.replace("{", "{{").replace("}", "}}") for k, v in (headers or {}).items()}
+        spec = Simulated(
+            keys=keys or {},
+            auth=wanted,
+            success="",
+            failure=(),
+            payload=lambda job_id, status, created, updated, events: payload(
+                job_id, status, created, updated
+            ),
+        )
+        with self.lock:
+            self.routes[provider] = _route(path)
+            self.specs[provider] = spec
+            self.keys[provider] = dict(keys or {})
+
     def add_job(
         self, provider: str, job_id: str, script: Iterable[str | Step], created: datetime | None = None
     ) -> SimJob:
-        if provider not in PROVIDERS:
+        if provider not in self.routes:
             raise KeyError(provider)
         job = SimJob(provider, job_id, steps_from(script), created or self.utcnow() - timedelta(seconds=5))
         with self.lock:
@@ -203,7 +236,7 @@ class Simulator:
     # --- answering ---------------------------------------------------------------
 
     def _authorized(self, provider: str, headers: dict[str, str]) -> bool:
-        spec = SIMULATED[provider]
+        spec = self.specs[provider]
         values = {**self.keys[provider], "scheme": self.auth_scheme}
         return all(headers.get(name) == want.format(**values) for name, want in spec.auth.items())
 
@@ -239,7 +272,7 @@ class Simulator:
 
     def answer(self, provider: str, raw_id: str) -> tuple[Step | None, int, dict[str, str], bytes]:
         """(fault step or None, status, headers, body) for one authorized GET."""
-        spec = SIMULATED[provider]
+        spec = self.specs[provider]
         bad = spec.rejects_id(raw_id)
         if bad:
             return (None, *_error(bad))
@@ -265,12 +298,12 @@ def _error(answer: Answer) -> tuple[int, dict[str, str], bytes]:
     return answer[0], {}, _json(answer[1])
 
 
+def _route(path: str) -> re.Pattern[str]:
+    """``path`` as a pattern whose ``{id}`` is one path segment."""
+    return re.compile(re.escape(path).replace(r"\{id\}", "(?P<id>[^/]+)"))
+
+
 def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
-    # "{id}" is one path segment.
-    routes = {
-        name: re.compile(re.escape(REGISTRY[name].path).replace(r"\{id\}", "(?P<id>[^/]+)"))
-        for name in SIMULATED
-    }
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -293,17 +326,17 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             provider, _, rest = path.lstrip("/").partition("/")
             headers = {k.lower(): v for k, v in self.headers.items()}
-            if provider not in routes:
+            if provider not in sim.routes:
                 return self._send(404, {}, b'{"detail": "Not found."}')
             with sim.lock:
                 sim.requests.append(Request(provider, path, headers, self.client_address, sim.clock()))
             if sim.latency:
                 release.wait(sim.latency)
-            match = routes[provider].fullmatch("/" + rest)
+            match = sim.routes[provider].fullmatch("/" + rest)
             if not match:
-                return self._send(*_error(SIMULATED[provider].not_found))
+                return self._send(*_error(sim.specs[provider].not_found))
             if not sim._authorized(provider, headers):
-                return self._send(*_error(SIMULATED[provider].unauthorized))
+                return self._send(*_error(sim.specs[provider].unauthorized))
             step, code, extra, body = sim.answer(provider, unquote(match.group("id")))
             if step is not None and step.delay:
                 release.wait(step.delay)

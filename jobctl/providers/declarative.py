@@ -1,0 +1,359 @@
+"""Providers declared in the config file's ``providers:`` section.
+
+Each declaration becomes a ``Provider`` subclass whose fields are dotted paths into
+the answer. A mistake becomes a ConfigError naming its line in the file; it stops
+only the refs that use that provider.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from jobctl.errors import ConfigError
+from jobctl.model import Job, JobError, Status, parse_timestamp
+from jobctl.providers import PROVIDERS
+from jobctl.providers.base import (
+    POSITIVE_INT,
+    SINGLE_SEGMENT,
+    UUID,
+    BearerAuth,
+    IdRule,
+    Provider,
+    error_of,
+    value_at,
+)
+from jobctl.providers.registry import NAME, NAME_RULE, PATH_RULE, good_path
+
+KEYS = ("title", "docs_url", "base_url", "path", "auth", "id", "status", "fields")
+FIELDS = ("created_at", "updated_at", "finished_at", "kind", "outputs", "error", "results")
+ID_RULES: dict[str, IdRule] = {"single-segment": SINGLE_SEGMENT, "uuid": UUID, "positive-int": POSITIVE_INT}
+STATUSES = {s.value: s for s in Status if s is not Status.UNKNOWN}
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name or auth scheme
+_DOTTED = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
+
+
+class HeaderSchemeAuth:
+    """``<header>: [<scheme> ]<api_key>``: the one auth style a declaration can name."""
+
+    def __init__(self, header: str, scheme: str | None) -> None:
+        self.header, self.scheme = header, scheme
+
+    def headers(self, creds: Mapping[str, str]) -> dict[str, str]:
+        key = creds["api_key"]
+        return {self.header: f"{self.scheme} {key}" if self.scheme else key}
+
+    def describe(self, creds: Mapping[str, str]) -> str:
+        return f"{self.header}: {self.scheme + ' ' if self.scheme else ''}<api_key>"
+
+
+class DeclaredProvider(Provider):
+    """A provider read from the config file: ``fields`` name where each value sits."""
+
+    fields: ClassVar[Mapping[str, str]] = {}
+
+    def _at(self, body: Mapping[str, Any], name: str) -> Any:
+        return value_at(body, self.fields[name]) if name in self.fields else None
+
+    def normalize(self, job_id: str, body: Mapping[str, Any]) -> Job:
+        files, rest = split_urls(self._at(body, "outputs"))
+        named: dict[str, Any] = {}
+        if rest is not None:
+            named[self.fields["outputs"].rsplit(".", 1)[-1]] = rest
+        results = self._at(body, "results")
+        if isinstance(results, Mapping):
+            named.update(results)
+        elif results is not None:
+            named[self.fields["results"].rsplit(".", 1)[-1]] = results
+        return self.job(
+            job_id,
+            body,
+            kind=_word(self._at(body, "kind")),
+            created_at=parse_timestamp(self._at(body, "created_at")),
+            updated_at=parse_timestamp(self._at(body, "updated_at")),
+            finished_at=parse_timestamp(self._at(body, "finished_at")),
+            outputs=tuple(files),
+            results=named,
+            error=_error(self._at(body, "error")),
+        )
+
+
+# --- reading an answer ----------------------------------------------------------------
+
+_NOTHING = object()
+
+
+def split_urls(value: object) -> tuple[list[str], Any]:
+    """The http(s) URLs anywhere in ``value``, and what is left of it (None if nothing).
+
+    A URL, a list of URLs, a list of ``{"url": ...}`` objects or any JSON: the files are
+    the URLs (an object with a ``url`` is one file); everything else keeps its structure.
+    """
+    urls: list[str] = []
+    rest = _take_urls(value, urls)
+    return urls, None if rest is _NOTHING else rest
+
+
+def _take_urls(value: object, urls: list[str]) -> Any:
+    if value is None:
+        return _NOTHING
+    if isinstance(value, str):
+        if value.strip().lower().startswith(("http://", "https://")):
+            urls.append(value.strip())
+            return _NOTHING
+        return value if value.strip() else _NOTHING
+    if isinstance(value, list):
+        kept = [r for r in (_take_urls(item, urls) for item in value) if r is not _NOTHING]
+        return kept or _NOTHING
+    if isinstance(value, Mapping):
+        url = value.get("url")
+        if isinstance(url, str) and url.strip().lower().startswith(("http://", "https://")):
+            urls.append(url.strip())  # a file object: its url is the file; size, name... go with it
+            return _NOTHING
+        left = {k: r for k, r in ((k, _take_urls(v, urls)) for k, v in value.items()) if r is not _NOTHING}
+        return left or _NOTHING
+    return value
+
+
+def _word(value: object) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _error(value: object) -> JobError | None:
+    if isinstance(value, Mapping):
+        return error_of(value.get("code"), value.get("message"))
+    return error_of(message=value)
+
+
+# --- reading a declaration ------------------------------------------------------------
+
+
+class Mistake(Exception):
+    """One problem in a declaration, at a key path under ``providers``."""
+
+    def __init__(self, keys: tuple[str, ...], problem: str) -> None:
+        super().__init__(problem)
+        self.keys, self.problem = keys, problem
+
+
+def read_declarations(path: Path, section: object) -> dict[str, Provider | ConfigError]:
+    """Every declaration in ``section``, as a provider or the error that stops its refs.
+
+    A section that is not a mapping is one error under the name ``providers``.
+    """
+    lines = _Lines(path)
+    if not isinstance(section, dict):
+        return {
+            "providers": ConfigError(
+                f"{lines.at(('providers',))}: providers must be a mapping of provider names to "
+                f"declarations, not a {_kind(section)} (see config.example.yaml)"
+            )
+        }
+    declared: dict[str, Provider | ConfigError] = {}
+    for name, spec in section.items():
+        try:
+            declared[str(name)] = declare(str(name), spec)()
+        except Mistake as mistake:
+            where = ".".join(("providers", *mistake.keys))
+            declared[str(name)] = ConfigError(
+                f"{lines.at(('providers', *mistake.keys))}: {where} {mistake.problem}"
+            )
+    return declared
+
+
+def declare(name: str, spec: object) -> type[DeclaredProvider]:
+    """The Provider subclass a declaration describes; a Mistake for the first problem."""
+    at = (name,)
+    if name in PROVIDERS:
+        raise Mistake(at, "takes the name of a built-in provider; declare it under another name")
+    if not NAME.fullmatch(name):
+        raise Mistake(at, f"is not a usable name: a provider name is {NAME_RULE}")
+    if not isinstance(spec, dict):
+        raise Mistake(at, f"must be a mapping with base_url, path and status, not a {_kind(spec)}")
+    for key in spec:
+        if key not in KEYS:
+            raise Mistake(
+                (*at, str(key)), f"is not a declaration key{_closest(key, KEYS)}; use {', '.join(KEYS)}"
+            )
+    # Checked in the order a declaration is usually written, so the first mistake reported
+    # is the first one in the file.
+    title = _text(spec, at, "title") or name
+    docs_url = _text(spec, at, "docs_url")
+    base_url = _base_url(spec, at)
+    path = _text(spec, at, "path", "path: /v1/jobs/{id}")
+    if not good_path(path):
+        raise Mistake((*at, "path"), PATH_RULE)
+    auth = _auth(spec.get("auth"), (*at, "auth"))
+    id_rule = _id_rule(spec.get("id"), (*at, "id"))
+    status_field, statuses = _statuses(spec.get("status"), (*at, "status"))
+    attrs: dict[str, Any] = {
+        "name": name,
+        "title": title,
+        "docs_url": docs_url,
+        "default_base_url": base_url,
+        "path": path,
+        "auth": auth,
+        "id_rule": id_rule,
+        "status_field": status_field,
+        "statuses": statuses,
+        "fields": _fields(spec.get("fields"), (*at, "fields")),
+    }
+    return type(f"Declared_{name}", (DeclaredProvider,), attrs)
+
+
+def _base_url(spec: Mapping[str, Any], at: tuple[str, ...]) -> str:
+    from jobctl.config import check_base_url
+
+    base_url = _text(spec, at, "base_url", "base_url: https://api.example.com")
+    problem = check_base_url(base_url)
+    if problem:
+        raise Mistake((*at, "base_url"), problem)
+    return base_url
+
+
+def _text(spec: Mapping[str, Any], at: tuple[str, ...], key: str, example: str = "") -> str:
+    value = spec.get(key)
+    if value is None:
+        if example:
+            raise Mistake(at, f"has no {key}; add one, e.g. {example}")
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise Mistake((*at, key), f"must be a non-empty string, not {_shown(value)}")
+    return value.strip()
+
+
+def _auth(value: object, at: tuple[str, ...]) -> Any:
+    if value is None:
+        return BearerAuth()
+    if not isinstance(value, dict):
+        raise Mistake(
+            at, f"must be a mapping like {{header: Authorization, scheme: Bearer}}, not a {_kind(value)}"
+        )
+    for key in value:
+        if key not in ("header", "scheme"):
+            raise Mistake(
+                (*at, str(key)),
+                f"is not an auth key{_closest(key, ('header', 'scheme'))}; use header, scheme",
+            )
+    header, scheme = value.get("header"), value.get("scheme")
+    if not isinstance(header, str) or not _TOKEN.fullmatch(header):
+        where = (*at, "header") if "header" in value else at
+        raise Mistake(where, f"needs a header name like Authorization or X-API-Key, not {_shown(header)}")
+    if scheme is not None and (not isinstance(scheme, str) or not _TOKEN.fullmatch(scheme)):
+        raise Mistake((*at, "scheme"), f"must be one word like Bearer or Token, not {_shown(scheme)}")
+    return HeaderSchemeAuth(header, scheme or None)
+
+
+def _id_rule(value: object, at: tuple[str, ...]) -> IdRule:
+    if value is None:
+        return SINGLE_SEGMENT
+    if not isinstance(value, str) or value not in ID_RULES:
+        hint = _closest(value, list(ID_RULES)) if isinstance(value, str) else ""
+        raise Mistake(at, f"must be one of {', '.join(ID_RULES)}, not {_shown(value)}{hint}")
+    return ID_RULES[value]
+
+
+def _statuses(value: object, at: tuple[str, ...]) -> tuple[str, dict[str, Status]]:
+    if not isinstance(value, dict):
+        if value is None:
+            raise Mistake(at[:-1], "has no status; add status: {field: status, map: {word: queued, ...}}")
+        raise Mistake(at, f"must be a mapping with field and map, not a {_kind(value)}")
+    for key in value:
+        if key not in ("field", "map"):
+            raise Mistake(
+                (*at, str(key)), f"is not a status key{_closest(key, ('field', 'map'))}; use field, map"
+            )
+    field = _dotted(value.get("field", "status"), (*at, "field"))
+    words = value.get("map")
+    if not isinstance(words, dict) or not words:
+        where = (*at, "map") if "map" in value else at
+        raise Mistake(where, "needs a map of the provider's words, like {done: succeeded, error: failed}")
+    statuses: dict[str, Status] = {}
+    for word, meaning in words.items():
+        if not isinstance(word, str):
+            raise Mistake(
+                (*at, "map"), f"has a word YAML reads as the {_kind(word)} {word!r}; quote the word"
+            )
+        if not isinstance(meaning, str) or meaning not in STATUSES:
+            hint = _closest(meaning, list(STATUSES)) if isinstance(meaning, str) else ""
+            raise Mistake(
+                (*at, "map", word), f"must be one of {', '.join(STATUSES)}, not {_shown(meaning)}{hint}"
+            )
+        statuses[word] = STATUSES[meaning]
+    return field, statuses
+
+
+def _fields(value: object, at: tuple[str, ...]) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Mistake(
+            at, f"must be a mapping like {{created_at: created_at, outputs: output}}, not a {_kind(value)}"
+        )
+    fields: dict[str, str] = {}
+    for key, path in value.items():
+        if key not in FIELDS:
+            raise Mistake((*at, str(key)), f"is not a field{_closest(key, FIELDS)}; use {', '.join(FIELDS)}")
+        fields[key] = _dotted(path, (*at, key))
+    return fields
+
+
+def _dotted(value: object, at: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or not _DOTTED.fullmatch(value):
+        raise Mistake(at, f"must be a dotted path into the answer like result.urls, not {_shown(value)}")
+    return value
+
+
+def _closest(word: object, choices: tuple[str, ...] | list[str]) -> str:
+    from jobctl.config import closest
+
+    return closest(str(word), list(choices))
+
+
+def _kind(value: object) -> str:
+    from jobctl.options import type_name
+
+    return type_name(value)
+
+
+def _shown(value: object) -> str:
+    return "nothing" if value is None else repr(value) if isinstance(value, str) else f"a {_kind(value)}"
+
+
+class _Lines:
+    """``path:line`` for a key path in the YAML file, composed only when a mistake needs it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._root: Any = None
+
+    def at(self, keys: tuple[str, ...]) -> str:
+        line = self._line(keys)
+        return f"{self.path}:{line}" if line else str(self.path)
+
+    def _line(self, keys: tuple[str, ...]) -> int | None:
+        import yaml
+
+        if self._root is None:
+            try:
+                self._root = yaml.compose(self.path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                return None
+        node, line = self._root, None
+        for key in keys:
+            if not isinstance(node, yaml.MappingNode):
+                break
+            hit = next(
+                ((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None
+            )
+            if hit is None:
+                break
+            line = hit[0].start_mark.line + 1
+            node = hit[1]
+        return line

@@ -1,0 +1,523 @@
+"""Providers declared in the config file: the Replicate example through get, watch and
+the journal; dotted paths; the vocabulary for undeclared words; mistakes named by line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import replicate
+import yaml
+from conftest import KREA_ID, write_config
+from replicate import KEY, MODEL, PREDICTION_ID
+
+from jobctl.model import job_to_dict
+from jobctl.providers.declarative import declare
+from jobctl.sim import Simulator, Step
+
+FAST = ("--interval", "0.05", "--max-interval", "0.1")
+README = Path(__file__).parent.parent / "README.md"
+
+
+@pytest.fixture
+def replicate_config(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """config.example.yaml's Replicate declaration, pointed at a simulated Replicate."""
+    replicate.serve(sim)
+    path = write_config(tmp_path / "config.yaml", replicate.config(sim))
+    monkeypatch.setenv("JOBCTL_CONFIG", str(path))
+    return path
+
+
+def get_json(jobctl: Any, *args: str) -> dict[str, Any]:
+    result = jobctl("get", *args, "--json")
+    assert (result.code, result.err) == (0, ""), result.err
+    data: dict[str, Any] = json.loads(result.out)
+    return data
+
+
+# --- the Replicate example ------------------------------------------------------------------
+
+
+def test_the_replicate_example_reads_a_succeeded_prediction(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, ["succeeded"])
+    data = get_json(jobctl, "replicate", PREDICTION_ID)
+    created = sim.jobs[("replicate", PREDICTION_ID)].created
+    assert data == {
+        "provider": "replicate",
+        "id": PREDICTION_ID,
+        "status": "succeeded",
+        "provider_status": "succeeded",
+        "done": True,
+        "kind": MODEL,
+        "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.") + f"{created.microsecond // 1000:03d}Z",
+        "updated_at": None,
+        "finished_at": data["finished_at"],
+        "outputs": [f"https://replicate.delivery/xezq/{PREDICTION_ID}/out-0.webp"],
+        "results": {},
+        "error": None,
+    }
+    assert data["finished_at"].endswith("Z") and data["finished_at"] >= data["created_at"]
+
+
+def test_the_replicate_example_sends_its_path_and_bearer_key(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, ["processing"])
+    assert jobctl("get", f"replicate:{PREDICTION_ID}").code == 0
+    (request,) = sim.requests_for("replicate")
+    assert request.path == f"/replicate/v1/predictions/{PREDICTION_ID}"
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_a_failed_prediction_shows_its_error_string(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, ["failed"])
+    result = jobctl("get", "replicate", PREDICTION_ID, "--json", "--exit-status")
+    assert result.code == 1
+    data = json.loads(result.out)
+    assert (data["status"], data["error"], data["outputs"]) == (
+        "failed",
+        {"code": None, "message": "CUDA out of memory"},
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    ("output", "outputs", "results"),
+    [
+        ("https://replicate.delivery/a/out.png", ["https://replicate.delivery/a/out.png"], {}),
+        (
+            ["https://replicate.delivery/a/0.png", "https://replicate.delivery/a/1.png"],
+            ["https://replicate.delivery/a/0.png", "https://replicate.delivery/a/1.png"],
+            {},
+        ),
+        (
+            [{"url": "https://replicate.delivery/a/v.mp4", "size": 3}],
+            ["https://replicate.delivery/a/v.mp4"],
+            {},
+        ),
+        (None, [], {}),
+        # Any other JSON is no file; it stays a named value.
+        ("A lighthouse at dusk.", [], {"output": "A lighthouse at dusk."}),
+        (
+            {"image": "https://replicate.delivery/a/i.png", "seed": 4127},
+            ["https://replicate.delivery/a/i.png"],
+            {"output": {"seed": 4127}},
+        ),
+    ],
+)
+def test_a_prediction_output_may_be_a_url_a_list_of_urls_or_any_json(
+    output: Any,
+    outputs: list[str],
+    results: dict[str, Any],
+    sim: Simulator,
+    replicate_config: Path,
+    jobctl: Any,
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, [Step(status="succeeded", fields={"output": output})])
+    data = get_json(jobctl, "replicate", PREDICTION_ID)
+    assert (data["outputs"], data["results"]) == (outputs, results)
+
+
+def test_watch_follows_a_prediction_from_starting_to_succeeded(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    sim.add_job(
+        "replicate",
+        PREDICTION_ID,
+        [Step("starting", requests=2), Step("processing", requests=2), "succeeded"],
+    )
+    result = jobctl("watch", f"replicate:{PREDICTION_ID}", "--until-done", "--json", *FAST)
+    assert result.code == 0, result.err
+    lines = [json.loads(line) for line in result.lines]
+    assert [(d["status"], d["provider_status"]) for d in lines] == [
+        ("queued", "starting"),
+        ("running", "processing"),
+        ("succeeded", "succeeded"),
+    ]
+    assert lines[-1]["outputs"] == [f"https://replicate.delivery/xezq/{PREDICTION_ID}/out-0.webp"]
+
+
+def test_watch_exits_1_when_a_prediction_is_canceled(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, ["processing", "canceled"])
+    result = jobctl("watch", f"replicate:{PREDICTION_ID}", "--until-done", *FAST)
+    assert result.code == 1
+    assert result.lines[-1].endswith(f"replicate:{PREDICTION_ID}  cancelled (canceled)")
+
+
+def test_a_declared_provider_is_tracked_and_watched_from_the_journal(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, [Step("processing", requests=1), "succeeded"])
+    assert jobctl("get", "replicate", PREDICTION_ID).code == 0
+    listed = jobctl("ls", "--json")
+    assert [(j["provider"], j["id"], j["status"]) for j in json.loads(listed.out)] == [
+        ("replicate", PREDICTION_ID, "running")
+    ]
+    result = jobctl("watch", "--until-done", "--json", *FAST)
+    assert result.code == 0, result.err
+    assert json.loads(result.lines[-1])["status"] == "succeeded"
+    assert jobctl("forget", f"replicate:{PREDICTION_ID}").lines == ["forgot 1 job"]
+
+
+def test_a_declared_provider_takes_its_key_from_name_api_key(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    replicate.serve(sim)
+    data = replicate.config(sim)
+    del data["profiles"]["test"]["replicate"]["api_key"]
+    path = write_config(tmp_path / "c.yaml", data)
+    sim.add_job("replicate", PREDICTION_ID, ["processing"])
+    result = jobctl("get", "replicate", PREDICTION_ID, "--config", str(path), env={"REPLICATE_API_KEY": KEY})
+    assert (result.code, result.err) == (0, "")
+    missing = jobctl("get", "replicate", PREDICTION_ID, "--config", str(path), env={"REPLICATE_API_KEY": ""})
+    assert missing.code == 2
+    assert missing.err_lines == [
+        f"error: replicate: no api_key in profile 'test' of {path}; "
+        "set profiles.test.replicate.api_key there or export REPLICATE_API_KEY=..."
+    ]
+
+
+def test_the_key_of_a_declared_provider_never_shows_in_debug_output(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, ["processing"])
+    result = jobctl("get", "replicate", PREDICTION_ID, "--debug")
+    assert result.code == 0
+    assert KEY not in result.out + result.err
+    assert "Authorization: Bearer ***" in result.err
+
+
+def test_config_check_accepts_the_example_and_a_budget_for_the_declared_provider(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    path = write_config(tmp_path / "c.yaml", replicate.config(sim, max_rpm=60))
+    result = jobctl("config", "check", "--config", str(path))
+    assert (result.code, result.err) == (0, "")
+    assert result.lines == [
+        f"ok: {path}, profile 'test': krea, creatify, unstructured, gepetto, aisquare, replicate configured"
+    ]
+
+
+def test_providers_says_a_declared_provider_comes_from_the_config_file(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    text = jobctl("providers")
+    assert text.lines[0].split()[:3] == ["krea", "configured", "built-in"]
+    assert text.lines[5] == (
+        f"replicate     configured      {replicate_config}  "
+        f"{sim.base_url('replicate')}  (Authorization: Bearer <api_key>)"
+    )
+    rows = json.loads(jobctl("providers", "--json").out)
+    assert rows[5] == {
+        "name": "replicate",
+        "title": "Replicate",
+        "configured": True,
+        "base_url": sim.base_url("replicate"),
+        "auth": "Authorization: Bearer <api_key>",
+        "credentials": ["REPLICATE_API_KEY"],
+        "docs": "https://replicate.com/docs/reference/http#predictions.get",
+        "problem": None,
+        "source": str(replicate_config),
+    }
+
+
+def test_the_readme_shows_the_same_replicate_declaration_as_the_example_file() -> None:
+    text = README.read_text()
+    block = text.split("```yaml\nproviders:\n", 1)[1].split("```", 1)[0]
+    assert yaml.safe_load("providers:\n" + block)["providers"]["replicate"] == replicate.declaration()
+
+
+# --- reading answers ------------------------------------------------------------------------
+
+
+def nested() -> Any:
+    return declare(
+        "render",
+        {
+            "base_url": "https://render.example",
+            "path": "/jobs/{id}",
+            "auth": {"header": "X-Api-Key"},
+            "status": {"field": "data.state", "map": {"WAIT": "queued", "GO": "running", "OK": "succeeded"}},
+            "fields": {
+                "created_at": "data.times.created",
+                "updated_at": "data.times.0",
+                "kind": "data.kind",
+                "outputs": "data.result.files",
+                "error": "data.problem",
+                "results": "data.result.named",
+            },
+        },
+    )()
+
+
+def test_dotted_paths_read_nested_fields_and_list_items() -> None:
+    body = {
+        "data": {
+            "state": "ok",
+            "kind": 7,
+            "times": {"created": "2026-03-01T09:30:00+01:00"},
+            "result": {
+                "files": [{"url": "https://cdn.example/1.png"}, "https://cdn.example/2.png"],
+                "named": {"n": 2},
+            },
+            "problem": {"code": 42, "message": "late"},
+        }
+    }
+    assert job_to_dict(nested().normalize("j1", body)) == {
+        "provider": "render",
+        "id": "j1",
+        "status": "succeeded",
+        "provider_status": "ok",
+        "done": True,
+        "kind": "7",
+        "created_at": "2026-03-01T08:30:00Z",
+        "updated_at": None,
+        "finished_at": None,
+        "outputs": ["https://cdn.example/1.png", "https://cdn.example/2.png"],
+        "results": {"n": 2},
+        "error": {"code": "42", "message": "late"},
+    }
+
+
+def test_a_custom_header_carries_the_bare_key() -> None:
+    provider = nested()
+    assert provider.auth.headers({"api_key": "k-1234"}) == {"X-Api-Key": "k-1234"}
+    assert provider.auth.describe({}) == "X-Api-Key: <api_key>"
+
+
+@pytest.mark.parametrize(
+    ("word", "status"),
+    [
+        ("Canceled", "cancelled"),
+        ("cancelled", "cancelled"),
+        ("error", "failed"),
+        ("errored", "failed"),
+        ("FAILURE", "failed"),
+        ("success", "succeeded"),
+        ("complete", "succeeded"),
+        ("Completed", "succeeded"),
+        ("done", "succeeded"),
+        ("finished", "succeeded"),
+        ("expired", "failed"),
+        ("timeout", "failed"),
+        ("timed_out", "failed"),
+        ("paused", "unknown"),
+        ("aborting", "unknown"),
+    ],
+)
+def test_a_word_the_map_leaves_out_follows_the_common_vocabulary_then_unknown(word: str, status: str) -> None:
+    job = nested().normalize("j1", {"data": {"state": word}})
+    assert (job.status.value, job.provider_status, job.done) == (status, word, status != "unknown")
+
+
+def test_a_declared_answer_without_its_status_word_is_exit_5(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, [Step(status="processing", fields={"status": None})])
+    result = jobctl("get", "replicate", PREDICTION_ID)
+    assert result.code == 5
+    assert result.err_lines == [
+        f"error: replicate:{PREDICTION_ID}: the answer has no 'status'; not the documented Replicate job"
+    ]
+
+
+# --- mistakes ---------------------------------------------------------------------------------
+
+GOOD = """\
+profiles:
+  default:
+    krea: {api_key: sim-krea-key, base_url: "BASE"}
+providers:
+  render:
+    base_url: https://render.example
+    path: /jobs/{id}
+    id: uuid
+    status:
+      field: state
+      map: {waiting: queued, done: succeeded}
+    fields: {outputs: result.files}
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        (
+            "id: uuid",
+            "id: uid",
+            8,
+            "providers.render.id must be one of single-segment, uuid, positive-int, "
+            "not 'uid' (did you mean 'uuid'?)",
+        ),
+        (
+            "done: succeeded",
+            "done: succeded",
+            11,
+            "providers.render.status.map.done must be one of queued, "
+            "running, succeeded, failed, cancelled, not 'succeded' (did you mean 'succeeded'?)",
+        ),
+        (
+            "path: /jobs/{id}",
+            "path: /jobs/{job}",
+            7,
+            "providers.render.path must start with '/' and hold "
+            "'{id}' once, with no other braces, '#' or spaces",
+        ),
+        (
+            "https://render.example",
+            "http://render.example",
+            6,
+            "providers.render.base_url uses http:// for a host that is not loopback; use https://",
+        ),
+        (
+            "    base_url: https://render.example\n",
+            "",
+            5,
+            "providers.render has no base_url; add one, e.g. base_url: https://api.example.com",
+        ),
+        (
+            "fields: {outputs: result.files}",
+            "fields: {output: result.files}",
+            12,
+            "providers.render.fields.output "
+            "is not a field (did you mean 'outputs'?); "
+            "use created_at, updated_at, finished_at, kind, outputs, error, results",
+        ),
+        (
+            "fields: {outputs: result.files}",
+            "fields: {outputs: result..files}",
+            12,
+            "providers.render.fields.outputs must be a dotted path into the answer like result.urls, "
+            "not 'result..files'",
+        ),
+        (
+            "    id: uuid\n",
+            "    id: uuid\n    auth: {header: 'X Key'}\n",
+            9,
+            "providers.render.auth.header needs a header name like Authorization or X-API-Key, not 'X Key'",
+        ),
+        (
+            "  render:",
+            "  krea:",
+            5,
+            "providers.krea takes the name of a built-in provider; declare it under another name",
+        ),
+        (
+            "      field: state\n",
+            "      field: state\n      words: {}\n",
+            11,
+            "providers.render.status.words is not a status key; use field, map",
+        ),
+        (
+            "map: {waiting: queued, done: succeeded}",
+            "map: {on: running}",
+            11,
+            "providers.render.status.map has a word YAML reads as the boolean True; quote the word",
+        ),
+        (
+            "    id: uuid\n",
+            "    id: uuid\n    headers: {}\n",
+            9,
+            "providers.render.headers is not a declaration "
+            "key; use title, docs_url, base_url, path, auth, id, status, fields",
+        ),
+    ],
+)
+def test_config_check_names_the_line_of_a_mistake_in_a_declaration(
+    old: str, new: str, line: int, message: str, sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    assert old in GOOD
+    path = tmp_path / "c.yaml"
+    path.write_text(GOOD.replace("BASE", sim.base_url("krea")).replace(old, new))
+    path.chmod(0o600)
+    result = jobctl("config", "check", "--config", str(path))
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err_lines == [f"error: {path}:{line}: {message}"]
+
+
+def test_the_good_declaration_passes_config_check(sim: Simulator, tmp_path: Path, jobctl: Any) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(GOOD.replace("BASE", sim.base_url("krea")))
+    path.chmod(0o600)
+    result = jobctl("config", "check", "--config", str(path))
+    assert (result.code, result.err, result.lines) == (
+        0,
+        "",
+        [f"ok: {path}, profile 'default': krea configured"],
+    )
+
+
+def broken_config(sim: Simulator, tmp_path: Path) -> Path:
+    path = tmp_path / "c.yaml"
+    path.write_text(GOOD.replace("BASE", sim.base_url("krea")).replace("id: uuid", "id: uid"))
+    path.chmod(0o600)
+    return path
+
+
+def test_a_broken_declaration_costs_one_warning_and_never_stops_the_built_ins(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    path = broken_config(sim, tmp_path)
+    sim.add_job("krea", KREA_ID, ["processing"])
+    result = jobctl("get", "krea", KREA_ID, "--json", "--config", str(path))
+    assert result.code == 0
+    assert json.loads(result.out)["status"] == "running"
+    assert result.err_lines == [
+        f"warning: {path}:8: providers.render.id must be one of single-segment, uuid, positive-int, "
+        "not 'uid' (did you mean 'uuid'?); ignored until fixed"
+    ]
+
+
+def test_a_ref_to_a_broken_declaration_is_exit_2_and_the_other_refs_still_answer(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    path = broken_config(sim, tmp_path)
+    sim.add_job("krea", KREA_ID, ["processing"])
+    result = jobctl("get", "render:x", f"krea:{KREA_ID}", "--json", "--config", str(path))
+    assert result.code == 2
+    assert [j["id"] for j in json.loads(result.out)] == [KREA_ID]
+    assert result.err_lines[-1] == (
+        f"error: {path}:8: providers.render.id must be one of single-segment, uuid, positive-int, "
+        "not 'uid' (did you mean 'uuid'?)"
+    )
+
+
+def test_a_declaration_named_like_a_built_in_leaves_the_built_in_alone(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(GOOD.replace("BASE", sim.base_url("krea")).replace("  render:", "  krea:"))
+    path.chmod(0o600)
+    sim.add_job("krea", KREA_ID, ["processing"])
+    result = jobctl("get", "krea", KREA_ID, "--config", str(path))
+    assert result.code == 0
+    assert [r.path for r in sim.requests_for("krea")] == [f"/krea/jobs/{KREA_ID}"]
+    assert result.err_lines == [
+        f"warning: {path}:5: providers.krea takes the name of a built-in provider; "
+        "declare it under another name; ignored until fixed"
+    ]
+
+
+def test_a_providers_section_that_is_not_a_mapping_is_reported_and_the_rest_works(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    path = write_config(
+        tmp_path / "c.yaml", {"profiles": {"default": sim.profile(["krea"])}, "providers": ["x"]}
+    )
+    sim.add_job("krea", KREA_ID, ["processing"])
+    assert jobctl("get", "krea", KREA_ID, "--config", str(path)).code == 0
+    check = jobctl("config", "check", "--config", str(path))
+    assert check.code == 2
+    assert check.err_lines == [
+        f"error: {path}:6: providers must be a mapping of provider names to declarations, "
+        "not a list (see config.example.yaml)"
+    ]
