@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import IO, TYPE_CHECKING, Any
 
-from jobctl.model import Job, Status, format_timestamp
+from jobctl.model import Job, Status
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -101,16 +101,21 @@ def error_text(job: Job) -> str | None:
     return code + one_line(job.error.message or "", 400) if (code or job.error.message) else None
 
 
+def when(value: datetime) -> str:
+    """A timestamp for people: UTC to the second (JSON keeps the milliseconds)."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _detail_rows(job: Job, now: datetime) -> list[tuple[str, str]]:
     rows = [("status", status_label(job))]
     if job.kind:
         rows.append(("kind", one_line(job.kind, 80)))
     if job.created_at:
-        rows.append(("created", f"{format_timestamp(job.created_at)} ({ago(job.created_at, now)})"))
+        rows.append(("created", f"{when(job.created_at)} ({ago(job.created_at, now)})"))
     if job.updated_at and job.updated_at != job.finished_at:
-        rows.append(("updated", f"{format_timestamp(job.updated_at)} ({ago(job.updated_at, now)})"))
+        rows.append(("updated", f"{when(job.updated_at)} ({ago(job.updated_at, now)})"))
     if job.finished_at:
-        rows.append(("finished", f"{format_timestamp(job.finished_at)} ({ago(job.finished_at, now)})"))
+        rows.append(("finished", f"{when(job.finished_at)} ({ago(job.finished_at, now)})"))
     if job.duration is not None:
         rows.append(("took", format_duration(job.duration)))
     elif job.created_at and not job.done:
