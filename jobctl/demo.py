@@ -84,11 +84,9 @@ def run_demo(speed: float, say: Print) -> None:
 
     with Simulator() as sim:
         refs = [Ref(p, i) for p, i in load_samples(sim, speed)]
-        say(
-            f"jobctl demo: {len(refs)} sample jobs on a local simulator of all five providers "
-            "(no network, no keys)."
-        )
-        say("$ jobctl watch " + " ".join(str(r) for r in refs[:2]) + " ... --until-done\n")
+        say(f"jobctl demo: {len(refs)} sample jobs on a local simulator of five providers.")
+        say("No network, no keys.\n")
+        say(f"$ jobctl watch {refs[0]} ... --until-done\n")
         with Fetcher(sim_config(sim)) as fetcher:
             watch_refs(
                 fetcher,
@@ -110,9 +108,9 @@ def run_demo(speed: float, say: Print) -> None:
     say(f"\n$ jobctl get {first.provider} {first.id} --json\n")
     say(dumps_json(job_to_dict(first), pretty=True))
     say("\nThe same with your own keys:\n")
-    say("  jobctl get krea <job id>                     # one job, detail view")
-    say("  jobctl get krea:<id> gepetto:<id> --json     # several, as a JSON array")
-    say("  jobctl watch --until-done                    # every unfinished job you looked up")
+    say("  jobctl get krea <job id>                  # one job, detail view")
+    say("  jobctl get krea:<id> gepetto:<id> --json  # several, as a JSON array")
+    say("  jobctl watch --until-done                 # the unfinished jobs you looked up")
     say("\nwith a config file at `jobctl config path`, for example:\n")
     say(CONFIG_SNIPPET)
 
