@@ -60,10 +60,19 @@ def one_line(text: str, limit: int | None = None) -> str:
     return flat
 
 
-def dumps_json(value: Any, pretty: bool = False) -> str:
-    """JSON for stdout: unicode kept readable, but C1 controls and DEL escaped too."""
+def dumps_json(value: Any, pretty: bool = False, ascii_only: bool | None = None) -> str:
+    """JSON for stdout: unicode kept readable, but C1 controls and DEL escaped too.
+
+    Everything beyond ASCII is escaped (``\\u00e9``) when ``ascii_only``, which by default
+    means stdout's encoding is not a UTF (``PYTHONIOENCODING=ascii``, a latin-1 locale).
+    """
+    if ascii_only is None:
+        ascii_only = not utf_encoding(getattr(sys.stdout, "encoding", None))
     text = json.dumps(
-        value, ensure_ascii=False, indent=2 if pretty else None, separators=None if pretty else (",", ":")
+        value,
+        ensure_ascii=ascii_only,
+        indent=2 if pretty else None,
+        separators=None if pretty else (",", ":"),
     )
     return _C1_AND_DEL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 

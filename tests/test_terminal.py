@@ -1,17 +1,18 @@
-"""Real terminals: tables that fit 60 to 200 columns, TERM=dumb, an ASCII-only console."""
+"""Real terminals: tables that fit 60 to 200 columns, TERM=dumb, an ASCII-only stdout."""
 
 # ruff: noqa: E501  (the expected lines of a 200-column table are 200 columns wide)
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CREATIFY_ID, KREA_ID
+from conftest import CREATIFY_ID, KREA_ID, run_process
 from rich.console import Console, RenderableType
 
 from jobctl.errors import UpstreamError
@@ -388,3 +389,72 @@ def test_the_demo_fits_80_columns_and_shows_every_sample_job(jobctl: Any, on_a_t
         for (provider, job_id, _), (mark, word) in zip(SAMPLES, DEMO_ENDS, strict=True)
     ]
     assert rows[1].endswith("  [nsfw_content] The prompt…")
+
+
+# --- PYTHONIOENCODING=ascii -----------------------------------------------------------------------
+
+NON_ASCII = "café ✓ 日本"
+ESCAPED = "caf\\xe9 \\u2713 \\u65e5\\u672c"
+
+
+@pytest.fixture
+def non_ascii_failure(sim: Simulator, config_file: Path) -> None:
+    error = {**TIMELESS, "error": {"code": "bad_input", "message": NON_ASCII}}
+    sim.add_job("krea", KREA_ID, [Step(status="failed", fields=error)])
+    sim.add_job("krea", SECOND_KREA, [Step(status="processing", fields=TIMELESS)])
+
+
+def ascii_run(*args: str) -> Any:
+    result = run_process(*args, "--no-track", env={"PYTHONIOENCODING": "ascii"})
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
+    result.stdout.encode("ascii")
+    return result
+
+
+@pytest.mark.usefixtures("non_ascii_failure")
+def test_an_ascii_stdout_gets_provider_text_escaped_in_the_detail_view() -> None:
+    result = ascii_run("get", "krea", KREA_ID)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        f"job:    krea:{KREA_ID}",
+        "status: failed",
+        f"error:  [bad_input] {ESCAPED}",
+    ]
+
+
+@pytest.mark.usefixtures("non_ascii_failure")
+def test_an_ascii_stdout_gets_provider_text_escaped_in_the_table() -> None:
+    result = ascii_run("get", f"krea:{KREA_ID}", f"krea:{SECOND_KREA}")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[1:] == [
+        f"krea      {KREA_ID}  failed                -     -    -     [bad_input] {ESCAPED}",
+        f"krea      {SECOND_KREA}  running (processing)  -     -    -",
+    ]
+
+
+@pytest.mark.usefixtures("non_ascii_failure")
+def test_an_ascii_stdout_gets_provider_text_escaped_in_watch_line_mode() -> None:
+    result = ascii_run("watch", f"krea:{KREA_ID}", "--until-done", *FAST)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert [line[11:] for line in result.stdout.splitlines()] == [
+        f"krea:{KREA_ID}  failed  [bad_input] {ESCAPED}"
+    ]
+
+
+@pytest.mark.usefixtures("non_ascii_failure")
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("get", "krea", KREA_ID, "--json"), 0),
+        (("get", f"krea:{KREA_ID}", f"krea:{SECOND_KREA}", "--json"), 0),
+        (("watch", f"krea:{KREA_ID}", "--until-done", "--json", *FAST), 1),
+    ],
+    ids=["object", "array", "ndjson"],
+)
+def test_an_ascii_stdout_gets_json_with_unicode_escapes(args: tuple[str, ...], code: int) -> None:
+    result = ascii_run(*args)
+    assert (result.returncode, result.stderr) == (code, "")
+    assert '"message":"caf\\u00e9 \\u2713 \\u65e5\\u672c"' in result.stdout.replace(": ", ":")
+    first = json.loads(result.stdout.splitlines()[0] if "watch" in args else result.stdout)
+    job = first[0] if isinstance(first, list) else first
+    assert job["error"] == {"code": "bad_input", "message": NON_ASCII}
