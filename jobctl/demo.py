@@ -30,10 +30,11 @@ def sim_config(sim: Simulator) -> Config:
 
 
 def profile_yaml(sim: Simulator, name: str = "sim") -> str:
+    """The profile as YAML in block style, so each line fits an 80-column terminal."""
     lines = [f"default_profile: {name}", "profiles:", f"  {name}:"]
     for provider, entry in sim.profile().items():
-        fields = ", ".join(f'{k}: "{v}"' for k, v in entry.items())
-        lines.append(f"    {provider}: {{{fields}}}")
+        lines.append(f"    {provider}:")
+        lines += [f'      {key}: "{value}"' for key, value in entry.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -55,7 +56,8 @@ def run_simulator(port: int, latency: float, speed: float, say: Print) -> None:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try --port 0") from None
     refs = load_samples(sim, speed)
     path = write_profile(sim)
-    say(f"jobctl simulator serving krea, creatify, unstructured, gepetto, aisquare on {sim.origin}")
+    say("jobctl simulator of krea, creatify, unstructured, gepetto and aisquare")
+    say(f"serving on {sim.origin}")
     say("\nProfile (also written to the file below):\n")
     say(profile_yaml(sim))
     say("In another terminal:\n")

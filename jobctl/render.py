@@ -31,7 +31,7 @@ STATUS_STYLE = {
     Status.UNKNOWN: "yellow",
 }
 STATUS_MARK = {
-    Status.QUEUED: "…",
+    Status.QUEUED: "○",
     Status.RUNNING: "▶",
     Status.SUCCEEDED: "✓",
     Status.FAILED: "✗",
@@ -306,7 +306,9 @@ class Grid:
         shown = list(range(last))
         form = [0] * len(self.columns)
         widths = [nat[0] for nat in self.natural]
-        want = min(self.natural[last][0], max(self.LAST_MIN, width // 3))
+        # Room for the last column's text, not its header: an empty column costs nothing.
+        content = max((row[last][0].cell_len for row in self.rows), default=0)
+        want = min(content, max(self.LAST_MIN, width // 3))
 
         def short() -> int:
             return want - (width - sum(widths[n] + self.GAP for n in shown))

@@ -196,7 +196,7 @@ class LiveSink:
         elif job is not None:
             status = (status_text(job, self.marks), status_text(job, self.marks, compact=True))
         else:
-            status = Text(self._marked("…", "waiting"), style="dim")
+            status = Text(self._marked("·", "waiting"), style="dim")
         return [
             Text(item.ref.provider),
             Text(one_line(item.ref.id)),

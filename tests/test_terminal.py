@@ -164,7 +164,7 @@ LIVE_TABLES = {
         "creatify      2f8c6e…0e1f32  ✗ failed     Input image is to…",
         "aisquare      1042           ▶ running",
         "gepetto       gp_8Kq2xR7wLm  ! retrying   retrying: HTTP 50…",
-        "unstructured  3c90c3…36052a  … waiting",
+        "unstructured  3c90c3…36052a  · waiting",
         SUMMARY,
     ],
     80: [
@@ -175,7 +175,7 @@ LIVE_TABLES = {
         "creatify      2f8c6e1a…d0e1f32  ✗ failed     11s      Input image is too small",
         "aisquare      1042              ▶ running    1m35s",
         "gepetto       gp_8Kq2xR7wLm     ! retrying   -        retrying: HTTP 503 after…",
-        "unstructured  3c90c3cc…736052a  … waiting    -",
+        "unstructured  3c90c3cc…736052a  · waiting    -",
         SUMMARY,
     ],
     100: [
@@ -186,7 +186,7 @@ LIVE_TABLES = {
         "creatify      2f8c6e1a-5b7d-…1-6c4b8d0e1f32  ✗ failed     11s      Input image is too small",
         "aisquare      1042                           ▶ running    1m35s",
         "gepetto       gp_8Kq2xR7wLm                  ! retrying   -        retrying: HTTP 503 after 3 tries",
-        "unstructured  3c90c3cc-0d44-…8-8dd25736052a  … waiting    -",
+        "unstructured  3c90c3cc-0d44-…8-8dd25736052a  · waiting    -",
         SUMMARY,
     ],
     120: [
@@ -197,7 +197,7 @@ LIVE_TABLES = {
         f"creatify      {CREATIFY_ID}  ✗ failed     11s      Input image is too small",
         "aisquare      1042                                  ▶ running    1m35s",
         "gepetto       gp_8Kq2xR7wLm                         ! retrying   -        retrying: HTTP 503 after 3 tries",
-        "unstructured  3c90c3cc-0d44-4b50-8888-8dd25736052a  … waiting    -",
+        "unstructured  3c90c3cc-0d44-4b50-8888-8dd25736052a  · waiting    -",
         SUMMARY,
     ],
     200: [
@@ -208,7 +208,7 @@ LIVE_TABLES = {
         f"creatify      {CREATIFY_ID}  ✗ failed (rejected)      image_to_video   11s      11s      Input image is too small",
         "aisquare      1042                                  ▶ running (RUNNING)      BLOG_GENERATION  1m35s    11s",
         "gepetto       gp_8Kq2xR7wLm                         ! retrying               -                -        11s      retrying: HTTP 503 after 3 tries",
-        "unstructured  3c90c3cc-0d44-4b50-8888-8dd25736052a  … waiting                -                -        11s",
+        "unstructured  3c90c3cc-0d44-4b50-8888-8dd25736052a  · waiting                -                -        11s",
         SUMMARY,
     ],
 }
@@ -229,12 +229,14 @@ def test_no_duration_is_ever_cut_into_a_different_number(width: int) -> None:
 
 
 def test_an_id_is_cut_in_the_middle_but_never_so_that_two_ids_look_the_same() -> None:
+    boom = JobError(None, "the render farm caught fire")
     twins = [
-        finished("krea", f"4dd4aefd-2ad8-4a1e-8156-{n}cd10dabdd20", Status.SUCCEEDED, "done") for n in (1, 2)
+        finished("krea", f"4dd4aefd-2ad8-4a1e-8156-{n}cd10dabdd20", Status.FAILED, "failed", error=boom)
+        for n in (1, 2)
     ]
     assert render(table_rich(twins, NOW), 60)[2:] == [
-        "krea      4dd4aefd-2ad…1cd10dabdd20  ✓ succeeded",
-        "krea      4dd4aefd-2ad…2cd10dabdd20  ✓ succeeded",
+        "krea      4dd4aefd-2ad…1cd10dabdd20  ✗ failed  the render f…",
+        "krea      4dd4aefd-2ad…2cd10dabdd20  ✗ failed  the render f…",
     ]
     assert cut_middle(KREA_ID, 13) == "4dd4ae…abdd20"
     assert cut_middle(KREA_ID, 13, "...") == "4dd4a...bdd20"
@@ -247,9 +249,9 @@ def test_elapsed_stops_when_a_job_finishes() -> None:
     running = Job("krea", "running", Status.RUNNING, "processing", created_at=NOW)
     items = [tracked(done_in_0s), tracked(done_untimed), tracked(running)]
     assert live_lines(items, 80, NOW + timedelta(hours=1))[2:] == [
-        "krea      zero     ✓ succeeded (completed)  0s",
-        "krea      untimed  ✗ failed                 -",
-        "krea      running  ▶ running (processing)   1h00m",
+        "krea      zero     ✓ succeeded (completed)  -     0s       11s",
+        "krea      untimed  ✗ failed                 -     -        11s",
+        "krea      running  ▶ running (processing)   -     1h00m    11s",
         "1 running · 1 succeeded · 1 failed",
     ]
 
@@ -458,3 +460,24 @@ def test_an_ascii_stdout_gets_json_with_unicode_escapes(args: tuple[str, ...], c
     first = json.loads(result.stdout.splitlines()[0] if "watch" in args else result.stdout)
     job = first[0] if isinstance(first, list) else first
     assert job["error"] == {"code": "bad_input", "message": NON_ASCII}
+
+
+def test_a_queued_job_is_marked_with_a_glyph_that_does_not_read_as_a_cut() -> None:
+    queued = [
+        Job("krea", KREA_ID, Status.QUEUED, "backlogged"),
+        Job("krea", FAILED_KREA, Status.QUEUED, "queued"),
+    ]
+    assert render(table_rich(queued, NOW), 60)[2:] == [
+        "krea      4dd4aefd-2ad8-4a…56-ecd10dabdd20  ○ queued  -",
+        "krea      9b1f6c1e-3f0a-4c…1e-7f2d8a0c4b11  ○ queued  -",
+    ]
+
+
+def test_the_simulator_profile_fits_80_columns_and_reads_back_as_the_profile(sim: Simulator) -> None:
+    import yaml
+
+    from jobctl.demo import profile_yaml
+
+    text = profile_yaml(sim)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert yaml.safe_load(text) == {"default_profile": "sim", "profiles": {"sim": sim.profile()}}
