@@ -148,9 +148,8 @@ def watched() -> list[Tracked]:
 
 
 def live_lines(items: list[Tracked], width: int, now: datetime = NOW, encoding: str = "utf-8") -> list[str]:
-    sink = LiveSink(Console(file=io.StringIO(), width=width, height=40), items)
-    if encoding != "utf-8":
-        sink.marks = False  # what LiveSink decides itself on a console whose stream is ASCII
+    stream = io.TextIOWrapper(io.BytesIO(), encoding=encoding)  # LiveSink picks its marks from it
+    sink = LiveSink(Console(file=stream, width=width, height=40), items)
     return render(sink.render(now, mono=111.0), width, encoding)
 
 
@@ -267,8 +266,15 @@ def test_line_mode_stamps_each_change_in_utc_with_z() -> None:
     ]
 
 
-def test_on_an_ascii_terminal_tables_use_ascii_marks_ellipses_and_rules() -> None:
-    assert render(table_rich(JOBS, NOW, marks=False), 60, encoding="ascii") == [
+def test_on_an_ascii_terminal_tables_use_ascii_marks_ellipses_and_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jobctl import render as rendering
+
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setattr(rendering, "is_terminal", lambda *_: True)
+    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
+    assert rendering.jobs_text(JOBS, many=True).splitlines() == [
         "PROVIDER  ID             STATUS     OUTPUT / ERROR",
         "-" * 60,
         "krea      4dd4a...bdd20  succeeded  https://gen.krea.ai/i...",
