@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 from conftest import CREATIFY_ID, KREA_ID, run_process
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console, RenderableType
 
 from jobctl.errors import UpstreamError
 from jobctl.model import Job, JobError, Status
 from jobctl.refs import Ref
-from jobctl.render import cut_middle, table_rich
+from jobctl.render import cut_middle, error_text, one_line, table_rich
 from jobctl.sim import Simulator, Step
 from jobctl.watch import Tracked
 from jobctl.watch_display import LinesSink, LiveSink
@@ -30,11 +32,15 @@ FAST = ("--interval", "0.05", "--max-interval", "0.1")
 
 
 def render(renderable: RenderableType, width: int, encoding: str = "utf-8") -> list[str]:
-    """``renderable`` on a plain console ``width`` cells wide, as lines without trailing blanks."""
+    """``renderable`` laid out for ``width`` cells, as lines without trailing blanks.
+
+    The console itself is much wider, so a line the layout makes too long shows as
+    too long instead of being cropped (without an ellipsis) by rich.
+    """
     buffer = io.BytesIO()
     stream = io.TextIOWrapper(buffer, encoding=encoding)  # strict: a glyph it cannot carry raises
-    console = Console(file=stream, width=width, height=40, color_system=None, highlight=False, markup=False)
-    console.print(renderable)
+    console = Console(file=stream, width=1000, height=40, color_system=None, highlight=False, markup=False)
+    console.print(renderable, width=width)
     stream.flush()
     return [line.rstrip() for line in buffer.getvalue().decode(encoding).splitlines()]
 
@@ -487,3 +493,22 @@ def test_the_simulator_profile_fits_80_columns_and_reads_back_as_the_profile(sim
     text = profile_yaml(sim)
     assert max(len(line) for line in text.splitlines()) <= 80
     assert yaml.safe_load(text) == {"default_profile": "sim", "profiles": {"sim": sim.profile()}}
+
+
+@given(
+    texts=st.lists(st.text(min_size=1, max_size=60), min_size=1, max_size=4),
+    width=st.integers(min_value=40, max_value=200),
+)
+@settings(max_examples=60, deadline=None)
+def test_any_provider_text_keeps_each_row_on_one_line_within_the_width(texts: list[str], width: int) -> None:
+    from rich.cells import cell_len
+
+    jobs = [
+        Job("krea", f"{n}-{text}", Status.FAILED, text, kind=text, error=JobError(text, text))
+        for n, text in enumerate(texts)
+    ]
+    lines = render(table_rich(jobs, NOW), width)
+    assert len(lines) == 2 + len(jobs)  # one line a row: nothing wrapped
+    assert max(cell_len(line) for line in lines) <= width
+    for line, job in zip(lines[2:], jobs, strict=True):
+        assert line.endswith(("…", one_line(error_text(job) or ""))), line
