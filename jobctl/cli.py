@@ -6,6 +6,7 @@ exit code; anything unexpected becomes one line too (with a traceback under --de
 
 import gc
 import inspect
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -689,8 +690,17 @@ def run(argv: list[str], env: Environment | None = None) -> int:
     return 0
 
 
+def tolerant_streams() -> None:
+    """Text that stdout's or stderr's encoding cannot carry (``PYTHONIOENCODING=ascii``)
+    prints as backslash escapes (``caf\\xe9``) instead of ending the run."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and not stream.closed:
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main() -> NoReturn:
     """Console entry point."""
+    tolerant_streams()
     code = run(sys.argv[1:])
     # The process ends here: output is flushed and the journal closed, so the collector's
     # passes over every live object during interpreter shutdown buy nothing (~6 ms).

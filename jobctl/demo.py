@@ -16,10 +16,11 @@ Print = Callable[[str], None]
 
 
 def profile_yaml(sim: Simulator, name: str = "sim") -> str:
+    """The profile as YAML in block style, so each line fits an 80-column terminal."""
     lines = [f"default_profile: {name}", "profiles:", f"  {name}:"]
     for provider, entry in sim.profile().items():
-        fields = ", ".join(f'{k}: "{v}"' for k, v in entry.items())
-        lines.append(f"    {provider}: {{{fields}}}")
+        lines.append(f"    {provider}:")
+        lines += [f'      {key}: "{value}"' for key, value in entry.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -41,7 +42,8 @@ def run_simulator(port: int, latency: float, speed: float, say: Print) -> None:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try --port 0") from None
     refs = load_samples(sim, speed)
     path = write_profile(sim)
-    say(f"jobctl simulator serving krea, creatify, unstructured, gepetto, aisquare on {sim.origin}")
+    say("jobctl simulator of krea, creatify, unstructured, gepetto and aisquare")
+    say(f"serving on {sim.origin}")
     say("\nProfile (also written to the file below):\n")
     say(profile_yaml(sim))
     say("In another terminal:\n")
@@ -70,11 +72,9 @@ def run_demo(speed: float, say: Print) -> None:
 
     with Simulator() as sim:
         refs = [Ref(p, i) for p, i in load_samples(sim, speed)]
-        say(
-            f"jobctl demo: {len(refs)} sample jobs on a local simulator of all five providers "
-            "(no network, no keys)."
-        )
-        say("$ jobctl watch " + " ".join(str(r) for r in refs[:2]) + " ... --until-done\n")
+        say(f"jobctl demo: {len(refs)} sample jobs on a local simulator of five providers.")
+        say("No network, no keys.\n")
+        say(f"$ jobctl watch {refs[0]} ... --until-done\n")
         with Client(providers=sim.profile(), env={}) as client:
             watch_refs(
                 client,
@@ -96,9 +96,9 @@ def run_demo(speed: float, say: Print) -> None:
     say(f"\n$ jobctl get {first.provider} {first.id} --json\n")
     say(dumps_json(job_to_dict(first), pretty=True))
     say("\nThe same with your own keys:\n")
-    say("  jobctl get krea <job id>                     # one job, detail view")
-    say("  jobctl get krea:<id> gepetto:<id> --json     # several, as a JSON array")
-    say("  jobctl watch --until-done                    # every unfinished job you looked up")
+    say("  jobctl get krea <job id>                  # one job, detail view")
+    say("  jobctl get krea:<id> gepetto:<id> --json  # several, as a JSON array")
+    say("  jobctl watch --until-done                 # the unfinished jobs you looked up")
     say("\nwith a config file at `jobctl config path`, for example:\n")
     say(CONFIG_SNIPPET)
 

@@ -161,12 +161,10 @@ def parse_timestamp(value: object) -> datetime | None:
 
 
 def format_timestamp(value: datetime | None) -> str | None:
+    """UTC with exactly three fractional digits and ``Z``, so sorting the text sorts by time."""
     if value is None:
         return None
-    # Truncate to milliseconds first, so one instant always prints the same way.
-    value = value.astimezone(timezone.utc).replace(microsecond=value.microsecond // 1000 * 1000)
-    spec = "milliseconds" if value.microsecond else "seconds"
-    return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 _DURATION = re.compile(

@@ -6,15 +6,17 @@ is handed to rich as ``Text`` (never markup). JSON never imports rich.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal, Union
 
-from jobctl.model import Job, Status, format_timestamp
+from jobctl.model import Job, Status
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -29,7 +31,7 @@ STATUS_STYLE = {
     Status.UNKNOWN: "yellow",
 }
 STATUS_MARK = {
-    Status.QUEUED: "…",
+    Status.QUEUED: "○",
     Status.RUNNING: "▶",
     Status.SUCCEEDED: "✓",
     Status.FAILED: "✗",
@@ -58,12 +60,29 @@ def one_line(text: str, limit: int | None = None) -> str:
     return flat
 
 
-def dumps_json(value: Any, pretty: bool = False) -> str:
-    """JSON for stdout: unicode kept readable, but C1 controls and DEL escaped too."""
+def dumps_json(value: Any, pretty: bool = False, ascii_only: bool | None = None) -> str:
+    """JSON for stdout: unicode kept readable, but C1 controls and DEL escaped too.
+
+    Everything beyond ASCII is escaped (``\\u00e9``) when ``ascii_only``, which by default
+    means stdout's encoding is not a UTF (``PYTHONIOENCODING=ascii``, a latin-1 locale).
+    """
+    if ascii_only is None:
+        ascii_only = not utf_encoding(getattr(sys.stdout, "encoding", None))
     text = json.dumps(
-        value, ensure_ascii=False, indent=2 if pretty else None, separators=None if pretty else (",", ":")
+        value,
+        ensure_ascii=ascii_only,
+        indent=2 if pretty else None,
+        separators=None if pretty else (",", ":"),
     )
     return _C1_AND_DEL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def utf_encoding(encoding: str | None) -> bool:
+    """Whether text in ``encoding`` (None: unknown, taken as UTF-8) can carry any character."""
+    try:
+        return codecs.lookup(encoding or "utf-8").name.startswith("utf")
+    except LookupError:
+        return False
 
 
 def format_duration(delta: timedelta | None) -> str:
@@ -101,16 +120,21 @@ def error_text(job: Job) -> str | None:
     return code + one_line(job.error.message or "", 400) if (code or job.error.message) else None
 
 
+def when(value: datetime) -> str:
+    """A timestamp for people: UTC to the second (JSON keeps the milliseconds)."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _detail_rows(job: Job, now: datetime) -> list[tuple[str, str]]:
     rows = [("status", status_label(job))]
     if job.kind:
         rows.append(("kind", one_line(job.kind, 80)))
     if job.created_at:
-        rows.append(("created", f"{format_timestamp(job.created_at)} ({ago(job.created_at, now)})"))
+        rows.append(("created", f"{when(job.created_at)} ({ago(job.created_at, now)})"))
     if job.updated_at and job.updated_at != job.finished_at:
-        rows.append(("updated", f"{format_timestamp(job.updated_at)} ({ago(job.updated_at, now)})"))
+        rows.append(("updated", f"{when(job.updated_at)} ({ago(job.updated_at, now)})"))
     if job.finished_at:
-        rows.append(("finished", f"{format_timestamp(job.finished_at)} ({ago(job.finished_at, now)})"))
+        rows.append(("finished", f"{when(job.finished_at)} ({ago(job.finished_at, now)})"))
     if job.duration is not None:
         rows.append(("took", format_duration(job.duration)))
     elif job.created_at and not job.done:
@@ -182,11 +206,14 @@ def make_console(file: IO[str] | None = None) -> Console:
     return Console(file=file, highlight=False, markup=False, emoji=False, soft_wrap=False)
 
 
-def status_text(job: Job) -> Text:
+def status_text(job: Job, marks: bool = True, compact: bool = False) -> Text:
+    """The status with its mark (``marks``: the stream can carry one); ``compact``
+    leaves out the provider's word unless the status is unknown without it."""
     from rich.text import Text
 
-    style = STATUS_STYLE[job.status]
-    return Text(f"{STATUS_MARK[job.status]} {status_label(job)}", style=style)
+    label = job.status.value if compact and job.status is not Status.UNKNOWN else status_label(job)
+    mark = f"{STATUS_MARK[job.status]} " if marks else ""
+    return Text(mark + label, style=STATUS_STYLE[job.status])
 
 
 def _link(value: str) -> Text:
@@ -199,7 +226,7 @@ def _link(value: str) -> Text:
     return Text(shown)
 
 
-def detail_rich(job: Job, now: datetime | None = None) -> RenderableType:
+def detail_rich(job: Job, now: datetime | None = None, marks: bool = True) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
@@ -210,7 +237,7 @@ def detail_rich(job: Job, now: datetime | None = None) -> RenderableType:
     grid.add_row("job", Text(f"{job.provider}:{one_line(job.id)}", style="bold"))
     for label, value in _detail_rows(job, now):
         if label == "status":
-            grid.add_row(label, status_text(job))
+            grid.add_row(label, status_text(job, marks))
         elif label in ("outputs", "") and value != "(none reported)":
             grid.add_row(label, _link(value))
         elif label == "error":
@@ -220,66 +247,223 @@ def detail_rich(job: Job, now: datetime | None = None) -> RenderableType:
     return grid
 
 
-class Grid:
-    """A one-line-per-row table for the terminal, cheap enough for thousands of rows.
+@dataclass(frozen=True)
+class Column:
+    """One column of a ``Grid``: its header and how its values may be shortened.
 
-    Columns are as wide as their content (at most 40 cells); the last takes what is
-    left of the line and is cut with an ellipsis. rich's Table measures every cell
-    several times, which costs ~0.4 s at 1,000 rows; this renders each row once.
+    ``cut`` None means a value is shown whole or not at all (numbers, durations,
+    statuses: ``11s`` must never read as ``11``); "middle" keeps an id's start and
+    end; "end" cuts text after its start. Either way an ellipsis shows the cut.
     """
 
-    GAP = 3
+    header: str
+    cut: Literal["middle", "end"] | None = None
+    min_width: int = 0  # the narrowest a "cut" step makes it
+    max_width: int | None = None  # wider values are always cut (at the end)
 
-    def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[Text]]) -> None:
-        self.headers = headers
-        self.rows = rows
-        self.widths = [
-            min(40, max([len(h), *(r[n].cell_len for r in rows)])) for n, h in enumerate(headers[:-1])
+
+# How a Grid gives way when the line is short of room: each step is taken in turn
+# until the last column has room for the start of its text.
+Step = tuple[Literal["drop", "compact", "cut"], str]
+
+# A cell is a Text, or (full, compact) forms of it; "compact" switches to the second.
+Cell = Union["Text", tuple["Text", "Text"]]
+
+
+class Grid:
+    """A one-line-per-row table that fits the width it is given, cheap for thousands of rows.
+
+    Columns are as wide as their content; the last takes what is left of the line and
+    is cut at the end. When the line is short, ``steps`` drop or shorten columns in
+    order (see README, "Narrow terminals"). rich's Table measures every cell several
+    times, which costs ~0.4 s at 1,000 rows; this measures once and renders each row once.
+    """
+
+    GAP = 2
+    # Steps are taken until the last column has this many cells, or a third of the line.
+    LAST_MIN = 20
+
+    def __init__(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], steps: Sequence[Step] = ()):
+        self.columns = columns
+        self.rows = [[c if isinstance(c, tuple) else (c, c) for c in row] for row in rows]
+        self.steps = steps
+        self.index = {c.header: n for n, c in enumerate(columns)}
+        # Natural width of each column in each form (full, compact), header included.
+        self.natural = [
+            tuple(
+                min(
+                    col.max_width or 1_000_000,
+                    max([len(col.header), *(r[n][f].cell_len for r in self.rows)]),
+                )
+                for f in (0, 1)
+            )
+            for n, col in enumerate(columns)
         ]
 
-    def _line(self, cells: Sequence[Text], last_width: int) -> Text:
+    def layout(self, width: int, ellipsis: str) -> tuple[list[int], list[int], list[int]]:
+        """(columns shown, form of each column, width of each column) for a line of ``width`` cells."""
+        last = len(self.columns) - 1
+        shown = list(range(last))
+        form = [0] * len(self.columns)
+        widths = [nat[0] for nat in self.natural]
+        # Room for the last column's text, not its header: an empty column costs nothing.
+        content = max((row[last][0].cell_len for row in self.rows), default=0)
+        want = min(content, max(self.LAST_MIN, width // 3))
+
+        def short() -> int:
+            return want - (width - sum(widths[n] + self.GAP for n in shown))
+
+        for action, header in self.steps:
+            if short() <= 0:
+                break
+            n = self.index[header]
+            if action == "drop":
+                shown.remove(n)
+            elif action == "compact":
+                form[n], widths[n] = 1, self.natural[n][1]
+            else:
+                floor = max(self.columns[n].min_width, len(ellipsis) + 2)
+                widths[n] = self._distinct_width(n, max(floor, widths[n] - short()), ellipsis)
+        widths[last] = max(0, width - sum(widths[n] + self.GAP for n in shown))
+        return [*shown, last], form, widths
+
+    def _distinct_width(self, n: int, width: int, ellipsis: str) -> int:
+        """``width``, widened until no two different ids are cut to the same text."""
+        values = {row[n][0].plain for row in self.rows}
+        while width < self.natural[n][0]:
+            if len({cut_middle(v, width, ellipsis) for v in values}) == len(values):
+                break
+            width += 1
+        return width
+
+    def _line(
+        self,
+        cells: Sequence[Text],
+        columns: Sequence[Column],
+        widths: Sequence[int],
+        width: int,
+        ellipsis: str,
+    ) -> Text:
         from rich.text import Text
 
-        line = Text(no_wrap=True, overflow="ellipsis", end="")
-        for cell, width in zip(cells, [*self.widths, last_width], strict=True):
-            part = cell.copy()
-            part.truncate(width, overflow="ellipsis", pad=width != last_width)
+        line = Text(no_wrap=True, end="")
+        used = 0
+        for n, (cell, column, cell_width) in enumerate(zip(cells, columns, widths, strict=True)):
+            part = fit(cell, cell_width, ellipsis, column.cut or "end")
+            shown = part.cell_len
+            pad = cell_width - shown if n < len(cells) - 1 and shown < cell_width else 0
             line.append_text(part)
-            if width != last_width:
-                line.append(" " * self.GAP)
+            if n < len(cells) - 1:
+                line.append(" " * (pad + self.GAP))
+            used += shown + pad + self.GAP
         line.rstrip()
-        return line
+        return line if used - self.GAP <= width else fit(line, width, ellipsis)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from rich.segment import Segment
         from rich.text import Text
 
-        used = sum(self.widths) + self.GAP * len(self.widths)
-        last = max(10, options.max_width - used)
-        header = self._line([Text(h, style="bold") for h in self.headers], last)
-        yield from header.render(console)
+        ellipsis = "..." if options.ascii_only else "…"
+        width = options.max_width
+        shown, form, all_widths = self.layout(width, ellipsis)
+        columns = [self.columns[n] for n in shown]
+        widths = [all_widths[n] for n in shown]
+        headers = [Text(c.header, style="bold") for c in columns]
+        yield from self._line(headers, columns, widths, width, ellipsis).render(console)
         yield Segment.line()
-        yield Segment("─" * min(options.max_width, used + last), console.get_style("dim"))
+        rule = "-" if options.ascii_only else "─"
+        yield Segment(rule * min(width, sum(widths) + self.GAP * (len(widths) - 1)), console.get_style("dim"))
         yield Segment.line()
         for row in self.rows:
-            yield from self._line(row, last).render(console)
+            cells = [row[n][form[n]] for n in shown]
+            yield from self._line(cells, columns, widths, width, ellipsis).render(console)
             yield Segment.line()
 
 
-def table_rich(jobs: Sequence[Job], now: datetime | None = None) -> RenderableType:
+def cut_middle(value: str, width: int, ellipsis: str = "…") -> str:
+    """``value`` in at most ``width`` cells, its start and end kept around an ellipsis."""
+    from rich.cells import cell_len
+
+    if cell_len(value) <= width:
+        return value
+    room = max(0, width - len(ellipsis))
+    head = _take(value, room - room // 2)
+    tail = _take(value[::-1], room // 2)[::-1]
+    return head + ellipsis + tail
+
+
+def _take(value: str, cells: int) -> str:
+    """The longest start of ``value`` that fits in ``cells``."""
+    if value.isascii():  # clean text: one cell a character
+        return value[: max(0, cells)]
+    from rich.cells import cell_len
+
+    total = 0
+    for n, char in enumerate(value):
+        total += cell_len(char)
+        if total > cells:
+            return value[:n]
+    return value
+
+
+def fit(text: Text, width: int, ellipsis: str = "…", where: str = "end") -> Text:
+    """``text`` cut to ``width`` cells with an ellipsis (at its end or in its middle)."""
+    if text.cell_len <= width:
+        return text
+    from rich.text import Text
+
+    if where == "middle":
+        return Text(cut_middle(text.plain, width, ellipsis), style=text.style)
+    if width <= len(ellipsis):
+        return Text(ellipsis[:width], style=text.style)
+    part = text.copy()
+    part.plain = _take(part.plain, width - len(ellipsis)).rstrip()
+    part.append(ellipsis)
+    return part
+
+
+TABLE_COLUMNS = (
+    Column("PROVIDER"),
+    Column("ID", cut="middle", min_width=13),
+    Column("STATUS"),
+    Column("KIND", cut="end", max_width=20),
+    Column("AGE"),
+    Column("TOOK"),
+    Column("OUTPUT / ERROR", cut="end"),
+)
+# The order in which `get` and `ls` give way on a narrow terminal (README, "Narrow terminals").
+TABLE_STEPS: tuple[Step, ...] = (
+    ("drop", "AGE"),
+    ("drop", "KIND"),
+    ("compact", "STATUS"),
+    ("cut", "ID"),
+    ("drop", "TOOK"),
+)
+
+
+def unicode_ok(console: Console) -> bool:
+    """Whether ``console``'s stream can carry the status marks and the ellipsis."""
+    return utf_encoding(console.encoding)
+
+
+def table_rich(jobs: Sequence[Job], now: datetime | None = None, marks: bool = True) -> RenderableType:
     from rich.text import Text
 
     now = now or datetime.now(timezone.utc)
-    rows = []
+    rows: list[list[Cell]] = []
     for job in jobs:
-        cells = [Text(c) for c in table_row(job, now)]
-        cells[2] = status_text(job)
-        if job.error:
-            cells[-1].stylize("red")
-        elif len(job.outputs) == 1:
-            cells[-1] = _link(job.outputs[0])
+        plain = table_row(job, now)
+        cells: list[Cell] = [Text(c) for c in plain]
+        cells[2] = (status_text(job, marks), status_text(job, marks, compact=True))
+        cells[-1] = (
+            Text(plain[-1], style="red")
+            if job.error
+            else _link(job.outputs[0])
+            if len(job.outputs) == 1
+            else Text(plain[-1])
+        )
         rows.append(cells)
-    return Grid(TABLE_HEADERS, rows)
+    return Grid(TABLE_COLUMNS, rows, TABLE_STEPS)
 
 
 def jobs_text(jobs: Sequence[Job], many: bool) -> str:
@@ -287,14 +471,17 @@ def jobs_text(jobs: Sequence[Job], many: bool) -> str:
     if not is_terminal():
         return table_plain(jobs) if many else detail_plain(jobs[0])
     console = make_console()
+    marks = unicode_ok(console)
     with console.capture() as captured:
-        console.print(table_rich(jobs) if many else detail_rich(jobs[0]))
-    return captured.get().rstrip("\n")
+        console.print(table_rich(jobs, marks=marks) if many else detail_rich(jobs[0], marks=marks))
+    # rich pads the detail grid to its widest line; trailing blanks only get in the way.
+    return "\n".join(line.rstrip() for line in captured.get().splitlines())
 
 
 def live_display() -> bool:
-    """Redraw in place only on a terminal that has not asked for NO_COLOR."""
-    return is_terminal() and "NO_COLOR" not in os.environ
+    """Redraw in place only on a terminal that can (not TERM=dumb) and has not asked for NO_COLOR."""
+    can_redraw = os.environ.get("TERM", "").lower() not in ("dumb", "unknown")
+    return is_terminal() and can_redraw and "NO_COLOR" not in os.environ
 
 
 def is_terminal(stream: IO[str] | None = None) -> bool:

@@ -15,20 +15,22 @@ from jobctl.model import Job, Status, job_to_dict
 from jobctl.polling import Tracked, Watcher
 from jobctl.refs import Ref
 from jobctl.render import (
+    Cell,
+    Column,
     Grid,
-    ago,
+    Step,
     dumps_json,
     format_duration,
     one_line,
     status_label,
     status_text,
     summary_cell,
+    unicode_ok,
 )
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
-    from rich.text import Text
 
     from jobctl.client import Client
 
@@ -43,7 +45,7 @@ class Sink(Protocol):
     def tick(self, items: Sequence[Tracked]) -> None: ...
 
 
-def summary(items: Sequence[Tracked]) -> str:
+def summary(items: Sequence[Tracked], sep: str = " · ") -> str:
     counts = Counter(i.job.status for i in items if i.job is not None and i.error is None)
     parts = [f"{counts[s]} {s.value}" for s in ORDER if counts[s]]
     errors = sum(1 for i in items if i.error is not None)
@@ -52,13 +54,18 @@ def summary(items: Sequence[Tracked]) -> str:
     waiting = sum(1 for i in items if i.job is None and i.error is None)
     if waiting:
         parts.append(f"{waiting} waiting")
-    return " · ".join(parts)
+    return sep.join(parts)
 
 
-def _cell(item: Tracked, limit: int = 120) -> str:
+def _cell(item: Tracked, limit: int = 120, in_row: bool = False) -> str:
+    """What a row says after the status; ``in_row``: the ref is already on the row,
+    so an error message does not repeat it."""
     if item.error is not None:
         prefix = "" if item.final else "retrying: "
-        return prefix + one_line(item.error.message, limit)
+        message = item.error.message
+        if in_row:
+            message = message.removeprefix(f"{item.ref}: ")
+        return prefix + one_line(message, limit)
     if item.job is None:
         return ""
     return summary_cell(item.job, limit)
@@ -86,15 +93,16 @@ class NdjsonSink:
 
 
 class LinesSink:
-    """Plain text for pipes and NO_COLOR: a timestamped line per change."""
+    """Plain text for pipes, NO_COLOR and TERM=dumb: a line per change, stamped in UTC."""
 
-    def __init__(self, emit: Emit) -> None:
+    def __init__(self, emit: Emit, clock: Callable[[], datetime] | None = None) -> None:
         self.emit = emit
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     def changed(self, item: Tracked) -> None:
         if not item.shown_changed:
             return
-        stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
+        stamp = self.clock().astimezone(timezone.utc).strftime("%H:%M:%SZ")
         state = "error" if item.error is not None else status_label(item.job) if item.job else "-"
         text = f"{stamp}  {item.ref.provider}:{one_line(item.ref.id)}  {state}"
         detail = _cell(item)
@@ -107,7 +115,23 @@ class LinesSink:
 class LiveSink:
     """A rich Live table, redrawn on change (at most every ``min_gap`` s) and once a tick."""
 
-    HEADERS = ("PROVIDER", "ID", "STATUS", "KIND", "ELAPSED", "CHANGED", "OUTPUT / ERROR / ACTIVITY")
+    COLUMNS = (
+        Column("PROVIDER"),
+        Column("ID", cut="middle", min_width=13),
+        Column("STATUS"),
+        Column("KIND", cut="end", max_width=20),
+        Column("ELAPSED"),
+        Column("CHANGED"),
+        Column("OUTPUT / ERROR / ACTIVITY", cut="end"),
+    )
+    # The order in which the table gives way on a narrow terminal (README, "Narrow terminals").
+    STEPS: tuple[Step, ...] = (
+        ("drop", "CHANGED"),
+        ("drop", "KIND"),
+        ("compact", "STATUS"),
+        ("cut", "ID"),
+        ("drop", "ELAPSED"),
+    )
 
     def __init__(self, console: Console, items: Sequence[Tracked], min_gap: float = 0.2) -> None:
         from rich.live import Live
@@ -117,6 +141,7 @@ class LiveSink:
         self.min_gap = min_gap
         self.started = time.monotonic()
         self.drawn = 0.0
+        self.marks = unicode_ok(console)
         self.live: Live = Live(
             console=console, auto_refresh=False, transient=False, redirect_stdout=False, redirect_stderr=False
         )
@@ -150,41 +175,53 @@ class LiveSink:
         shown = set(map(id, ranked[: room - 1]))
         return [i for i in self.items if id(i) in shown], len(self.items) - (room - 1)
 
-    def render(self) -> RenderableType:
+    def render(self, now: datetime | None = None, mono: float | None = None) -> RenderableType:
+        """The table and its summary line, as of ``now`` (wall clock) and ``mono`` (monotonic)."""
         from rich.console import Group
         from rich.text import Text
 
-        now = datetime.now(timezone.utc)
-        mono = time.monotonic()
+        now = now or datetime.now(timezone.utc)
+        mono = time.monotonic() if mono is None else mono
         rows, hidden = self.visible()
-        table = Grid(self.HEADERS, [self._row(item, now, mono) for item in rows])
-        footer = Text(summary(self.items), style="bold")
+        table = Grid(self.COLUMNS, [self._row(item, now, mono) for item in rows], self.STEPS)
+        footer = Text(summary(self.items, " · " if self.marks else ", "), style="bold")
         if hidden:
             footer.append(f"   ({hidden} more not shown)", style="dim")
         return Group(table, footer)
 
-    def _row(self, item: Tracked, now: datetime, mono: float) -> list[Text]:
+    def _marked(self, mark: str, word: str) -> str:
+        return f"{mark} {word}" if self.marks else word
+
+    def _row(self, item: Tracked, now: datetime, mono: float) -> list[Cell]:
         from rich.text import Text
 
         job = item.job
+        status: Cell
         if item.error is not None:
-            status = Text("✗ error" if item.final else "! retrying", style="red" if item.final else "yellow")
+            word = self._marked("✗", "error") if item.final else self._marked("!", "retrying")
+            status = Text(word, style="red" if item.final else "yellow")
         elif job is not None:
-            status = status_text(job)
+            status = (status_text(job, self.marks), status_text(job, self.marks, compact=True))
         else:
-            status = Text("… waiting", style="dim")
-        elapsed = "-"
-        if job is not None:
-            elapsed = format_duration(job.duration) if job.duration else ago(job.created_at, now)[:-4]
+            status = Text(self._marked("·", "waiting"), style="dim")
         return [
             Text(item.ref.provider),
             Text(one_line(item.ref.id)),
             status,
             Text(one_line(job.kind or "-", 30) if job else "-"),
-            Text(elapsed),
+            Text(elapsed(job, now)),
             Text(format_duration(timedelta(seconds=max(0.0, mono - item.changed_at)))),
-            Text(_cell(item, 200), style="red" if item.error else ""),
+            Text(_cell(item, 200, in_row=True), style="red" if item.error else ""),
         ]
+
+
+def elapsed(job: Job | None, now: datetime) -> str:
+    """How long a job has run: up to now while it runs, its duration once it is done."""
+    if job is None or job.created_at is None:
+        return "-"
+    if job.done:
+        return format_duration(job.duration)
+    return format_duration(max(now - job.created_at, timedelta()))
 
 
 class Recorder:

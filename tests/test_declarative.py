@@ -278,7 +278,7 @@ def test_dotted_paths_read_nested_fields_and_list_items() -> None:
         "provider_status": "ok",
         "done": True,
         "kind": "7",
-        "created_at": "2026-03-01T08:30:00Z",
+        "created_at": "2026-03-01T08:30:00.000Z",
         "updated_at": None,
         "finished_at": None,
         "outputs": ["https://cdn.example/1.png", "https://cdn.example/2.png"],

@@ -315,6 +315,15 @@ def test_formatted_timestamps_end_in_z_and_parse_back_to_the_same_instant(value:
     assert format_timestamp(parsed) == text
 
 
+@given(values=st.lists(aware_datetimes, min_size=2, max_size=5))
+def test_formatted_timestamps_have_three_fractional_digits_so_text_order_is_time_order(
+    values: list[datetime],
+) -> None:
+    texts = [format_timestamp(v) for v in values]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", t or "") for t in texts)
+    assert sorted(texts) == [format_timestamp(v) for v in sorted(values, key=to_millis)]
+
+
 @given(value=aware_datetimes)
 def test_iso_8601_with_any_offset_parses_to_the_same_instant_in_utc(value: datetime) -> None:
     parsed = parse_timestamp(value.isoformat())

@@ -198,7 +198,7 @@ def test_a_finished_krea_job_reads_type_times_and_every_url(
         "provider_status": "completed",
         "done": True,
         "kind": "image",
-        "created_at": "2024-05-01T10:00:00Z",
+        "created_at": "2024-05-01T10:00:00.000Z",
         "updated_at": None,
         "finished_at": "2024-05-01T10:01:30.250Z",
         "outputs": ["https://gen.krea.ai/a.png", "https://gen.krea.ai/b.png"],
@@ -236,9 +236,9 @@ def test_a_finished_creatify_job_reads_gen_type_times_and_the_json_list_output(
         "provider_status": "done",
         "done": True,
         "kind": "image_to_video",
-        "created_at": "2024-05-01T10:00:00Z",
-        "updated_at": "2024-05-01T10:05:00Z",
-        "finished_at": "2024-05-01T10:05:00Z",
+        "created_at": "2024-05-01T10:00:00.000Z",
+        "updated_at": "2024-05-01T10:05:00.000Z",
+        "finished_at": "2024-05-01T10:05:00.000Z",
         "outputs": urls,
         "results": {},
         "error": None,
@@ -275,9 +275,9 @@ def test_a_finished_unstructured_job_reads_job_type_runtime_and_output_file_ids(
         "provider_status": "COMPLETED",
         "done": True,
         "kind": "persistent",
-        "created_at": "2024-05-01T10:00:00Z",
+        "created_at": "2024-05-01T10:00:00.000Z",
         "updated_at": None,
-        "finished_at": "2024-05-01T10:01:30Z",
+        "finished_at": "2024-05-01T10:01:30.000Z",
         "outputs": ["out-1.json", "out-2.json"],
         "results": {},
         "error": None,
@@ -327,7 +327,7 @@ def test_a_finished_aisquare_job_reads_type_times_and_result(
         "provider_status": "COMPLETED",
         "done": True,
         "kind": "BLOG_GENERATION",
-        "created_at": "2024-05-01T10:00:00Z",
+        "created_at": "2024-05-01T10:00:00.000Z",
         "updated_at": "2024-05-01T11:02:00.500Z",
         "finished_at": "2024-05-01T11:02:00.500Z",
         "outputs": ["https://aisquare.studio/blog/1042"],
@@ -568,14 +568,14 @@ CREATED_KEY = {
 @pytest.mark.parametrize(
     ("given", "shown"),
     [
-        ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z"),
-        ("2024-05-01T12:00:00+02:00", "2024-05-01T10:00:00Z"),
-        ("2024-05-01T04:30:00-05:30", "2024-05-01T10:00:00Z"),
-        ("2024-05-01T23:30:00-0100", "2024-05-02T00:30:00Z"),
+        ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00.000Z"),
+        ("2024-05-01T12:00:00+02:00", "2024-05-01T10:00:00.000Z"),
+        ("2024-05-01T04:30:00-05:30", "2024-05-01T10:00:00.000Z"),
+        ("2024-05-01T23:30:00-0100", "2024-05-02T00:30:00.000Z"),
         ("2024-05-01T10:00:00.123456Z", "2024-05-01T10:00:00.123Z"),
         ("2024-05-01T10:00:00.5+00:00", "2024-05-01T10:00:00.500Z"),
-        ("2024-05-01 10:00:00", "2024-05-01T10:00:00Z"),
-        ("2024-05-01T10:00:00", "2024-05-01T10:00:00Z"),
+        ("2024-05-01 10:00:00", "2024-05-01T10:00:00.000Z"),
+        ("2024-05-01T10:00:00", "2024-05-01T10:00:00.000Z"),
         ("yesterday", None),
         ("2024-13-01T10:00:00Z", None),
         ("", None),
@@ -591,23 +591,24 @@ def test_created_times_are_iso_8601_utc_with_z_whatever_offset_the_provider_used
 
 def test_krea_completed_at_is_the_finish_time() -> None:
     data = normalized("krea", {"status": "completed", "completed_at": "2024-05-01T12:00:00+02:00"})
-    assert (data["updated_at"], data["finished_at"]) == (None, "2024-05-01T10:00:00Z")
+    assert (data["updated_at"], data["finished_at"]) == (None, "2024-05-01T10:00:00.000Z")
 
 
 @pytest.mark.parametrize(("provider", "done_word"), [("creatify", "done"), ("aisquare", "COMPLETED")])
 def test_updated_at_is_the_finish_time_only_once_the_job_is_done(provider: str, done_word: str) -> None:
     running = normalized(provider, {"status": "running", "updated_at": "2024-05-01T12:00:00+02:00"})
-    assert (running["updated_at"], running["finished_at"]) == ("2024-05-01T10:00:00Z", None)
+    assert (running["updated_at"], running["finished_at"]) == ("2024-05-01T10:00:00.000Z", None)
     done = normalized(provider, {"status": done_word, "updated_at": "2024-05-01T12:00:00+02:00"})
-    assert (done["updated_at"], done["finished_at"]) == ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z")
+    ten = "2024-05-01T10:00:00.000Z"
+    assert (done["updated_at"], done["finished_at"]) == (ten, ten)
 
 
 @pytest.mark.parametrize(
     ("status", "runtime", "finished"),
     [
-        ("COMPLETED", "PT1M30S", "2024-05-01T10:01:30Z"),
+        ("COMPLETED", "PT1M30S", "2024-05-01T10:01:30.000Z"),
         ("FAILED", "PT0.250S", "2024-05-01T10:00:00.250Z"),
-        ("STOPPED", "1:00:00", "2024-05-01T11:00:00Z"),
+        ("STOPPED", "1:00:00", "2024-05-01T11:00:00.000Z"),
         ("IN_PROGRESS", "PT1M30S", None),
         ("COMPLETED", None, None),
         ("COMPLETED", "soon", None),

@@ -120,8 +120,8 @@ def test_live_table_shows_every_row_and_a_summary_when_they_fit() -> None:
         "/",
         "ACTIVITY",
     ]
-    assert lines[2].startswith("krea       job-1   ▶ running (processing)")
-    assert lines[3].startswith("krea       job-2   ✓ succeeded (processing)")
+    assert lines[2].startswith("krea      job-1  ▶ running (processing)")
+    assert lines[3].startswith("krea      job-2  ✓ succeeded (processing)")
     assert lines[-1] == "1 running · 1 succeeded"
 
 
