@@ -386,6 +386,7 @@ def watch(
                 record=book.record,
                 raw=raw,
                 gone=book.mark_gone,
+                notice=env.warn,
             )
         except WaitTimeout as exc:
             finish(env, [*exc.failures, exc] if mode != "ndjson" else [exc])

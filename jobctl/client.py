@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jobctl.config import Config, inline_config, load_config
-from jobctl.errors import JobctlError, ProviderError, UsageError
+from jobctl.errors import JobctlError, PayloadError, UsageError
 from jobctl.model import Job
 from jobctl.polling import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, Schedule, Watcher, budget_rate
 from jobctl.redaction import Redactor
@@ -92,7 +92,7 @@ class Client:
                 raise
             except Exception as exc:  # a payload shape nobody foresaw must not crash the run
                 what = type(exc).__name__
-                raise ProviderError(f"{ref}: could not read the job payload ({what})") from exc
+                raise PayloadError(f"{ref}: could not read the job payload ({what})") from exc
         except JobctlError as exc:
             exc.ref = exc.ref or (ref.provider, ref.id)
             raise

@@ -6,8 +6,9 @@
     ├── AuthError               3  the provider refused the credentials (401/403)
     ├── NotFoundError           4  the provider does not know the job (404)
     ├── ProviderError           5  network failure, retries exhausted, or an undocumented body
-    │   └── RequestRejected     5  the provider answered 4xx (not 401/403/404/408/429):
-    │                              asking again will not help, so watch stops polling it
+    │   ├── RequestRejected     5  the provider answered 4xx (not 401/403/404/408/429):
+    │   │                          asking again will not help, so watch stops polling it
+    │   └── PayloadError        5  reading the answer failed inside jobctl; final too
     └── WaitTimeout           124  watch/wait ran out of time
 
 A failed job is a ``Job`` whose status says so, never an exception. The library
@@ -85,6 +86,11 @@ class ProviderError(JobctlError):
 
 class RequestRejected(ProviderError):
     pass
+
+
+class PayloadError(ProviderError):
+    """Reading the answer failed inside jobctl (a shape nobody foresaw): asking again
+    gets the same answer, so watch stops polling that job."""
 
 
 class WaitTimeout(JobctlError):

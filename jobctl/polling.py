@@ -22,6 +22,7 @@ from jobctl.errors import (
     ExitCode,
     JobctlError,
     NotFoundError,
+    PayloadError,
     ProviderError,
     RequestRejected,
     WaitTimeout,
@@ -96,7 +97,9 @@ class Tracked:
 
 
 def _is_permanent(error: JobctlError) -> bool:
-    return isinstance(error, (NotFoundError, AuthError, ConfigError, RequestRejected, BrokenWatch))
+    return isinstance(
+        error, (NotFoundError, AuthError, ConfigError, RequestRejected, PayloadError, BrokenWatch)
+    )
 
 
 class Schedule:

@@ -142,6 +142,7 @@ class LiveSink:
         self.started = time.monotonic()
         self.drawn = 0.0
         self.marks = unicode_ok(console)
+        self.notes: list[str] = []  # shown under the table, once each
         self.live: Live = Live(
             console=console, auto_refresh=False, transient=False, redirect_stdout=False, redirect_stderr=False
         )
@@ -187,7 +188,8 @@ class LiveSink:
         footer = Text(summary(self.items, " · " if self.marks else ", "), style="bold")
         if hidden:
             footer.append(f"   ({hidden} more not shown)", style="dim")
-        return Group(table, footer)
+        notes = [Text(note, style="yellow") for note in self.notes]
+        return Group(table, footer, *notes)
 
     def _marked(self, mark: str, word: str) -> str:
         return f"{mark} {word}" if self.marks else word
@@ -226,15 +228,21 @@ def elapsed(job: Job | None, now: datetime) -> str:
 
 class Recorder:
     """Passes changes on to a display and writes each new job state to the journal,
-    marking a job the provider no longer knows (404) as gone."""
+    marking a job the provider no longer knows (404) as gone, and saying once per job
+    that it keeps waiting on a status word nobody documented."""
 
-    def __init__(self, display: Sink, record: Callable[[list[Job]], None], gone: Gone) -> None:
-        self.display, self.record, self.gone = display, record, gone
+    def __init__(self, display: Sink, record: Callable[[list[Job]], None], gone: Gone, notice: Emit) -> None:
+        self.display, self.record, self.gone, self.notice = display, record, gone, notice
+        self.noticed: set[Ref] = set()
 
     def changed(self, item: Tracked) -> None:
         self.display.changed(item)
         if item.job is not None and item.error is None:
             self.record([item.job])
+            if item.job.status is Status.UNKNOWN and item.ref not in self.noticed:
+                self.noticed.add(item.ref)
+                word = one_line(item.job.provider_status, 40) or "(none)"
+                self.notice(f"{item.ref}: '{word}' is not a status word jobctl knows; still waiting on it")
         elif isinstance(item.error, NotFoundError):
             self.gone([(item.ref.provider, item.ref.id)])
 
@@ -256,6 +264,7 @@ def watch_refs(
     record: Callable[[list[Job]], None],
     raw: bool = False,
     gone: Gone = lambda refs: None,
+    notice: Emit | None = None,
     console: Console | None = None,
 ) -> tuple[ExitCode, list[JobctlError]]:
     """Watch ``refs`` with the display ``mode`` ('live', 'lines' or 'ndjson').
@@ -268,11 +277,11 @@ def watch_refs(
             from jobctl.render import make_console
 
             live = LiveSink(console or make_console(), watcher.items)
-            with live:
-                code = _consume(watcher, Recorder(live, record, gone), until_done, timeout)
+            with live:  # a note goes under the table: a stderr line would tear the redraw
+                code = _consume(watcher, Recorder(live, record, gone, live.notes.append), until_done, timeout)
         else:
             display: Sink = NdjsonSink(emit, warn, raw) if mode == "ndjson" else LinesSink(emit)
-            code = _consume(watcher, Recorder(display, record, gone), until_done, timeout)
+            code = _consume(watcher, Recorder(display, record, gone, notice or warn), until_done, timeout)
     finally:
         watcher.close()
     return code, [i.error for i in watcher.items if i.final and i.error is not None]

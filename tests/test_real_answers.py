@@ -1,0 +1,150 @@
+"""Answers shaped the way the providers' wider docs show them (PRODUCT.md "Reading real
+answers"), served by the simulator and read through `get` and `watch`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import CREATIFY_ID, GEPETTO_ID, KREA_ID
+
+from jobctl.sim import Step
+
+FAST = ("--interval", "0.05", "--max-interval", "0.1")
+URL = "https://gen.krea.ai/images/a.png"
+
+# (provider, id, status word, extra fields) -> what the job's JSON must hold
+SHAPES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
+    (
+        "krea",
+        KREA_ID,
+        "failed",
+        {"error": None, "result": {"error": {"code": "nsfw", "message": "flagged"}}},
+        {"status": "failed", "error": {"code": "nsfw", "message": "flagged"}},
+    ),
+    (
+        "krea",
+        KREA_ID,
+        "failed",
+        {"error": None, "result": {"error": "GPU quota exceeded"}},
+        {"error": {"code": None, "message": "GPU quota exceeded"}},
+    ),
+    ("krea", KREA_ID, "failed", {"error": "Bad prompt"}, {"error": {"code": None, "message": "Bad prompt"}}),
+    (
+        "krea",
+        KREA_ID,
+        "completed",
+        {"result": {"urls": [{"url": URL}, "https://gen.krea.ai/images/b.png"], "style_id": "st_9"}},
+        {"outputs": [URL, "https://gen.krea.ai/images/b.png"], "results": {"style_id": "st_9"}},
+    ),
+    (
+        "creatify",
+        CREATIFY_ID,
+        "done",
+        {"output": "['https://cdn.creatify.ai/1.mp4', 'https://cdn.creatify.ai/2.mp4']"},
+        {"outputs": ["https://cdn.creatify.ai/1.mp4", "https://cdn.creatify.ai/2.mp4"], "error": None},
+    ),
+    (
+        "creatify",
+        CREATIFY_ID,
+        "done",
+        {"output": [{"url": "https://cdn.creatify.ai/1.mp4"}], "failed_reason": "retried once"},
+        {"outputs": ["https://cdn.creatify.ai/1.mp4"], "error": None},
+    ),
+    (
+        "gepetto",
+        GEPETTO_ID,
+        "failed",
+        {"error": "Image could not be decoded"},
+        {"error": {"code": None, "message": "Image could not be decoded"}},
+    ),
+    (
+        "gepetto",
+        GEPETTO_ID,
+        "error",
+        {"message": "Timed out"},
+        {"status": "failed", "error": {"code": None, "message": "Timed out"}},
+    ),
+    (
+        "gepetto",
+        GEPETTO_ID,
+        "canceled",
+        {},
+        {"status": "cancelled", "done": True, "provider_status": "canceled"},
+    ),
+    ("krea", KREA_ID, "FINISHED", {}, {"status": "succeeded", "done": True}),
+    ("creatify", CREATIFY_ID, "expired", {}, {"status": "failed", "done": True}),
+    (
+        "krea",
+        KREA_ID,
+        "completed",
+        {"created_at": "2026-11-20T15:30:00+05:30", "completed_at": "2026-11-20T10:01:02.123456"},
+        {"created_at": "2026-11-20T10:00:00.000Z", "finished_at": "2026-11-20T10:01:02.123Z"},
+    ),
+    (
+        "creatify",
+        CREATIFY_ID,
+        "done",
+        {"created_at": "2026-11-20 10:00:00", "updated_at": "2026-11-20T10:00:30.5Z"},
+        {"created_at": "2026-11-20T10:00:00.000Z", "finished_at": "2026-11-20T10:00:30.500Z"},
+    ),
+]
+IDS = [f"{p}-{word}-{'-'.join(fields) or 'plain'}" for p, _, word, fields, _ in SHAPES]
+
+
+def assert_holds(job: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert {k: job[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(("provider", "job_id", "word", "fields", "expected"), SHAPES, ids=IDS)
+def test_get_reads_the_shape(
+    provider: str,
+    job_id: str,
+    word: str,
+    fields: dict[str, Any],
+    expected: dict[str, Any],
+    sim,
+    config_file,
+    jobctl,
+) -> None:
+    sim.add_job(provider, job_id, [Step(word, fields=fields)])
+    result = jobctl("get", provider, job_id, "--json", "--no-track")
+    assert result.code == 0, result.err
+    assert_holds(json.loads(result.out), expected)
+
+
+@pytest.mark.parametrize(("provider", "job_id", "word", "fields", "expected"), SHAPES, ids=IDS)
+def test_watch_reads_the_shape_to_the_end(
+    provider: str,
+    job_id: str,
+    word: str,
+    fields: dict[str, Any],
+    expected: dict[str, Any],
+    sim,
+    config_file,
+    jobctl,
+) -> None:
+    first = "processing" if provider != "creatify" else "running"
+    sim.add_job(provider, job_id, [Step(first, requests=1), Step(word, fields=fields)])
+    result = jobctl("watch", f"{provider}:{job_id}", "--until-done", "--json", "--no-track", *FAST)
+    lines = [json.loads(line) for line in result.lines]
+    assert [d["done"] for d in lines] == [False, True]
+    assert_holds(lines[-1], expected)
+    assert result.code == (0 if lines[-1]["status"] == "succeeded" else 1)
+
+
+def test_a_running_kreas_preview_urls_are_not_outputs_until_it_completes(sim, config_file, jobctl) -> None:
+    preview = {"result": {"urls": ["https://gen.krea.ai/preview.png"]}}
+    final = {"result": {"urls": [URL]}}
+    sim.add_job(
+        "krea",
+        KREA_ID,
+        [Step("intermediate-complete", fields=preview, requests=2), Step("completed", fields=final)],
+    )
+    result = jobctl("watch", f"krea:{KREA_ID}", "--until-done", "--json", "--no-track", *FAST)
+    assert result.code == 0, result.err
+    assert [(d["provider_status"], d["outputs"]) for d in map(json.loads, result.lines)] == [
+        ("intermediate-complete", []),
+        ("completed", [URL]),
+    ]
