@@ -174,6 +174,21 @@ def warn(message: str) -> None:
     sys.stderr.write(f"warning: {SECRETS(clean(message))}\n")
 
 
+def note(message: str) -> None:
+    """A plain informational line on stderr (provider text cleaned, secrets scrubbed)."""
+    from jobctl.redaction import SECRETS
+    from jobctl.render import clean
+
+    sys.stderr.write(SECRETS(clean(message)) + "\n")
+    sys.stderr.flush()
+
+
+def _debug_log() -> Callable[[str], None]:
+    from jobctl.http import stderr_log
+
+    return stderr_log
+
+
 def report(error: JobctlError) -> None:
     from jobctl.redaction import SECRETS
     from jobctl.render import clean
@@ -386,6 +401,79 @@ def tracked_refs(book: "Journal") -> "list[Ref]":
     return refs
 
 
+@command()
+def download(
+    refs: RefsArg = None,
+    directory: Annotated[
+        str, typer.Option("--dir", "-d", help="Directory for the files (created if missing).", metavar="DIR")
+    ] = ".",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON manifest of the files on stdout.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Download again files that are already there.")
+    ] = False,
+    max_size: Annotated[
+        str, typer.Option("--max-size", help="Refuse files larger than this (500MB, 2GiB).", metavar="SIZE")
+    ] = "5GiB",
+    profile: ProfileOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+    no_track: NoTrackOpt = False,
+) -> None:
+    """Download the output files of succeeded jobs into DIR.
+
+    Files are named DIR/<provider>-<id>[-<n>]<ext>; a file already there is skipped,
+    an interrupted one (NAME.part) resumes. Exit codes: 0 all downloaded or skipped,
+    1 a job has not succeeded, 2 DIR is unusable, 5 a download failed.
+
+    \b
+    Examples:
+      jobctl download krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20 -d out
+      jobctl download creatify ID1 ID2 --dir videos --max-size 2GiB
+      jobctl ls --all --json | jq -r '.[] | select(.status == "succeeded") | "\\(.provider):\\(.id)"' \\
+        | jobctl download - -d out --json | jq -r '.[].path'
+    """
+    from jobctl.download_display import download_jobs
+    from jobctl.downloader import parse_size, prepare_dir
+    from jobctl.model import Job
+
+    try:
+        cap = parse_size(max_size)
+    except ValueError as exc:
+        raise UsageError(f"--max-size {exc}") from None
+    parsed, errors = read_refs(list(refs or []))
+    if not parsed and not errors:
+        raise UsageError(
+            "no job refs given; e.g. jobctl download krea:ID -d out  (see jobctl download --help)"
+        )
+    folder = prepare_dir(directory)
+    cfg = load(profile, config)
+    with fetcher(cfg, debug) as f:
+        outcomes = f.fetch_all(parsed)
+    jobs = [o for o in outcomes if isinstance(o, Job)]
+    book = journal(no_track)
+    book.record(jobs)
+    from jobctl.render import is_terminal, live_display
+
+    saved, failed = download_jobs(
+        jobs,
+        folder,
+        cfg,
+        overwrite=overwrite,
+        max_size=cap,
+        bars=live_display(sys.stderr),
+        note=note,
+        log=_debug_log() if debug else None,
+    )
+    book.record_downloads({**s.to_dict(), "path": str(s.path.absolute())} for s in saved)
+    if as_json:
+        from jobctl.render import dumps_json
+
+        out(dumps_json([s.to_dict() for s in saved], is_terminal()))
+    finish([*errors, *(o for o in outcomes if isinstance(o, JobctlError)), *failed])
+
+
 @command("ls")
 def list_jobs(
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Include finished jobs.")] = False,
@@ -401,9 +489,12 @@ def list_jobs(
     from jobctl import render
     from jobctl.model import job_to_dict
 
-    jobs = [e.job for e in journal().entries(include_done=show_all)]
+    book = journal()
+    jobs = [e.job for e in book.entries(include_done=show_all)]
     if as_json:
-        out(render.dumps_json([job_to_dict(j) for j in jobs], render.is_terminal()))
+        files = book.downloads()  # what `download` wrote where, per job
+        rows = [{**job_to_dict(j), "downloads": files.get((j.provider, j.id), [])} for j in jobs]
+        out(render.dumps_json(rows, render.is_terminal()))
     elif not jobs:
         out("no tracked jobs" if show_all else "no unfinished tracked jobs (jobctl ls --all shows every one)")
     else:

@@ -292,9 +292,9 @@ def jobs_text(jobs: Sequence[Job], many: bool) -> str:
     return captured.get().rstrip("\n")
 
 
-def live_display() -> bool:
+def live_display(stream: IO[str] | None = None) -> bool:
     """Redraw in place only on a terminal that has not asked for NO_COLOR."""
-    return is_terminal() and "NO_COLOR" not in os.environ
+    return is_terminal(stream) and "NO_COLOR" not in os.environ
 
 
 def is_terminal(stream: IO[str] | None = None) -> bool:

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from jobctl.sim import payloads
+from jobctl.sim import files, payloads
 
 PROVIDERS = tuple(payloads.ROUTES)
 
@@ -103,6 +103,7 @@ class Simulator:
         self.keys = keys or {p: dict(v) for p, v in DEFAULT_KEYS.items()}
         self.auth_scheme = auth_scheme
         self.jobs: dict[tuple[str, str], SimJob] = {}
+        self.files: dict[str, files.SimFile] = {}
         self.requests: list[Request] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -167,6 +168,16 @@ class Simulator:
         with self.lock:
             self.jobs[(provider, job_id)] = job
         return job
+
+    def add_file(self, name: str, size: int, **options: Any) -> files.SimFile:
+        """Serve deterministic bytes at ``/files/NAME`` (see ``files.SimFile`` for options)."""
+        file = files.SimFile(name, size, **options)
+        with self.lock:
+            self.files[name] = file
+        return file
+
+    def file_url(self, name: str) -> str:
+        return f"{self.origin}/files/{name}"
 
     def profile(self, providers: Iterable[str] = PROVIDERS) -> dict[str, dict[str, Any]]:
         """A profile (as a dict) pointing every provider at this simulator."""
@@ -271,12 +282,14 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             provider, _, rest = path.lstrip("/").partition("/")
             headers = {k.lower(): v for k, v in self.headers.items()}
-            if provider not in routes:
+            if provider not in routes and provider != "files":
                 return self._send(404, {}, b'{"detail": "Not found."}')
             with sim.lock:
                 sim.requests.append(Request(provider, path, headers, self.client_address, sim.clock()))
             if sim.latency:
                 sim.stopping.wait(sim.latency)
+            if provider == "files":
+                return files.serve(sim, self, unquote(rest))
             match = routes[provider].match("/" + rest)
             if not match:
                 return self._send(*_error(payloads.not_found(provider)))

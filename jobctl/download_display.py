@@ -1,0 +1,210 @@
+"""What `download` shows while it works: rich progress bars on a terminal (a bar per
+file in flight and a total), one line per finished file otherwise. Each is a
+``downloader.Progress``; ``download_jobs`` ties jobs, engine and display together."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jobctl.downloader import (
+    Downloader,
+    Progress,
+    Saved,
+    Target,
+    credentials_from,
+    format_size,
+    targets_for,
+)
+from jobctl.errors import JobctlError, JobFailed
+from jobctl.model import Job, Status
+from jobctl.render import one_line, status_label
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
+
+    from jobctl.config import Config
+
+Emit = Callable[[str], None]
+
+
+def finished_line(saved: Saved) -> str:
+    size = format_size(saved.bytes)
+    if saved.skipped:
+        note = f"{size}, already there"
+    elif saved.resumed_from:
+        note = f"{size}, resumed at {format_size(saved.resumed_from)}"
+    else:
+        note = size
+    return f"{saved.target.provider}:{one_line(saved.target.job_id)}: {saved.path} ({note})"
+
+
+class LinesProgress:
+    """Off a terminal: one line per finished file; nothing while bytes flow."""
+
+    def __init__(self, emit: Emit) -> None:
+        self.emit = emit
+        self.lock = threading.Lock()
+
+    def started(self, target: Target, name: str, total: int | None, done: int) -> None:
+        pass
+
+    def advanced(self, target: Target, done: int) -> None:
+        pass
+
+    def finished(self, saved: Saved) -> None:
+        with self.lock:
+            self.emit(finished_line(saved))
+
+    def failed(self, target: Target, error: JobctlError) -> None:
+        pass  # errors are reported once, at the end, with the exit code
+
+
+class BarsProgress:
+    """On a terminal: a bar per file in flight (name, bytes, speed, ETA) and a total.
+
+    rich redraws at most 10 times a second on its own thread; a finished file's bar
+    gives way to one line above the bars, so many files never fill the screen.
+    """
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self.bars: RichProgress = Progress(
+            TextColumn("{task.description}", markup=False),
+            BarColumn(bar_width=30),
+            DownloadColumn(binary_units=True),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            refresh_per_second=10,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self.total = self.bars.add_task("total", total=0, start=True)
+        self.tasks: dict[Target, TaskID] = {}
+        self.sizes: dict[Target, int] = {}
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> BarsProgress:
+        self.bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bars.stop()
+
+    def started(self, target: Target, name: str, total: int | None, done: int) -> None:
+        with self.lock:
+            self.tasks[target] = self.bars.add_task(one_line(name, 60), total=total, completed=done)
+            self.sizes[target] = done
+            self._grow(total or 0, done)
+
+    def _grow(self, total: int, done: int) -> None:
+        task = self.bars.tasks[self.total] if self.total in self.bars.task_ids else None
+        if task is not None:
+            self.bars.update(self.total, total=(task.total or 0) + total, advance=done)
+
+    def advanced(self, target: Target, done: int) -> None:
+        with self.lock:
+            task = self.tasks.get(target)
+            if task is None:
+                return
+            step = done - self.sizes[target]
+            self.sizes[target] = done
+            self.bars.update(task, completed=done)
+            self.bars.update(self.total, advance=step)
+
+    def finished(self, saved: Saved) -> None:
+        with self.lock:
+            task = self.tasks.pop(saved.target, None)
+            if task is not None:
+                self.bars.remove_task(task)
+            elif saved.skipped:  # never started: count it in the total as it is
+                self._grow(saved.bytes, saved.bytes)
+            self.bars.console.print(f"✓ {finished_line(saved)}", markup=False, highlight=False)
+
+    def failed(self, target: Target, error: JobctlError) -> None:
+        with self.lock:
+            task = self.tasks.pop(target, None)
+            if task is not None:
+                self.bars.remove_task(task)
+            self.bars.console.print(f"✗ {target.ref}: {one_line(target.stem)}", markup=False, highlight=False)
+
+
+def not_ready(job: Job) -> JobFailed:
+    ref = f"{job.provider}:{one_line(job.id)}"
+    if job.done:
+        return JobFailed(f"{ref}: the job {status_label(job)}; nothing to download")
+    return JobFailed(
+        f"{ref}: the job is {status_label(job)}, not finished; nothing downloaded "
+        f"(jobctl watch {ref} --until-done --download DIR waits for it)"
+    )
+
+
+def plan(jobs: Sequence[Job], note: Emit) -> tuple[list[Target], list[JobctlError]]:
+    """The files to fetch, in job order; a note per output that is no URL; an error per
+    job that has not succeeded."""
+    targets: list[Target] = []
+    errors: list[JobctlError] = []
+    for job in jobs:
+        if job.status is not Status.SUCCEEDED:
+            errors.append(not_ready(job))
+            continue
+        files, others = targets_for(job)
+        ref = f"{job.provider}:{one_line(job.id)}"
+        for other in others:
+            note(f"{ref}: not downloadable (not an http(s) URL): {one_line(other, 200)}")
+        if not files and not others:
+            note(f"{ref}: the job reported no output files")
+        targets.extend(files)
+    return targets, errors
+
+
+def download_jobs(
+    jobs: Sequence[Job],
+    folder: Path,
+    config: Config,
+    *,
+    overwrite: bool,
+    max_size: int,
+    bars: bool,
+    note: Emit,
+    log: Emit | None = None,
+) -> tuple[list[Saved], list[JobctlError]]:
+    """Download every succeeded job's files into ``folder``; results in job order."""
+    targets, errors = plan(jobs, note)
+    if not targets:
+        return [], errors
+    display: Any = BarsProgress(_console()) if bars else LinesProgress(note)
+    engine = Downloader(folder, credentials_from(config.settings_for), overwrite, max_size, display, log)
+    if bars:
+        with display:
+            engine.submit(targets)
+            saved, failed = engine.wait()
+    else:
+        engine.submit(targets)
+        saved, failed = engine.wait()
+    order = {t: n for n, t in enumerate(targets)}
+    return sorted(saved, key=lambda s: order[s.target]), [*errors, *failed]
+
+
+def _console() -> Console:
+    from jobctl.render import make_console
+
+    return make_console(sys.stderr)
+
+
+__all__ = ["BarsProgress", "LinesProgress", "Progress", "download_jobs", "finished_line", "plan"]
