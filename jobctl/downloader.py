@@ -379,19 +379,19 @@ class _Sidecar:
         return str(self.digest.hexdigest())
 
 
-def _open_part(path: Path) -> int:
+def _open_part(path: Path, ref: str) -> int:
     """Open (creating) ``path`` for reading and writing without following a link at it."""
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise DownloadError(f"{path} is a symlink; jobctl does not write through links") from None
-        raise DownloadError(f"cannot open {path}: {exc.strerror or exc}") from None
+            raise DownloadError(_linked(ref, path)) from None
+        raise DownloadError(f"{ref}: cannot open {path}: {exc.strerror or exc}") from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
         os.close(fd)
-        raise DownloadError(f"{path} is not a plain file (a link or a device); remove it and run again")
+        raise DownloadError(f"{ref}: {path} is not a plain file (a link or a device); remove it")
     try:
         import fcntl
 
@@ -400,8 +400,12 @@ def _open_part(path: Path) -> int:
         pass
     except OSError:
         os.close(fd)
-        raise DownloadError(f"{path} is being written by another jobctl; wait for it to finish") from None
+        raise DownloadError(f"{ref}: {path} is being written by another jobctl; wait for it") from None
     return fd
+
+
+def _linked(ref: str, path: Path) -> str:
+    return f"{ref}: {path} is a symlink; jobctl does not write through links: remove it"
 
 
 def _hash_prefix(fd: int, length: int, digest: Any) -> None:
@@ -565,12 +569,16 @@ class Downloader:
         return Saved(target, path, info.st_size, _file_sha256(path), skipped=True)
 
     def _part_size(self, target: Target, ext: str | None) -> int:
+        """Bytes an earlier run left in the .part (0: none); a link there stops the file."""
         if ext is None:
             return 0  # the name waits for the Content-Type; resuming is decided then
+        part = self.folder / f"{target.stem}{ext}.part"
         try:
-            info = os.lstat(self.folder / f"{target.stem}{ext}.part")
+            info = os.lstat(part)
         except FileNotFoundError:
             return 0
+        if stat.S_ISLNK(info.st_mode):
+            raise DownloadError(_linked(target.ref, part))
         return info.st_size if stat.S_ISREG(info.st_mode) else 0
 
     def _get(self, target: Target, offset: int) -> _Answer:
@@ -653,7 +661,7 @@ class Downloader:
         path = self.folder / (target.stem + ext)
         part = Path(f"{path}.part")
         if total == offset:
-            fd = _open_part(part)
+            fd = _open_part(part, target.ref)
             try:
                 digest = hashlib.sha256()
                 _hash_prefix(fd, offset, digest)
@@ -682,7 +690,7 @@ class Downloader:
                 f"more than --max-size {format_size(self.max_size)}; nothing written"
             )
         part = Path(f"{path}.part")
-        fd = _open_part(part)
+        fd = _open_part(part, target.ref)
         digest = hashlib.sha256()
         done = start
         try:
@@ -722,7 +730,9 @@ class Downloader:
                 )
             os.fsync(fd)
         except (requests.RequestException, OSError) as exc:
-            raise self._broken(exc, where, part, done, total) from None
+            # What the .part holds, which a chunk written in part makes more than ``done``.
+            held = os.fstat(fd).st_size
+            raise self._broken(exc, where, part, held, total) from None
         finally:
             os.close(fd)
         os.replace(part, path)

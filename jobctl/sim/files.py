@@ -31,6 +31,7 @@ CHUNK = 256 * 1024
 # status:   answer ``status`` with a short body
 FAULTS = ("short", "reset", "html", "redirect", "no-range", "status")
 HTML_PAGE = b"<!doctype html><html><body><h1>Link expired</h1><p>Request a new one.</p></body></html>"
+RESET_GRACE = 0.5  # seconds between the last byte and the reset
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -137,6 +138,8 @@ def serve(sim: Simulator, handler: BaseHTTPRequestHandler, name: str) -> None:
     if not _send_body(sim, handler, file, start, stop):
         return None
     if fault == "reset":
+        # Give the client time to read what was sent: a reset discards unread bytes.
+        sim.stopping.wait(RESET_GRACE)
         _reset(handler)
     elif fault == "short":
         handler.close_connection = True

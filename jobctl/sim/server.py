@@ -7,6 +7,7 @@ which is the ``base_url`` a profile points at. Tests script a job as a list of
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -277,6 +278,11 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet; requests are recorded in sim.requests
+
+        def handle(self) -> None:
+            # The client hung up (a download stopped early): nothing is left to answer.
+            with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                super().handle()
 
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
