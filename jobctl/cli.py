@@ -434,7 +434,7 @@ def download(
       jobctl ls --all --json | jq -r '.[] | select(.status == "succeeded") | "\\(.provider):\\(.id)"' \\
         | jobctl download - -d out --json | jq -r '.[].path'
     """
-    from jobctl.download_display import download_jobs
+    from jobctl.download_display import download_jobs, stderr_bars
     from jobctl.downloader import parse_size, prepare_dir
     from jobctl.model import Job
 
@@ -445,7 +445,7 @@ def download(
     parsed, errors = read_refs(list(refs or []))
     if not parsed and not errors:
         raise UsageError(
-            "no job refs given; e.g. jobctl download krea:ID -d out  (see jobctl download --help)"
+            "no job refs given; e.g. jobctl download krea:ID -d out (see jobctl download --help)"
         )
     folder = prepare_dir(directory)
     cfg = load(profile, config)
@@ -454,21 +454,13 @@ def download(
     jobs = [o for o in outcomes if isinstance(o, Job)]
     book = journal(no_track)
     book.record(jobs)
-    from jobctl.render import is_terminal, live_display
-
+    log = _debug_log() if debug else None
     saved, failed = download_jobs(
-        jobs,
-        folder,
-        cfg,
-        overwrite=overwrite,
-        max_size=cap,
-        bars=live_display(sys.stderr),
-        note=note,
-        log=_debug_log() if debug else None,
+        jobs, folder, cfg, note=note, overwrite=overwrite, max_size=cap, console=stderr_bars(), log=log
     )
     book.record_downloads({**s.to_dict(), "path": str(s.path.absolute())} for s in saved)
     if as_json:
-        from jobctl.render import dumps_json
+        from jobctl.render import dumps_json, is_terminal
 
         out(dumps_json([s.to_dict() for s in saved], is_terminal()))
     finish([*errors, *(o for o in outcomes if isinstance(o, JobctlError)), *failed])

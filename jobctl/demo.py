@@ -82,8 +82,9 @@ def run_demo(speed: float, say: Print) -> None:
     from jobctl.render import dumps_json, jobs_text, live_display
     from jobctl.watch_display import watch_refs
 
-    with Simulator() as sim:
-        refs = [Ref(p, i) for p, i in load_samples(sim, speed)]
+    sim = Simulator().start()  # kept up to the end: the tour ends with a download
+    try:
+        refs = [Ref(p, i) for p, i in load_samples(sim, speed, rate=DEMO_RATE / speed)]
         say(
             f"jobctl demo: {len(refs)} sample jobs on a local simulator of all five providers "
             "(no network, no keys)."
@@ -103,18 +104,47 @@ def run_demo(speed: float, say: Print) -> None:
                 record=lambda jobs: None,
             )
             jobs = [j for j in fetcher.fetch_all(refs) if isinstance(j, Job)]
-    failed = next(j for j in jobs if j.status.value == "failed")
-    say(f"\n$ jobctl get {failed.provider} {failed.id}\n")
-    say(jobs_text([failed], many=False))
-    first = jobs[0]
-    say(f"\n$ jobctl get {first.provider} {first.id} --json\n")
-    say(dumps_json(job_to_dict(first), pretty=True))
+        failed = next(j for j in jobs if j.status.value == "failed")
+        say(f"\n$ jobctl get {failed.provider} {failed.id}\n")
+        say(jobs_text([failed], many=False))
+        first = jobs[0]
+        say(f"\n$ jobctl get {first.provider} {first.id} --json\n")
+        say(dumps_json(job_to_dict(first), pretty=True))
+        show_download(sim, jobs, say)
+    finally:
+        sim.stop()
     say("\nThe same with your own keys:\n")
     say("  jobctl get krea <job id>                     # one job, detail view")
     say("  jobctl get krea:<id> gepetto:<id> --json     # several, as a JSON array")
     say("  jobctl watch --until-done                    # every unfinished job you looked up")
+    say("  jobctl download krea:<id> -d out             # its files, into ./out")
     say("\nwith a config file at `jobctl config path`, for example:\n")
     say(CONFIG_SNIPPET)
+
+
+DEMO_RATE = 3_000_000  # bytes per second per file: slow enough to watch the bars move
+
+
+def show_download(sim: Simulator, jobs: list[Job], say: Print) -> None:
+    """Download the image and video jobs' files into a temporary folder, then remove it."""
+    import shutil
+
+    from jobctl.download_display import download_jobs
+    from jobctl.render import live_display, make_console
+
+    wanted = [
+        j for j in jobs if j.status.value == "succeeded" and j.provider in ("krea", "creatify", "gepetto")
+    ]
+    folder = Path(tempfile.mkdtemp(prefix="jobctl-demo-"))
+    say(f"\n$ jobctl download {' '.join(f'{j.provider}:{j.id}' for j in wanted)} -d {folder}\n")
+    try:
+        console = make_console() if live_display() else None
+        _, errors = download_jobs(wanted, folder, sim_config(sim), note=say, console=console)
+        for error in errors:
+            say(f"error: {error.message}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    say(f"(the demo has removed {folder} again)")
 
 
 CONFIG_SNIPPET = """\

@@ -8,9 +8,10 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jobctl.downloader import (
+    DEFAULT_MAX_SIZE,
     Downloader,
     Progress,
     Saved,
@@ -24,9 +25,9 @@ from jobctl.model import Job, Status
 from jobctl.render import one_line, status_label
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
     from rich.progress import Progress as RichProgress
-    from rich.progress import TaskID
+    from rich.progress import ProgressColumn, TaskID
 
     from jobctl.config import Config
 
@@ -79,14 +80,13 @@ class BarsProgress:
             Progress,
             TextColumn,
             TimeRemainingColumn,
-            TransferSpeedColumn,
         )
 
         self.bars: RichProgress = Progress(
             TextColumn("{task.description}", markup=False),
             BarColumn(bar_width=30),
             DownloadColumn(binary_units=True),
-            TransferSpeedColumn(),
+            _speed_column(),
             TimeRemainingColumn(),
             console=console,
             refresh_per_second=10,
@@ -134,14 +134,31 @@ class BarsProgress:
                 self.bars.remove_task(task)
             elif saved.skipped:  # never started: count it in the total as it is
                 self._grow(saved.bytes, saved.bytes)
-            self.bars.console.print(f"✓ {finished_line(saved)}", markup=False, highlight=False)
+            self.bars.console.print(
+                f"✓ {finished_line(saved)}", markup=False, highlight=False, soft_wrap=True
+            )
 
     def failed(self, target: Target, error: JobctlError) -> None:
         with self.lock:
             task = self.tasks.pop(target, None)
             if task is not None:
                 self.bars.remove_task(task)
-            self.bars.console.print(f"✗ {target.ref}: {one_line(target.stem)}", markup=False, highlight=False)
+            self.bars.console.print(
+                f"✗ {target.ref}: {one_line(target.stem)}", markup=False, highlight=False, soft_wrap=True
+            )
+
+
+def _speed_column() -> ProgressColumn:
+    """Bytes per second in the binary units the byte counts use (rich's own is decimal)."""
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
+
+    class Speed(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("" if speed is None else f"{format_size(int(speed))}/s", style="progress.data.speed")
+
+    return Speed()
 
 
 def not_ready(job: Job) -> JobFailed:
@@ -173,38 +190,79 @@ def plan(jobs: Sequence[Job], note: Emit) -> tuple[list[Target], list[JobctlErro
     return targets, errors
 
 
+class DownloadRun:
+    """Jobs in, files out: the engine and the display that fits, for one command run.
+
+    With a ``console`` (a terminal), progress bars on it; else one line per finished
+    file through ``note``. ``add`` may be called while a watch is running (its live
+    table shows this object's bars); ``finish`` waits for the last file.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        config: Config,
+        *,
+        note: Emit,
+        overwrite: bool = False,
+        max_size: int = DEFAULT_MAX_SIZE,
+        console: Console | None = None,
+        log: Emit | None = None,
+    ) -> None:
+        self.note = note
+        self.bars = BarsProgress(console) if console is not None else None
+        display: Progress = self.bars or LinesProgress(note)
+        credentials = credentials_from(config.settings_for)
+        self.engine = Downloader(folder, credentials, overwrite, max_size, display, log)
+        self.order: dict[Target, int] = {}
+        self.errors: list[JobctlError] = []
+
+    def add(self, jobs: Sequence[Job]) -> None:
+        targets, errors = plan(jobs, self.note)
+        self.errors += errors
+        for target in targets:
+            self.order.setdefault(target, len(self.order))
+        self.engine.submit(targets)
+
+    def finish(self) -> tuple[list[Saved], list[JobctlError]]:
+        """Wait for every file (bars on screen meanwhile); results in job order."""
+        if self.bars is not None and self.engine.outstanding:
+            with self.bars:
+                saved, failed = self.engine.wait()
+        else:
+            saved, failed = self.engine.wait()
+        return sorted(saved, key=lambda s: self.order[s.target]), [*self.errors, *failed]
+
+    def __rich__(self) -> RenderableType:
+        return self.bars.bars.get_renderable() if self.bars is not None else ""
+
+
 def download_jobs(
     jobs: Sequence[Job],
     folder: Path,
     config: Config,
     *,
-    overwrite: bool,
-    max_size: int,
-    bars: bool,
     note: Emit,
+    overwrite: bool = False,
+    max_size: int = DEFAULT_MAX_SIZE,
+    console: Console | None = None,
     log: Emit | None = None,
 ) -> tuple[list[Saved], list[JobctlError]]:
-    """Download every succeeded job's files into ``folder``; results in job order."""
-    targets, errors = plan(jobs, note)
-    if not targets:
-        return [], errors
-    display: Any = BarsProgress(_console()) if bars else LinesProgress(note)
-    engine = Downloader(folder, credentials_from(config.settings_for), overwrite, max_size, display, log)
-    if bars:
-        with display:
-            engine.submit(targets)
-            saved, failed = engine.wait()
-    else:
-        engine.submit(targets)
-        saved, failed = engine.wait()
-    order = {t: n for n, t in enumerate(targets)}
-    return sorted(saved, key=lambda s: order[s.target]), [*errors, *failed]
+    """Download every succeeded job's files into ``folder``; results in job order.
+
+    With a ``console``, progress bars on it; else a line per file through ``note``."""
+    run = DownloadRun(
+        folder, config, note=note, overwrite=overwrite, max_size=max_size, console=console, log=log
+    )
+    run.add(jobs)
+    return run.finish()
 
 
-def _console() -> Console:
-    from jobctl.render import make_console
+def stderr_bars() -> Console | None:
+    """A console for progress bars when stderr is a terminal (and NO_COLOR is unset)."""
+    from jobctl.render import live_display, make_console
 
-    return make_console(sys.stderr)
+    return make_console(sys.stderr) if live_display(sys.stderr) else None
 
 
-__all__ = ["BarsProgress", "LinesProgress", "Progress", "download_jobs", "finished_line", "plan"]
+__all__ = ["BarsProgress", "DownloadRun", "LinesProgress", "download_jobs", "finished_line", "plan"]

@@ -480,6 +480,12 @@ class Downloader:
                 threading.Thread(target=self._work, daemon=True, name="jobctl-download").start()
             self._cond.notify_all()
 
+    @property
+    def outstanding(self) -> int:
+        """Files waiting or in flight."""
+        with self._cond:
+            return len(self._pending) + self._busy
+
     def _next(self) -> Target | None:
         """The first pending target whose origin has room; None when closed and drained."""
         with self._cond:
