@@ -17,7 +17,11 @@ from jobctl import __version__
 from jobctl.errors import ExitCode, JobctlError, UsageError, most_severe
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from jobctl.config import Config
+    from jobctl.download_display import DownloadRun
+    from jobctl.downloader import Saved
     from jobctl.fetch import Fetcher
     from jobctl.journal import Journal
     from jobctl.model import Job
@@ -340,6 +344,15 @@ def watch(
     raw: RawOpt = False,
     debug: DebugOpt = False,
     no_track: NoTrackOpt = False,
+    download_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--download",
+            help="Download each job's files into DIR as soon as it succeeds.",
+            metavar="DIR",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Follow jobs until they finish: a live table, or one line / JSON object per change.
 
@@ -353,8 +366,9 @@ def watch(
       jobctl get krea ID; jobctl watch --until-done      # watches what get saw
       jobctl watch krea ID --json | jq -c '{id, status}'
       jobctl watch --until-done --timeout 10m && echo all done
+      jobctl watch krea:ID creatify:ID --until-done --download out
     """
-    from jobctl.render import live_display
+    from jobctl.render import live_display, make_console
     from jobctl.watch import parse_duration_option
     from jobctl.watch_display import watch_refs
 
@@ -372,6 +386,8 @@ def watch(
     for error in errors:
         report(error)
     mode = "ndjson" if as_json or raw else "live" if live_display() else "lines"
+    console = make_console() if mode == "live" else None
+    files = downloads_for(download_dir, cfg, console, debug)
     with fetcher(cfg, debug) as f:
         code, failures = watch_refs(
             f,
@@ -385,8 +401,39 @@ def watch(
             warn=lambda message: report(JobctlError(message)),
             record=book.record,
             raw=raw,
+            console=console,
+            on_succeeded=(lambda job: files.add([job])) if files is not None else None,
+            extra=files if files is not None and console is not None else None,
         )
-    finish([] if mode == "ndjson" else failures, [code, *(e.exit_code for e in errors)])
+    problems = finish_downloads(files, book)
+    finish([*([] if mode == "ndjson" else failures), *problems], [code, *(e.exit_code for e in errors)])
+
+
+def downloads_for(
+    folder: str | None, cfg: "Config", console: "Console | None", debug: bool
+) -> "DownloadRun | None":
+    """watch --download DIR: the run that fetches each job's files as it succeeds."""
+    if folder is None:
+        return None
+    from jobctl.download_display import DownloadRun
+    from jobctl.downloader import prepare_dir
+
+    return DownloadRun(
+        prepare_dir(folder), cfg, note=note, console=console, log=_debug_log() if debug else None
+    )
+
+
+def finish_downloads(files: "DownloadRun | None", book: "Journal") -> list[JobctlError]:
+    """Wait for the last file, remember what was written where; the errors to report."""
+    if files is None:
+        return []
+    saved, problems = files.finish()
+    record_downloads(book, saved)
+    return problems
+
+
+def record_downloads(book: "Journal", saved: "list[Saved]") -> None:
+    book.record_downloads({**s.to_dict(), "path": str(s.path.absolute())} for s in saved)
 
 
 def tracked_refs(book: "Journal") -> "list[Ref]":
@@ -458,7 +505,7 @@ def download(
     saved, failed = download_jobs(
         jobs, folder, cfg, note=note, overwrite=overwrite, max_size=cap, console=stderr_bars(), log=log
     )
-    book.record_downloads({**s.to_dict(), "path": str(s.path.absolute())} for s in saved)
+    record_downloads(book, saved)
     if as_json:
         from jobctl.render import dumps_json, is_terminal
 

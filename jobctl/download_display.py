@@ -209,7 +209,8 @@ class DownloadRun:
         console: Console | None = None,
         log: Emit | None = None,
     ) -> None:
-        self.note = note
+        # Beside live bars, a note goes through their console so it lands above them.
+        self.note = note if console is None else _printer(console)
         self.bars = BarsProgress(console) if console is not None else None
         display: Progress = self.bars or LinesProgress(note)
         credentials = credentials_from(config.settings_for)
@@ -256,6 +257,13 @@ def download_jobs(
     )
     run.add(jobs)
     return run.finish()
+
+
+def _printer(console: Console) -> Emit:
+    def say(line: str) -> None:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    return say
 
 
 def stderr_bars() -> Console | None:

@@ -102,7 +102,13 @@ class LiveSink:
 
     HEADERS = ("PROVIDER", "ID", "STATUS", "KIND", "ELAPSED", "CHANGED", "OUTPUT / ERROR / ACTIVITY")
 
-    def __init__(self, console: Console, items: Sequence[Tracked], min_gap: float = 0.2) -> None:
+    def __init__(
+        self,
+        console: Console,
+        items: Sequence[Tracked],
+        min_gap: float = 0.2,
+        extra: RenderableType | None = None,
+    ) -> None:
         from rich.live import Live
 
         self.console = console
@@ -110,8 +116,15 @@ class LiveSink:
         self.min_gap = min_gap
         self.started = time.monotonic()
         self.drawn = 0.0
+        # ``extra`` (download bars) changes on its own, so then rich redraws 10 times a second.
+        self.extra = extra
         self.live: Live = Live(
-            console=console, auto_refresh=False, transient=False, redirect_stdout=False, redirect_stderr=False
+            console=console,
+            auto_refresh=extra is not None,
+            refresh_per_second=10,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
 
     def __enter__(self) -> LiveSink:
@@ -154,7 +167,7 @@ class LiveSink:
         footer = Text(summary(self.items), style="bold")
         if hidden:
             footer.append(f"   ({hidden} more not shown)", style="dim")
-        return Group(table, footer)
+        return Group(table, footer) if self.extra is None else Group(table, footer, self.extra)
 
     def _row(self, item: Tracked, now: datetime, mono: float) -> list[Text]:
         from rich.text import Text
@@ -181,15 +194,23 @@ class LiveSink:
 
 
 class Recorder:
-    """Passes changes on to a display and writes each new job state to the journal."""
+    """Passes changes on to a display and writes each new job state to the journal;
+    ``on_succeeded`` hears of each job that has just succeeded (watch --download)."""
 
-    def __init__(self, display: Any, record: Callable[[list[Job]], None]) -> None:
-        self.display, self.record = display, record
+    def __init__(
+        self,
+        display: Any,
+        record: Callable[[list[Job]], None],
+        on_succeeded: Callable[[Job], None] | None = None,
+    ) -> None:
+        self.display, self.record, self.on_succeeded = display, record, on_succeeded
 
     def changed(self, item: Tracked) -> None:
         self.display.changed(item)
         if item.job is not None and item.error is None:
             self.record([item.job])
+            if self.on_succeeded is not None and item.job.status is Status.SUCCEEDED:
+                self.on_succeeded(item.job)
 
     def tick(self, items: Sequence[Tracked]) -> None:
         self.display.tick(items)
@@ -221,6 +242,8 @@ def watch_refs(
     record: Callable[[list[Job]], None],
     raw: bool = False,
     console: Console | None = None,
+    on_succeeded: Callable[[Job], None] | None = None,
+    extra: RenderableType | None = None,
 ) -> tuple[ExitCode, list[JobctlError]]:
     """Watch ``refs`` with the display ``mode`` ('live', 'lines' or 'ndjson').
 
@@ -231,12 +254,12 @@ def watch_refs(
         if mode == "live":
             from jobctl.render import make_console
 
-            live = LiveSink(console or make_console(), watcher.items)
+            live = LiveSink(console or make_console(), watcher.items, extra=extra)
             with live:
-                code = watcher.run(Recorder(live, record), until_done, timeout)
+                code = watcher.run(Recorder(live, record, on_succeeded), until_done, timeout)
         else:
             display: Any = NdjsonSink(emit, warn, raw) if mode == "ndjson" else LinesSink(emit)
-            code = watcher.run(Recorder(display, record), until_done, timeout)
+            code = watcher.run(Recorder(display, record, on_succeeded), until_done, timeout)
     finally:
         watcher.close()
     return code, [i.error for i in watcher.items if i.final and i.error is not None]

@@ -508,3 +508,59 @@ def test_download_help_has_examples(jobctl) -> None:
     assert result.code == 0
     assert result.lines[0].startswith("Usage: jobctl download")
     assert any(line.strip() == "Examples:" for line in result.lines)
+
+
+# --- watch --download and the demo --------------------------------------------------------------
+
+
+def test_watch_download_fetches_each_job_as_it_succeeds_while_others_run(
+    sim, config_file, jobctl, out
+) -> None:
+    early, a = served(sim, "early.png", 1000)
+    late, b = served(sim, "late.png", 2 * MiB, rate=8 * MiB)
+    krea_done(sim, "early", early)
+    sim.add_job(
+        "krea",
+        "late",
+        [Step("processing", requests=4), Step("completed", fields={"result": {"urls": [late]}})],
+    )
+    result = jobctl(
+        "watch", "krea:early", "krea:late", "--until-done", "--download", str(out), *("--interval", "0.05")
+    )
+    assert result.code == 0, result.err
+    assert result.err_lines == [
+        f"krea:early: {out / 'krea-early.png'} (1000 B)",
+        f"krea:late: {out / 'krea-late.png'} (2.0 MiB)",
+    ]
+    assert (out / "krea-early.png").read_bytes() == a.content()
+    assert (out / "krea-late.png").read_bytes() == b.content()  # written before watch returned
+    fetched_early = next(r.at for r in sim.requests_for("files") if r.path == "/files/early.png")
+    late_done = sim.requests_for("krea", "late")[4].at
+    assert fetched_early < late_done
+
+
+def test_watch_download_into_an_unusable_dir_exits_2_before_anything_is_sent(
+    sim, config_file, jobctl, tmp_path
+) -> None:
+    krea_done(sim, KREA_ID, sim.file_url("a.png"))
+    blocker = tmp_path / "taken"
+    blocker.write_text("")
+    result = jobctl("watch", f"krea:{KREA_ID}", "--until-done", "--download", str(blocker))
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [f"error: --dir {blocker} exists and is not a directory; choose another --dir"]
+    assert sim.requests == []
+
+
+def test_the_demo_ends_by_downloading_three_jobs_files(jobctl) -> None:
+    result = jobctl("demo", "--speed", "0.05")
+    assert result.code == 0, result.err
+    lines = result.lines
+    start = next(n for n, line in enumerate(lines) if line.startswith("$ jobctl download "))
+    folder = lines[start].rsplit(" -d ", 1)[1]
+    assert sorted(lines[start + 2 : start + 5]) == [
+        f"creatify:{CREATIFY_ID}: {folder}/creatify-{CREATIFY_ID}.mp4 (6.0 MiB)",
+        f"gepetto:{GEPETTO_ID}: {folder}/gepetto-{GEPETTO_ID}.jpg (2.0 MiB)",
+        f"krea:{KREA_ID}: {folder}/krea-{KREA_ID}.png (3.0 MiB)",
+    ]
+    assert lines[start + 5] == f"(the demo has removed {folder} again)"
+    assert not Path(folder).exists()
