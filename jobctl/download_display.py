@@ -208,13 +208,14 @@ class DownloadRun:
         max_size: int = DEFAULT_MAX_SIZE,
         console: Console | None = None,
         log: Emit | None = None,
+        checksums: bool = False,
     ) -> None:
         # Beside live bars, a note goes through their console so it lands above them.
         self.note = note if console is None else _printer(console)
         self.bars = BarsProgress(console) if console is not None else None
         display: Progress = self.bars or LinesProgress(note)
         credentials = credentials_from(config.settings_for)
-        self.engine = Downloader(folder, credentials, overwrite, max_size, display, log)
+        self.engine = Downloader(folder, credentials, overwrite, max_size, display, log, checksums=checksums)
         self.order: dict[Target, int] = {}
         self.errors: list[JobctlError] = []
 
@@ -248,12 +249,21 @@ def download_jobs(
     max_size: int = DEFAULT_MAX_SIZE,
     console: Console | None = None,
     log: Emit | None = None,
+    checksums: bool = False,
 ) -> tuple[list[Saved], list[JobctlError]]:
     """Download every succeeded job's files into ``folder``; results in job order.
 
-    With a ``console``, progress bars on it; else a line per file through ``note``."""
+    With a ``console``, progress bars on it; else a line per file through ``note``.
+    ``checksums``: each file's SHA-256 in its ``Saved`` (for a manifest)."""
     run = DownloadRun(
-        folder, config, note=note, overwrite=overwrite, max_size=max_size, console=console, log=log
+        folder,
+        config,
+        note=note,
+        overwrite=overwrite,
+        max_size=max_size,
+        console=console,
+        log=log,
+        checksums=checksums,
     )
     run.add(jobs)
     return run.finish()

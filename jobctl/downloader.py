@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 CHUNK = 256 * 1024
 PER_HOST = 4
-MAX_WORKERS = 16
+MAX_WORKERS = 32  # enough for 8 hosts at PER_HOST each
 MAX_REDIRECTS = 5
 DEFAULT_MAX_SIZE = 5 * 1024**3
 SYNC_EVERY = 64 * 1024 * 1024  # start writeback this often, so the final fsync is short
@@ -196,7 +196,7 @@ class Saved:
     target: Target
     path: Path
     bytes: int
-    sha256: str
+    sha256: str | None  # None unless the Downloader was asked for checksums
     skipped: bool = False
     resumed_from: int = 0
 
@@ -338,23 +338,28 @@ def credentials_from(settings_for: Callable[[str], ProviderSettings]) -> Credent
 
 
 class _Sidecar:
-    """Hashes the chunks and starts writeback on helper threads, so the socket never
-    waits for either. Memory stays bounded: at most ``depth`` chunks queued."""
+    """Starts writeback every ``SYNC_EVERY`` bytes and (with a digest) hashes the chunks,
+    each on a helper thread, so the socket waits for neither. Periodic writeback keeps
+    dirty pages few, which keeps writes fast and the final fsync short. Memory stays
+    bounded: at most ``depth`` chunks wait for the hasher."""
 
-    def __init__(self, fd: int, digest: Any, depth: int = 4) -> None:
+    def __init__(self, fd: int, digest: Any | None, depth: int = 4) -> None:
         self.fd = fd
         self.digest = digest
         self.chunks: queue.Queue[bytes | None] = queue.Queue(depth)
         self.sync_due = threading.Event()
         self.closing = False
-        self.hasher = threading.Thread(target=self._hash, daemon=True, name="jobctl-hash")
-        self.syncer = threading.Thread(target=self._sync, daemon=True, name="jobctl-sync")
-        self.hasher.start()
-        self.syncer.start()
+        self.threads = [threading.Thread(target=self._sync, daemon=True, name="jobctl-sync")]
+        if digest is not None:
+            self.threads.append(threading.Thread(target=self._hash, daemon=True, name="jobctl-hash"))
+        for thread in self.threads:
+            thread.start()
 
     def _hash(self) -> None:
+        digest = self.digest
+        assert digest is not None
         while (chunk := self.chunks.get()) is not None:
-            self.digest.update(chunk)
+            digest.update(chunk)
 
     def _sync(self) -> None:
         while True:
@@ -368,15 +373,17 @@ class _Sidecar:
                 return  # the final fsync reports any real trouble
 
     def add(self, chunk: bytes) -> None:
-        self.chunks.put(chunk)
+        if self.digest is not None:
+            self.chunks.put(chunk)
 
-    def close(self) -> str:
-        self.chunks.put(None)
+    def close(self) -> str | None:
+        if self.digest is not None:
+            self.chunks.put(None)
         self.closing = True
         self.sync_due.set()
-        self.hasher.join()
-        self.syncer.join()
-        return str(self.digest.hexdigest())
+        for thread in self.threads:
+            thread.join()
+        return None if self.digest is None else str(self.digest.hexdigest())
 
 
 def _open_part(path: Path, ref: str) -> int:
@@ -443,6 +450,8 @@ class Downloader:
 
     ``credentials`` maps a provider name to its origin and credential headers (see
     ``credentials_from``); ``log`` receives debug lines (already redacted upstream).
+    ``checksums``: compute each file's SHA-256 (for a manifest). It costs about a
+    second of CPU per GiB, so it is only done when asked for.
     """
 
     folder: Path
@@ -452,6 +461,7 @@ class Downloader:
     progress: Progress = field(default_factory=NoProgress)
     log: Callable[[str], None] | None = None
     session: requests.Session | None = None
+    checksums: bool = True
 
     def __post_init__(self) -> None:
         self.session = self.session or make_session()
@@ -572,7 +582,8 @@ class Downloader:
             raise DownloadError(f"{target.ref}: {path} exists and is not a file; remove it")
         if self.overwrite:
             return None
-        return Saved(target, path, info.st_size, _file_sha256(path), skipped=True)
+        sha = _file_sha256(path) if self.checksums else None
+        return Saved(target, path, info.st_size, sha, skipped=True)
 
     def _part_size(self, target: Target, ext: str | None) -> int:
         """Bytes an earlier run left in the .part (0: none); a link there stops the file."""
@@ -668,14 +679,16 @@ class Downloader:
         part = Path(f"{path}.part")
         if total == offset:
             fd = _open_part(part, target.ref)
+            digest = hashlib.sha256() if self.checksums else None
             try:
-                digest = hashlib.sha256()
-                _hash_prefix(fd, offset, digest)
+                if digest is not None:
+                    _hash_prefix(fd, offset, digest)
                 os.fsync(fd)
             finally:
                 os.close(fd)
             os.replace(part, path)
-            return Saved(target, path, offset, digest.hexdigest(), resumed_from=offset)
+            sha = None if digest is None else digest.hexdigest()
+            return Saved(target, path, offset, sha, resumed_from=offset)
         answer.response.close()
         again = self._get(target, 0)
         try:
@@ -697,14 +710,12 @@ class Downloader:
             )
         part = Path(f"{path}.part")
         fd = _open_part(part, target.ref)
-        digest = hashlib.sha256()
+        digest = hashlib.sha256() if self.checksums else None
         done = start
         try:
-            if start:
+            if start and digest is not None:
                 _hash_prefix(fd, start, digest)
-                os.ftruncate(fd, start)  # a .part longer than what resumes is cut back
-            else:
-                os.ftruncate(fd, 0)
+            os.ftruncate(fd, start)  # a restart empties the .part; a resume keeps its bytes
             os.lseek(fd, start, os.SEEK_SET)
             self.progress.started(target, path.name, total, start)
             sidecar = _Sidecar(fd, digest)

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS downloads (
     url      TEXT NOT NULL,
     path     TEXT NOT NULL,
     bytes    INTEGER NOT NULL,
-    sha256   TEXT NOT NULL,
+    sha256   TEXT,
     at       REAL NOT NULL,
     PRIMARY KEY (provider, id, path)
 )
@@ -181,7 +181,7 @@ class Journal:
         return out
 
     def record_downloads(self, files: Iterable[dict[str, object]]) -> None:
-        """Remember downloaded files: dicts with provider, id, url, path, bytes, sha256."""
+        """Remember downloaded files: dicts with provider, id, url, path, bytes, sha256 (or None)."""
         keys = ("provider", "id", "url", "path", "bytes", "sha256")
         rows = [tuple(f[k] for k in keys) for f in files]
         db = self._connect() if rows else None
