@@ -416,7 +416,7 @@ def downloads_for(
     if folder is None:
         return None
     from jobctl.download_display import DownloadRun
-    from jobctl.downloader import prepare_dir
+    from jobctl.download_plan import prepare_dir
 
     return DownloadRun(
         prepare_dir(folder), cfg, note=note, console=console, log=_debug_log() if debug else None
@@ -482,7 +482,7 @@ def download(
         | jobctl download - -d out --json | jq -r '.[].path'
     """
     from jobctl.download_display import download_jobs, stderr_bars
-    from jobctl.downloader import parse_size, prepare_dir
+    from jobctl.download_plan import parse_size, prepare_dir
     from jobctl.model import Job
 
     try:

@@ -10,16 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jobctl.downloader import (
-    DEFAULT_MAX_SIZE,
-    Downloader,
-    Progress,
-    Saved,
-    Target,
-    credentials_from,
-    format_size,
-    targets_for,
-)
+from jobctl.download_plan import Target, format_size, targets_for
+from jobctl.downloader import DEFAULT_MAX_SIZE, Downloader, Progress, Saved, credentials_from
 from jobctl.errors import JobctlError, JobFailed
 from jobctl.model import Job, Status
 from jobctl.render import one_line, status_label

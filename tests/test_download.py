@@ -24,7 +24,7 @@ from conftest import CREATIFY_ID, GEPETTO_ID, KREA_ID, UNSTRUCTURED_ID
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobctl.downloader import format_size, parse_size, safe_id
+from jobctl.download_plan import format_size, parse_size, safe_id
 from jobctl.sim import Simulator, Step
 from jobctl.sim.files import SimFile
 
