@@ -241,6 +241,20 @@ def test_a_symlink_at_the_target_name_is_not_followed(sim, config_file, jobctl, 
     assert (out / f"krea-{KREA_ID}.png").read_bytes() == file.content()
 
 
+def test_at_most_4_files_download_at_once_from_one_host(sim, other, config_file, jobctl, out) -> None:
+    urls = [
+        served(host, f"{host.port}-{n}.bin", 100_000, rate=500_000)[0]
+        for host in (sim, other)
+        for n in range(9)
+    ]
+    krea_done(sim, KREA_ID, *urls)
+    result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out))
+    assert result.code == 0, result.err
+    assert len(list(out.iterdir())) == 18
+    # urllib3 opens a connection for every request beyond the pool's 4 that runs at once.
+    assert [len({r.connection for r in host.requests_for("files")}) for host in (sim, other)] == [4, 4]
+
+
 # --- credentials ------------------------------------------------------------------------------
 
 
