@@ -421,6 +421,8 @@ class Downloader:
             # A timed wait, so Ctrl-C reaches the main thread at once.
             while self._workers > 0:
                 self._cond.wait(0.1)
+        if any(not s.skipped for s in self.saved):
+            _sync_dir(self.folder)
         if self.session is not None:
             self.session.close()
         return list(self.saved), list(self.errors)
@@ -634,8 +636,9 @@ class Downloader:
             raise self._broken(exc, where, part, held, total) from None
         finally:
             os.close(fd)
+        # The data is durable before the rename, so a crash leaves the .part or the whole
+        # file, never a short file under the final name; the directory is synced once, in wait().
         os.replace(part, path)
-        _sync_dir(self.folder)
         return Saved(target, path, done, sha, resumed_from=start)
 
     def _broken(
