@@ -672,6 +672,15 @@ def sim(
     speed: Annotated[
         float, typer.Option("--speed", help="Stretch (>1) or shrink (<1) job lifecycles.")
     ] = 1.0,
+    file_rate: Annotated[
+        str | None,
+        typer.Option(
+            "--file-rate",
+            help="Serve output files at most this fast, per connection (e.g. 2MB: per second).",
+            metavar="SIZE",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the provider simulator in the foreground (Ctrl-C stops it).
 
@@ -683,12 +692,21 @@ def sim(
       jobctl sim --port 8765
       # in another terminal, with the export line it prints:
       jobctl get krea 4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20 --json | jq -r .status
+      jobctl sim --file-rate 2MB     # downloads slow enough to watch the bars
     """
     from jobctl.demo import run_simulator
 
     if latency < 0 or speed <= 0 or not 0 <= port <= 65535:
         raise UsageError("--latency must be >= 0, --speed > 0 and --port 0-65535")
-    run_simulator(port, latency, speed, out)
+    rate = None
+    if file_rate is not None:
+        from jobctl.download_plan import parse_size
+
+        try:
+            rate = parse_size(file_rate)
+        except ValueError as exc:
+            raise UsageError(f"--file-rate {exc}") from None
+    run_simulator(port, latency, speed, out, rate)
 
 
 @command()

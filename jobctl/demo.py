@@ -46,14 +46,14 @@ def write_profile(sim: Simulator) -> Path:
     return path
 
 
-def run_simulator(port: int, latency: float, speed: float, say: Print) -> None:
+def run_simulator(port: int, latency: float, speed: float, say: Print, rate: float | None = None) -> None:
     from jobctl.errors import UsageError
 
     try:
         sim = Simulator(port=port, latency=latency)
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try --port 0") from None
-    refs = load_samples(sim, speed)
+    refs = load_samples(sim, speed, rate)
     path = write_profile(sim)
     say(f"jobctl simulator serving krea, creatify, unstructured, gepetto, aisquare on {sim.origin}")
     say("\nProfile (also written to the file below):\n")
@@ -62,6 +62,7 @@ def run_simulator(port: int, latency: float, speed: float, say: Print) -> None:
     say(f"  export JOBCTL_CONFIG={path}")
     for provider, job_id in refs:
         say(f"  jobctl get {provider} {job_id}")
+    say(f"  jobctl download {refs[0][0]}:{refs[0][1]} -d out    # once it has succeeded")
     say("\nEach job's lifecycle starts at its first request. Ctrl-C stops the simulator.")
     stop = threading.Event()
     thread = threading.Thread(target=sim.serve_forever, daemon=True)

@@ -361,6 +361,20 @@ def test_a_file_over_max_size_is_refused_before_a_byte_is_written(sim, config_fi
     assert not any(out.iterdir())
 
 
+def test_a_body_without_a_length_is_saved_or_stopped_at_max_size(sim, config_file, jobctl, out) -> None:
+    url, file = served(sim, "open.png", fault="no-length", faults=None)
+    krea_done(sim, KREA_ID, url)
+    stopped = jobctl("download", f"krea:{KREA_ID}", "-d", str(out), "--max-size", "1MiB")
+    assert stopped.code == 5
+    assert stopped.err_lines == [
+        f"error: krea:{KREA_ID}: {url}: more than --max-size 1.0 MiB received; stopped"
+    ]
+    assert (out / f"krea-{KREA_ID}.png.part").exists()
+    whole = jobctl("download", f"krea:{KREA_ID}", "-d", str(out))
+    assert whole.code == 0
+    assert (out / f"krea-{KREA_ID}.png").read_bytes() == file.content()
+
+
 def test_an_http_error_exits_5_with_its_status(sim, config_file, jobctl, out) -> None:
     url, _ = served(sim, "gone.png", fault="status", status=404)
     krea_done(sim, KREA_ID, url)

@@ -29,7 +29,8 @@ CHUNK = 256 * 1024
 # redirect: 302 to ``redirect`` (another simulator's /files/NAME, say)
 # no-range: ignore Range and send the whole file with 200
 # status:   answer ``status`` with a short body
-FAULTS = ("short", "reset", "html", "redirect", "no-range", "status")
+# no-length: no Content-Length; the body ends when the connection closes
+FAULTS = ("short", "reset", "html", "redirect", "no-range", "status", "no-length")
 HTML_PAGE = b"<!doctype html><html><body><h1>Link expired</h1><p>Request a new one.</p></body></html>"
 RESET_GRACE = 0.5  # seconds between the last byte and the reset
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -117,7 +118,8 @@ def serve(sim: Simulator, handler: BaseHTTPRequestHandler, name: str) -> None:
         return _send_small(handler, 200, "text/html; charset=utf-8", HTML_PAGE)
     if fault == "status":
         return _send_small(handler, file.status, "text/plain", b"simulated failure\n")
-    wanted = None if fault == "no-range" else requested_range(handler.headers.get("Range"), file.size)
+    ignore_range = fault in ("no-range", "no-length")
+    wanted = None if ignore_range else requested_range(handler.headers.get("Range"), file.size)
     if wanted is False:
         handler.send_response(416)
         handler.send_header("Content-Range", f"bytes */{file.size}")
@@ -132,7 +134,11 @@ def serve(sim: Simulator, handler: BaseHTTPRequestHandler, name: str) -> None:
     handler.send_header("ETag", f'"{file.block[:8].hex()}-{file.size}"')
     if isinstance(wanted, tuple):
         handler.send_header("Content-Range", f"bytes {start}-{end - 1}/{file.size}")
-    handler.send_header("Content-Length", str(end - start))
+    if fault == "no-length":
+        handler.send_header("Connection", "close")
+        handler.close_connection = True
+    else:
+        handler.send_header("Content-Length", str(end - start))
     handler.end_headers()
     stop = end if fault not in ("short", "reset") else min(end, start + file.fault_at)
     if not _send_body(sim, handler, file, start, stop):
