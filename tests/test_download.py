@@ -595,3 +595,9 @@ def test_the_demo_ends_by_downloading_three_jobs_files(jobctl) -> None:
     ]
     assert lines[start + 5] == f"(the demo has removed {folder} again)"
     assert not Path(folder).exists()
+
+
+def test_sim_file_rate_must_be_a_size(jobctl) -> None:
+    result = jobctl("sim", "--file-rate", "fast")
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == ["error: --file-rate 'fast' is not a size; use e.g. 500MB, 2GiB or 1048576"]
