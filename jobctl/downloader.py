@@ -136,7 +136,10 @@ def _shown(url: str) -> str:
 
     parts = urlsplit(url)
     host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is no number: show what was written
+        port = ":" + parts.netloc.rpartition(":")[2]
     return one_line(f"{parts.scheme}://{host}{port}{parts.path}", 200)
 
 
@@ -160,20 +163,26 @@ def make_session() -> requests.Session:
     """The streaming session for output URLs: no default credentials, no netrc, no gzip."""
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.util.retry import Retry
+
+    from jobctl.http import MAX_RETRIES, RETRY_STATUSES, BoundedRetry
 
     session = requests.Session()
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "identity"})
     session.auth = lambda r: r  # any auth object keeps requests from reading ~/.netrc
-    retry = Retry(
-        total=3,
-        connect=3,
-        read=0,  # a body that breaks off is reported, and resumed by the next run
-        status=3,
+    backoff = _backoff()
+    # The API session's retry policy (429 and 5xx, Retry-After within a 30 s budget), but
+    # a body that breaks off is not retried: it is reported, and the next run resumes it.
+    retry = BoundedRetry(
+        total=MAX_RETRIES,
+        connect=MAX_RETRIES,
+        read=0,
+        status=MAX_RETRIES,
         other=0,
         allowed_methods=frozenset({"GET"}),
-        status_forcelist=frozenset({429, 500, 502, 503, 504}),
-        backoff_factor=_backoff(),
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff,
+        backoff_jitter=backoff / 2,
+        backoff_max=8.0,
         respect_retry_after_header=True,
         raise_on_status=False,
         raise_on_redirect=False,

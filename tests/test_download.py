@@ -601,3 +601,31 @@ def test_sim_file_rate_must_be_a_size(jobctl) -> None:
     result = jobctl("sim", "--file-rate", "fast")
     assert (result.code, result.out) == (2, "")
     assert result.err_lines == ["error: --file-rate 'fast' is not a size; use e.g. 500MB, 2GiB or 1048576"]
+
+
+def test_a_url_with_a_bad_port_is_one_clear_line(sim, config_file, jobctl, out) -> None:
+    krea_done(sim, KREA_ID, "https://cdn.example.com:99999/x.png")
+    result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out))
+    assert result.code == 5
+    assert result.err_lines == [
+        f"error: krea:{KREA_ID}: not downloading https://cdn.example.com:99999/x.png: it is not a valid URL"
+    ]
+
+
+def test_forgetting_a_job_forgets_its_downloads(sim, config_file, jobctl, out) -> None:
+    url, _ = served(sim, "a.png", 1000)
+    krea_done(sim, KREA_ID, url)
+    assert jobctl("download", f"krea:{KREA_ID}", "-d", str(out)).code == 0
+    assert jobctl("forget", f"krea:{KREA_ID}").out == "forgot 1 job\n"
+    assert jobctl("get", f"krea:{KREA_ID}").code == 0
+    [entry] = json.loads(jobctl("ls", "--all", "--json").out)
+    assert entry["downloads"] == []
+
+
+def test_a_503_is_retried_before_the_file_is_given_up(sim, config_file, jobctl, out) -> None:
+    url, file = served(sim, "busy.png", 1000, fault="status", status=503, faults=2)
+    krea_done(sim, KREA_ID, url)
+    result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out))
+    assert result.code == 0, result.err
+    assert len(file_requests(sim)) == 3
+    assert (out / f"krea-{KREA_ID}.png").read_bytes() == file.content()
