@@ -578,9 +578,9 @@ class Downloader:
             sha = None if digest is None else digest.hexdigest()
             return Saved(target, path, offset, sha, resumed_from=offset)
         answer.response.close()
-        again = self._get(target, 0)
+        again = self._get(target, 0)  # the .part is longer than the file: start over
         try:
-            return self._stream(target, path, again.response, 0, f"{target.ref}: {_shown(again.url)}")
+            return self._receive(target, ext, again, 0)
         finally:
             again.response.close()
 

@@ -184,6 +184,17 @@ def test_a_part_that_already_holds_the_whole_file_is_finished_on_416(sim, config
     assert [p.name for p in out.iterdir()] == [f"krea-{KREA_ID}.png"]
 
 
+def test_a_part_longer_than_the_file_starts_over(sim, config_file, jobctl, out) -> None:
+    url, file = served(sim, "w.png", 1000)
+    krea_done(sim, KREA_ID, url)
+    out.mkdir()
+    (out / f"krea-{KREA_ID}.png.part").write_bytes(b"y" * 5000)
+    result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out))
+    assert result.code == 0
+    assert file_requests(sim) == [("/files/w.png", "bytes=5000-"), ("/files/w.png", None)]
+    assert (out / f"krea-{KREA_ID}.png").read_bytes() == file.content()
+
+
 def test_a_complete_file_is_skipped_without_a_request_unless_overwrite(sim, config_file, jobctl, out) -> None:
     url, file = served(sim, "s.png", MiB)
     krea_done(sim, KREA_ID, url)
