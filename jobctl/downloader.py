@@ -516,7 +516,9 @@ class Downloader:
             except requests.RequestException as exc:
                 raise DownloadError(f"{target.ref}: cannot fetch {_shown(url)}: {_reason(exc)}") from None
             if self.log:
-                self.log(f"{response.status_code} {response.reason}: {_shown(url)}")
+                from jobctl.render import one_line
+
+                self.log(f"{response.status_code} {one_line(response.reason or '', 80)}: {_shown(url)}")
             if response.is_redirect and response.headers.get("Location"):
                 url = urljoin(url, response.headers["Location"])
                 response.close()
