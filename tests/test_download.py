@@ -640,3 +640,18 @@ def test_a_503_is_retried_before_the_file_is_given_up(sim, config_file, jobctl, 
     assert result.code == 0, result.err
     assert len(file_requests(sim)) == 3
     assert (out / f"krea-{KREA_ID}.png").read_bytes() == file.content()
+
+
+def test_debug_names_the_headers_sent_with_a_file_but_never_their_values(
+    sim, other, config_file, jobctl, out
+) -> None:
+    own, _ = served(sim, "own.png", 1000)
+    cdn, _ = served(other, "cdn.png", 1000)
+    krea_done(sim, KREA_ID, own, cdn)
+    result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out), "--debug")
+    assert result.code == 0
+    file_lines = sorted(
+        line for line in result.err_lines if line.startswith("debug: GET") and "/files/" in line
+    )
+    assert file_lines == [f"debug: GET {cdn} [no credentials]", f"debug: GET {own} [Authorization]"]
+    assert KREA_KEY not in result.err
