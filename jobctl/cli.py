@@ -21,7 +21,11 @@ from jobctl.errors import ExitCode, JobctlError, NotFoundError, UsageError, Wait
 if TYPE_CHECKING:
     import re
 
+    from rich.console import Console
+
     from jobctl.config import Config
+    from jobctl.download_display import DownloadRun
+    from jobctl.downloader import Saved
     from jobctl.journal import Journal
     from jobctl.model import Job
     from jobctl.providers.registry import Registry
@@ -333,6 +337,15 @@ def watch(
     raw: RawOpt = False,
     debug: DebugOpt = False,
     no_track: NoTrackOpt = False,
+    download_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--download",
+            help="Download each job's files into DIR as soon as it succeeds.",
+            metavar="DIR",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Follow jobs until they finish: a live table, or one line / JSON object per change.
 
@@ -346,9 +359,10 @@ def watch(
       jobctl get krea ID; jobctl watch --until-done      # watches what get saw
       jobctl watch krea ID --json | jq -c '{id, status}'
       jobctl watch --until-done --timeout 10m && echo all done
+      jobctl watch krea:ID creatify:ID --until-done --download out
     """
     from jobctl.polling import parse_duration_option
-    from jobctl.render import live_display
+    from jobctl.render import live_display, make_console
     from jobctl.watch_display import watch_refs
 
     env: Environment = ctx.obj
@@ -371,6 +385,8 @@ def watch(
     for error in errors:
         env.report(error)
     mode = "ndjson" if as_json or raw else "live" if live_display() else "lines"
+    console = make_console() if mode == "live" else None
+    files = downloads_for(env, download_dir, cfg, console)
     with env.client(cfg) as client:
         try:
             code, failures = watch_refs(
@@ -387,10 +403,42 @@ def watch(
                 raw=raw,
                 gone=book.mark_gone,
                 notice=env.warn,
+                console=console,
+                on_succeeded=(lambda job: files.add([job])) if files is not None else None,
+                extra=files if files is not None and console is not None else None,
             )
         except WaitTimeout as exc:
-            finish(env, [*exc.failures, exc] if mode != "ndjson" else [exc])
-    finish(env, [] if mode == "ndjson" else failures, [code, *(e.exit_code for e in errors)])
+            problems = finish_downloads(files, book)
+            finish(env, [*exc.failures, *problems, exc] if mode != "ndjson" else [*problems, exc])
+    problems = finish_downloads(files, book)
+    finish(env, [*([] if mode == "ndjson" else failures), *problems], [code, *(e.exit_code for e in errors)])
+
+
+def downloads_for(
+    env: Environment, folder: str | None, cfg: "Config", console: "Console | None"
+) -> "DownloadRun | None":
+    """watch --download DIR: the run that fetches each job's files as it succeeds."""
+    if folder is None:
+        return None
+    from jobctl.download_display import DownloadRun
+    from jobctl.download_plan import prepare_dir
+
+    return DownloadRun(
+        prepare_dir(folder), cfg, note=env.note, console=console, log=env.log if env.debug else None
+    )
+
+
+def finish_downloads(files: "DownloadRun | None", book: "Journal") -> list[JobctlError]:
+    """Wait for the last file, remember what was written where; the errors to report."""
+    if files is None:
+        return []
+    saved, problems = files.finish()
+    record_downloads(book, saved)
+    return problems
+
+
+def record_downloads(book: "Journal", saved: "list[Saved]") -> None:
+    book.record_downloads({**s.to_dict(), "path": str(s.path.absolute())} for s in saved)
 
 
 def tracked_refs(book: "Journal") -> "RefList":
@@ -403,6 +451,81 @@ def tracked_refs(book: "Journal") -> "RefList":
             "pass refs (jobctl watch krea:ID) or look one up first (jobctl get krea ID)"
         )
     return refs
+
+
+@command()
+def download(
+    ctx: typer.Context,
+    refs: RefsArg = None,
+    directory: Annotated[
+        str, typer.Option("--dir", "-d", help="Directory for the files (created if missing).", metavar="DIR")
+    ] = ".",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON manifest of the files on stdout.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Download again files that are already there.")
+    ] = False,
+    max_size: Annotated[
+        str, typer.Option("--max-size", help="Refuse files larger than this (500MB, 2GiB).", metavar="SIZE")
+    ] = "5GiB",
+    profile: ProfileOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+    no_track: NoTrackOpt = False,
+) -> None:
+    """Download the output files of succeeded jobs into DIR.
+
+    Files are named DIR/<provider>-<id>[-<n>]<ext>; a file already there is skipped,
+    an interrupted one (NAME.part) resumes. Exit codes: 0 all downloaded or skipped,
+    1 a job has not succeeded, 2 DIR is unusable, 5 a download failed.
+
+    \b
+    Examples:
+      jobctl download krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20 -d out
+      jobctl download creatify ID1 ID2 --dir videos --max-size 2GiB
+      jobctl ls --all --json | jq -r '.[] | select(.status == "succeeded") | "\\(.provider):\\(.id)"' \\
+        | jobctl download - -d out --json | jq -r '.[].path'
+    """
+    from jobctl.download_display import download_jobs, stderr_bars
+    from jobctl.download_plan import parse_size, prepare_dir
+    from jobctl.model import Job
+
+    env: Environment = ctx.obj
+    try:
+        cap = parse_size(max_size)
+    except ValueError as exc:
+        raise UsageError(f"--max-size {exc}") from None
+    cfg = load(env, profile, config)
+    parsed, errors = read_refs(env, list(refs or []), cfg.registry)
+    if not parsed and not errors:
+        raise UsageError(
+            "no job refs given; e.g. jobctl download krea:ID -d out (see jobctl download --help)"
+        )
+    folder = prepare_dir(directory)
+    with env.client(cfg) as client:
+        outcomes = client.fetch_all(parsed)
+    jobs = [o for o in outcomes if isinstance(o, Job)]
+    book = journal(env, no_track)
+    book.record(jobs)
+    # The manifest's SHA-256 costs about a second of CPU per GiB: only for --json.
+    saved, failed = download_jobs(
+        jobs,
+        folder,
+        cfg,
+        note=env.note,
+        overwrite=overwrite,
+        max_size=cap,
+        console=stderr_bars(),
+        log=env.log if env.debug else None,
+        checksums=as_json,
+    )
+    record_downloads(book, saved)
+    if as_json:
+        from jobctl.render import dumps_json, is_terminal
+
+        out(env, dumps_json([s.to_dict() for s in saved], is_terminal(env.stdout)))
+    finish(env, [*errors, *(o for o in outcomes if isinstance(o, JobctlError)), *failed])
 
 
 @command("ls")
@@ -421,9 +544,14 @@ def list_jobs(
     from jobctl import render
 
     env: Environment = ctx.obj
-    entries = journal(env).entries(include_done=show_all)
+    book = journal(env)
+    entries = book.entries(include_done=show_all)
     if as_json:
-        data = [{**e.job.to_dict(), "gone": e.gone} for e in entries]
+        files = book.downloads()  # what `download` wrote where, per job
+        data = [
+            {**e.job.to_dict(), "gone": e.gone, "downloads": files.get((e.job.provider, e.job.id), [])}
+            for e in entries
+        ]
         out(env, render.dumps_json(data, render.is_terminal(env.stdout)))
     elif not entries:
         hint = "(jobctl ls --all shows every one)"
@@ -576,6 +704,15 @@ def sim(
         float,
         typer.Option("--speed", help="Stretch (>1) or shrink (<1) job lifecycles.", metavar="FACTOR"),
     ] = 1.0,
+    file_rate: Annotated[
+        str | None,
+        typer.Option(
+            "--file-rate",
+            help="Serve output files at most this fast, per connection (e.g. 2MB: per second).",
+            metavar="SIZE",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the provider simulator in the foreground (Ctrl-C stops it).
 
@@ -587,13 +724,22 @@ def sim(
       jobctl sim --port 8765
       # in another terminal, with the export line it prints:
       jobctl get krea 4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20 --json | jq -r .status
+      jobctl sim --file-rate 2MB     # downloads slow enough to watch the bars
     """
     from jobctl.demo import run_simulator
 
     if latency < 0 or speed <= 0 or not 0 <= port <= 65535:
         raise UsageError("--latency must be >= 0, --speed > 0 and --port 0-65535")
     env: Environment = ctx.obj
-    run_simulator(port, latency, speed, lambda text: out(env, text))
+    rate = None
+    if file_rate is not None:
+        from jobctl.download_plan import parse_size
+
+        try:
+            rate = parse_size(file_rate)
+        except ValueError as exc:
+            raise UsageError(f"--file-rate {exc}") from None
+    run_simulator(port, latency, speed, lambda text: out(env, text), rate)
 
 
 @command()

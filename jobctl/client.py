@@ -218,9 +218,40 @@ class Client:
                 final[Ref(outcome.provider, outcome.id)] = outcome
         return [final[r] for r in wanted]
 
-    def download(self, refs: RefLike | Iterable[RefLike], dir: str | os.PathLike[str] = ".") -> list[Path]:
-        """Each job's output files into ``dir`` (not available in this version yet)."""
-        raise NotImplementedError("jobctl.download is not available in this version yet")
+    def download(
+        self,
+        refs: RefLike | Iterable[RefLike],
+        dir: str | os.PathLike[str] = ".",
+        *,
+        overwrite: bool = False,
+        max_size: int | None = None,
+    ) -> list[Path]:
+        """Each succeeded job's output files into ``dir``, named as the CLI names them;
+        the paths written (or found complete), in job order.
+
+        Every file that can be fetched is; then the first problem is raised: a job that
+        has not succeeded (``JobFailed``), a failed download (``ProviderError``)...
+        """
+        from jobctl.download_display import download_jobs
+        from jobctl.download_plan import prepare_dir
+        from jobctl.downloader import DEFAULT_MAX_SIZE
+
+        wanted = [self.ref(refs)] if isinstance(refs, (str, Ref)) else [self.ref(r) for r in refs]
+        outcomes = self.fetch_all(list(dict.fromkeys(wanted)))
+        jobs = [o for o in outcomes if isinstance(o, Job)]
+        saved, failed = download_jobs(
+            jobs,
+            prepare_dir(os.fspath(dir)),
+            self.config,
+            note=lambda line: logger.info("%s", line),
+            overwrite=overwrite,
+            max_size=DEFAULT_MAX_SIZE if max_size is None else max_size,
+            log=self._log,
+        )
+        problems = [o for o in outcomes if isinstance(o, JobctlError)] + failed
+        if problems:
+            raise problems[0]
+        return [s.path for s in saved]
 
     # --- lifetime ----------------------------------------------------------------
 
@@ -286,8 +317,14 @@ def wait(
     return default_client().wait(refs, timeout=timeout, interval=interval, max_interval=max_interval)
 
 
-def download(refs: RefLike | Iterable[RefLike], dir: str | os.PathLike[str] = ".") -> list[Path]:
-    return default_client().download(refs, dir)
+def download(
+    refs: RefLike | Iterable[RefLike],
+    dir: str | os.PathLike[str] = ".",
+    *,
+    overwrite: bool = False,
+    max_size: int | None = None,
+) -> list[Path]:
+    return default_client().download(refs, dir, overwrite=overwrite, max_size=max_size)
 
 
 __all__ = ["Client", "default_client", "download", "get", "get_many", "wait", "watch"]

@@ -33,14 +33,14 @@ def write_profile(sim: Simulator) -> Path:
     return path
 
 
-def run_simulator(port: int, latency: float, speed: float, say: Print) -> None:
+def run_simulator(port: int, latency: float, speed: float, say: Print, rate: float | None = None) -> None:
     from jobctl.errors import UsageError
 
     try:
         sim = Simulator(port=port, latency=latency)
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try --port 0") from None
-    refs = load_samples(sim, speed)
+    refs = load_samples(sim, speed, rate)
     path = write_profile(sim)
     say("jobctl simulator of krea, creatify, unstructured, gepetto and aisquare")
     say(f"serving on {sim.origin}")
@@ -50,6 +50,7 @@ def run_simulator(port: int, latency: float, speed: float, say: Print) -> None:
     say(f"  export JOBCTL_CONFIG={path}")
     for provider, job_id in refs:
         say(f"  jobctl get {provider} {job_id}")
+    say(f"  jobctl download {refs[0][0]}:{refs[0][1]} -d out    # once it has succeeded")
     say("\nEach job's lifecycle starts at its first request. Ctrl-C stops the simulator.")
     stop = threading.Event()
     thread = threading.Thread(target=sim.serve_forever, daemon=True)
@@ -70,8 +71,9 @@ def run_demo(speed: float, say: Print) -> None:
     from jobctl.render import dumps_json, jobs_text, live_display
     from jobctl.watch_display import watch_refs
 
-    with Simulator() as sim:
-        refs = [Ref(p, i) for p, i in load_samples(sim, speed)]
+    sim = Simulator().start()  # kept up to the end: the tour ends with a download
+    try:
+        refs = [Ref(p, i) for p, i in load_samples(sim, speed, rate=DEMO_RATE / speed)]
         say(f"jobctl demo: {len(refs)} sample jobs on a local simulator of five providers.")
         say("No network, no keys.\n")
         say(f"$ jobctl watch {refs[0]} ... --until-done\n")
@@ -89,18 +91,63 @@ def run_demo(speed: float, say: Print) -> None:
                 record=lambda jobs: None,
             )
             jobs = [j for j in client.fetch_all(refs) if isinstance(j, Job)]
-    failed = next(j for j in jobs if j.status.value == "failed")
-    say(f"\n$ jobctl get {failed.provider} {failed.id}\n")
-    say(jobs_text([failed], many=False))
-    first = jobs[0]
-    say(f"\n$ jobctl get {first.provider} {first.id} --json\n")
-    say(dumps_json(job_to_dict(first), pretty=True))
+        failed = next(j for j in jobs if j.status.value == "failed")
+        say(f"\n$ jobctl get {failed.provider} {failed.id}\n")
+        say(jobs_text([failed], many=False))
+        first = jobs[0]
+        say(f"\n$ jobctl get {first.provider} {first.id} --json\n")
+        say(dumps_json(job_to_dict(first), pretty=True))
+        show_download(sim, jobs, say)
+    finally:
+        sim.stop()
     say("\nThe same with your own keys:\n")
     say("  jobctl get krea <job id>                  # one job, detail view")
     say("  jobctl get krea:<id> gepetto:<id> --json  # several, as a JSON array")
     say("  jobctl watch --until-done                 # the unfinished jobs you looked up")
+    say("  jobctl download krea:<id> -d out          # its files, into ./out")
     say("\nwith a config file at `jobctl config path`, for example:\n")
     say(CONFIG_SNIPPET)
+
+
+DEMO_RATE = 3_000_000  # bytes per second per file: slow enough to watch the bars move
+
+
+def show_download(sim: Simulator, jobs: list[Job], say: Print) -> None:
+    """Download the image and video jobs' files into a temporary folder, then remove it."""
+    import shutil
+
+    from jobctl.config import inline_config
+    from jobctl.download_display import download_jobs
+    from jobctl.render import live_display, make_console
+
+    wanted = [
+        j for j in jobs if j.status.value == "succeeded" and j.provider in ("krea", "creatify", "gepetto")
+    ]
+    folder = Path(tempfile.mkdtemp(prefix="jobctl-demo-"))
+    refs = " \\\n    ".join(f"{j.provider}:{j.id}" for j in wanted)  # one ref a line: 80 columns
+    say(f"\n$ jobctl download {refs} \\\n    -d {folder}\n")
+    try:
+        console = make_console() if live_display() else None
+        cfg = inline_config(sim.profile(), env={})
+        _, errors = download_jobs(
+            wanted,
+            folder,
+            cfg,
+            note=lambda line: say(_fit(line.replace(f"{folder}{os.sep}", ""))),
+            console=console,
+        )
+        for error in errors:
+            say(f"error: {error.message}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    say(f"(the demo has removed {folder} again)")
+
+
+def _fit(line: str) -> str:
+    """``REF: FILE (SIZE)`` (FILE inside the -d folder shown above) on two lines when one
+    would pass 80 columns."""
+    ref, sep, rest = line.partition(": ")
+    return f"{ref}:\n    {rest}" if sep and len(line) > 80 else line
 
 
 CONFIG_SNIPPET = """\

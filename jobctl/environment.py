@@ -54,6 +54,10 @@ class Environment:
     def report(self, error: JobctlError) -> None:
         self._err("error: ", error.message)
 
+    def note(self, message: str) -> None:
+        """A plain informational line on stderr (a finished file, an undownloadable output)."""
+        self._err("", message)
+
     def log(self, line: str) -> None:
         """The --debug request log."""
         self._err("debug: ", line)

@@ -3,6 +3,7 @@
     JobctlError                 base; carries ``exit_code`` and a one-line message
     ├── UsageError              2  bad option, ref or id: nothing was sent
     │   └── ConfigError         2  config file, profile or credential problem
+    ├── JobFailed               1  download: the job has not succeeded, so it has no files
     ├── AuthError               3  the provider refused the credentials (401/403)
     ├── NotFoundError           4  the provider does not know the job (404)
     ├── ProviderError           5  network failure, retries exhausted, or an undocumented body
@@ -70,6 +71,12 @@ class UsageError(JobctlError):
 
 class ConfigError(UsageError):
     pass
+
+
+class JobFailed(JobctlError):
+    """A job that did not succeed where success was needed (download): exit 1."""
+
+    exit_code = ExitCode.JOB_FAILED
 
 
 class AuthError(JobctlError):

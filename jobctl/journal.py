@@ -32,6 +32,19 @@ CREATE TABLE IF NOT EXISTS jobs (
     PRIMARY KEY (provider, id)
 )
 """
+# What `download` wrote where; one row per file (the newest download of a path wins).
+DOWNLOADS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS downloads (
+    provider TEXT NOT NULL,
+    id       TEXT NOT NULL,
+    url      TEXT NOT NULL,
+    path     TEXT NOT NULL,
+    bytes    INTEGER NOT NULL,
+    sha256   TEXT,
+    at       REAL NOT NULL,
+    PRIMARY KEY (provider, id, path)
+)
+"""
 # A journal another process holds longer than this is skipped (with one warning):
 # tracking must never hold up an answer, or the exit after it.
 BUSY_TIMEOUT_MS = 200
@@ -129,6 +142,7 @@ class Journal:
             columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
             if "gone" not in columns:  # a journal written before 'gone' existed
                 db.execute("ALTER TABLE jobs ADD COLUMN gone INTEGER NOT NULL DEFAULT 0")
+            db.execute(DOWNLOADS_SCHEMA)
         except sqlite3.DatabaseError as exc:
             if "not a database" in str(exc) or "malformed" in str(exc):
                 return self._recover(exc)
@@ -262,6 +276,42 @@ class Journal:
                 continue
         return out
 
+    def record_downloads(self, files: Iterable[dict[str, object]]) -> None:
+        """Remember downloaded files: dicts with provider, id, url, path, bytes, sha256 (or None)."""
+        keys = ("provider", "id", "url", "path", "bytes", "sha256")
+        rows = [tuple(f[k] for k in keys) for f in files]
+        db = self._connect() if rows else None
+        if db is None:
+            return
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany(
+                    "INSERT OR REPLACE INTO downloads (provider, id, url, path, bytes, sha256, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(*row, time.time()) for row in rows],
+                )
+        except sqlite3.Error as exc:
+            self._complain("cannot write to it", exc)
+
+    def downloads(self) -> dict[tuple[str, str], list[dict[str, object]]]:
+        """Downloaded files by (provider, id), oldest first."""
+        db = self._connect()
+        if db is None:
+            return {}
+        try:
+            rows = db.execute(
+                "SELECT provider, id, url, path, bytes, sha256, at FROM downloads ORDER BY at, path"
+            ).fetchall()
+        except sqlite3.Error as exc:
+            self._complain("cannot read it", exc)
+            return {}
+        found: dict[tuple[str, str], list[dict[str, object]]] = {}
+        for provider, job_id, url, path, size, sha, at in rows:
+            entry = {"url": url, "path": path, "bytes": size, "sha256": sha, "at": _stamp(at)}
+            found.setdefault((provider, job_id), []).append(entry)
+        return found
+
     def forget(self, refs: Iterable[tuple[str, str]] = (), done: bool = False) -> int:
         db = self._connect()
         if db is None:
@@ -276,6 +326,12 @@ class Journal:
                     removed += db.execute(
                         "DELETE FROM jobs WHERE provider = ? AND id = ?", (provider, job_id)
                     ).rowcount
+                    db.execute("DELETE FROM downloads WHERE provider = ? AND id = ?", (provider, job_id))
+                if done:
+                    db.execute(
+                        "DELETE FROM downloads WHERE NOT EXISTS (SELECT 1 FROM jobs "
+                        "WHERE jobs.provider = downloads.provider AND jobs.id = downloads.id)"
+                    )
                 return removed
         except sqlite3.Error as exc:
             self._complain("cannot write to it", exc)
@@ -285,6 +341,14 @@ class Journal:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _stamp(at: float) -> str | None:
+    from datetime import datetime, timezone
+
+    from jobctl.model import format_timestamp
+
+    return format_timestamp(datetime.fromtimestamp(at, timezone.utc))
 
 
 class NoJournal(Journal):

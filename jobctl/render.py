@@ -478,10 +478,10 @@ def jobs_text(jobs: Sequence[Job], many: bool) -> str:
     return "\n".join(line.rstrip() for line in captured.get().splitlines())
 
 
-def live_display() -> bool:
+def live_display(stream: IO[str] | None = None) -> bool:
     """Redraw in place only on a terminal that can (not TERM=dumb) and has not asked for NO_COLOR."""
     can_redraw = os.environ.get("TERM", "").lower() not in ("dumb", "unknown")
-    return is_terminal() and can_redraw and "NO_COLOR" not in os.environ
+    return is_terminal(stream) and can_redraw and "NO_COLOR" not in os.environ
 
 
 def is_terminal(stream: IO[str] | None = None) -> bool:

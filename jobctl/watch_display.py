@@ -133,7 +133,13 @@ class LiveSink:
         ("drop", "ELAPSED"),
     )
 
-    def __init__(self, console: Console, items: Sequence[Tracked], min_gap: float = 0.2) -> None:
+    def __init__(
+        self,
+        console: Console,
+        items: Sequence[Tracked],
+        min_gap: float = 0.2,
+        extra: RenderableType | None = None,
+    ) -> None:
         from rich.live import Live
 
         self.console = console
@@ -143,8 +149,15 @@ class LiveSink:
         self.drawn = 0.0
         self.marks = unicode_ok(console)
         self.notes: list[str] = []  # shown under the table, once each
+        # ``extra`` (download bars) changes on its own, so then rich redraws 10 times a second.
+        self.extra = extra
         self.live: Live = Live(
-            console=console, auto_refresh=False, transient=False, redirect_stdout=False, redirect_stderr=False
+            console=console,
+            auto_refresh=extra is not None,
+            refresh_per_second=10,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
 
     def __enter__(self) -> LiveSink:
@@ -189,7 +202,7 @@ class LiveSink:
         if hidden:
             footer.append(f"   ({hidden} more not shown)", style="dim")
         notes = [Text(note, style="yellow") for note in self.notes]
-        return Group(table, footer, *notes)
+        return Group(table, footer, *notes, *([] if self.extra is None else [self.extra]))
 
     def _marked(self, mark: str, word: str) -> str:
         return f"{mark} {word}" if self.marks else word
@@ -229,16 +242,27 @@ def elapsed(job: Job | None, now: datetime) -> str:
 class Recorder:
     """Passes changes on to a display and writes each new job state to the journal,
     marking a job the provider no longer knows (404) as gone, and saying once per job
-    that it keeps waiting on a status word nobody documented."""
+    that it keeps waiting on a status word nobody documented; ``on_succeeded`` hears of
+    each job that has just succeeded (watch --download)."""
 
-    def __init__(self, display: Sink, record: Callable[[list[Job]], None], gone: Gone, notice: Emit) -> None:
+    def __init__(
+        self,
+        display: Sink,
+        record: Callable[[list[Job]], None],
+        gone: Gone,
+        notice: Emit,
+        on_succeeded: Callable[[Job], None] | None = None,
+    ) -> None:
         self.display, self.record, self.gone, self.notice = display, record, gone, notice
+        self.on_succeeded = on_succeeded
         self.noticed: set[Ref] = set()
 
     def changed(self, item: Tracked) -> None:
         self.display.changed(item)
         if item.job is not None and item.error is None:
             self.record([item.job])
+            if self.on_succeeded is not None and item.job.status is Status.SUCCEEDED and item.json_changed:
+                self.on_succeeded(item.job)
             if item.job.status is Status.UNKNOWN and item.ref not in self.noticed:
                 self.noticed.add(item.ref)
                 word = one_line(item.job.provider_status, 40) or "(none)"
@@ -266,6 +290,8 @@ def watch_refs(
     gone: Gone = lambda refs: None,
     notice: Emit | None = None,
     console: Console | None = None,
+    on_succeeded: Callable[[Job], None] | None = None,
+    extra: RenderableType | None = None,
 ) -> tuple[ExitCode, list[JobctlError]]:
     """Watch ``refs`` with the display ``mode`` ('live', 'lines' or 'ndjson').
 
@@ -276,12 +302,14 @@ def watch_refs(
         if mode == "live":
             from jobctl.render import make_console
 
-            live = LiveSink(console or make_console(), watcher.items)
+            live = LiveSink(console or make_console(), watcher.items, extra=extra)
             with live:  # a note goes under the table: a stderr line would tear the redraw
-                code = _consume(watcher, Recorder(live, record, gone, live.notes.append), until_done, timeout)
+                recorder = Recorder(live, record, gone, live.notes.append, on_succeeded)
+                code = _consume(watcher, recorder, until_done, timeout)
         else:
             display: Sink = NdjsonSink(emit, warn, raw) if mode == "ndjson" else LinesSink(emit)
-            code = _consume(watcher, Recorder(display, record, gone, notice or warn), until_done, timeout)
+            recorder = Recorder(display, record, gone, notice or warn, on_succeeded)
+            code = _consume(watcher, recorder, until_done, timeout)
     finally:
         watcher.close()
     return code, [i.error for i in watcher.items if i.final and i.error is not None]

@@ -178,9 +178,24 @@ def test_wait_raises_the_error_of_a_job_that_can_never_finish(sim: Simulator, cl
         client.wait(["krea:gone"], interval=0.02)
 
 
-def test_download_is_named_but_not_available_yet(client: Any) -> None:
-    with pytest.raises(NotImplementedError):
-        client.download("krea:abc", dir="out")
+def test_download_writes_each_jobs_files_and_returns_their_paths(
+    sim: Simulator, client: Any, tmp_path: Path
+) -> None:
+    sim.add_file("a.png", 1000, content_type="image/png")
+    sim.add_job("krea", KREA_ID, [Step("completed", fields={"result": {"urls": [sim.file_url("a.png")]}})])
+    paths = client.download(f"krea:{KREA_ID}", dir=tmp_path / "out")
+    assert paths == [tmp_path / "out" / f"krea-{KREA_ID}.png"]
+    assert paths[0].stat().st_size == 1000
+
+
+def test_download_of_a_job_that_has_not_succeeded_raises_job_failed(
+    sim: Simulator, client: Any, tmp_path: Path
+) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    with pytest.raises(jobctl.JobFailed) as info:
+        client.download([f"krea:{KREA_ID}"], dir=tmp_path)
+    assert info.value.exit_code == 1
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- no process-wide state --------------------------------------------------------------------

@@ -6,6 +6,9 @@ lifecycle from its beginning; ``speed`` shortens or stretches every phase.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from jobctl.sim.server import Simulator, Step
 
 # (provider, id, [(status word, seconds), ...], AISquare events by phase)
@@ -47,8 +50,40 @@ AISQUARE_EVENTS = [
 ]
 
 
-def load_samples(sim: Simulator, speed: float = 1.0) -> list[tuple[str, str]]:
-    """Add every sample job to ``sim``; returns (provider, id) in display order."""
+# The files a finished sample job links to, served by the simulator itself (so
+# `jobctl download` works offline): (file name under /files/, bytes, Content-Type).
+SAMPLE_FILES: dict[tuple[str, str], tuple[str, int, str]] = {
+    ("krea", "4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20"): (
+        "4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20.png",
+        3_145_728,
+        "image/png",
+    ),
+    ("creatify", "2f8c6e1a-5b7d-4e3f-9a21-6c4b8d0e1f32"): (
+        "2f8c6e1a-5b7d-4e3f-9a21-6c4b8d0e1f32.mp4",
+        6_291_456,
+        "video/mp4",
+    ),
+    ("gepetto", "gp_8Kq2xR7wLm"): ("gepetto/gp_8Kq2xR7wLm.jpg", 2_097_152, "image/jpeg"),
+    ("aisquare", "1042"): ("aisquare/blog/1042", 48_000, "text/html; charset=utf-8"),
+}
+
+
+def _output_fields(provider: str, url: str, job_id: str) -> dict[str, Any]:
+    """The finished job's output fields, in the spec's shape, pointing at ``url``."""
+    if provider == "krea":
+        return {"result": {"urls": [url]}}
+    if provider == "creatify":
+        return {"output": json.dumps([url])}
+    if provider == "gepetto":
+        return {"output": url}
+    return {"result": {"blog_id": int(job_id) * 10, "url": url}}
+
+
+def load_samples(sim: Simulator, speed: float = 1.0, rate: float | None = None) -> list[tuple[str, str]]:
+    """Add every sample job (and the files they link to, served at ``rate`` bytes/s)
+    to ``sim``; returns (provider, id) in display order."""
+    for name, size, kind in SAMPLE_FILES.values():
+        sim.add_file(name, size, content_type=kind, rate=rate)
     for provider, job_id, phases in SAMPLES:
         steps = []
         for word, seconds in phases:
@@ -58,6 +93,10 @@ def load_samples(sim: Simulator, speed: float = 1.0) -> list[tuple[str, str]]:
                 steps += [Step(status=word, seconds=per * speed, event=e) for e in AISQUARE_EVENTS[:-1]]
                 continue
             event = AISQUARE_EVENTS[-1] if provider == "aisquare" and word == "COMPLETED" else None
-            steps.append(Step(status=word, seconds=seconds * speed or None, event=event))
+            fields = {}
+            if not seconds and (provider, job_id) in SAMPLE_FILES:  # the final phase
+                url = sim.file_url(SAMPLE_FILES[provider, job_id][0])
+                fields = _output_fields(provider, url, job_id)
+            steps.append(Step(status=word, seconds=seconds * speed or None, event=event, fields=fields))
         sim.add_job(provider, job_id, steps)
     return [(p, i) for p, i, _ in SAMPLES]

@@ -7,6 +7,7 @@ which is the ``base_url`` a profile points at. Tests script a job as a list of
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -20,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from jobctl.providers import PROVIDERS as REGISTRY
 from jobctl.providers.base import Answer, Simulated
+from jobctl.sim import files
 
 # Every provider that says how to simulate it (see providers/base.Simulated).
 SIMULATED: dict[str, Simulated] = {name: p.sim for name, p in REGISTRY.items() if p.sim is not None}
@@ -101,6 +103,7 @@ class Simulator:
         auth_scheme: str = "Bearer",
     ) -> None:
         self.jobs: dict[tuple[str, str], SimJob] = {}
+        self.files: dict[str, files.SimFile] = {}
         self.requests: list[Request] = []
         self.lock = threading.Lock()
         # Set to cut every waiting answer short: on stop, and on reset for the next test.
@@ -137,6 +140,7 @@ class Simulator:
             self.auth_scheme = auth_scheme
             self.jobs.clear()
             self.requests.clear()
+            self.files.clear()
 
     def clock(self) -> float:
         return time.monotonic()
@@ -216,6 +220,16 @@ class Simulator:
         with self.lock:
             self.jobs[(provider, job_id)] = job
         return job
+
+    def add_file(self, name: str, size: int, **options: Any) -> files.SimFile:
+        """Serve deterministic bytes at ``/files/NAME`` (see ``files.SimFile`` for options)."""
+        file = files.SimFile(name, size, **options)
+        with self.lock:
+            self.files[name] = file
+        return file
+
+    def file_url(self, name: str) -> str:
+        return f"{self.origin}/files/{name}"
 
     def profile(self, providers: Iterable[str] = PROVIDERS) -> dict[str, dict[str, Any]]:
         """A profile (as a dict) pointing every provider at this simulator."""
@@ -312,6 +326,11 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet; requests are recorded in sim.requests
 
+        def handle(self) -> None:
+            # The client hung up (a download stopped early): nothing is left to answer.
+            with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                super().handle()
+
         def do_GET(self) -> None:
             with sim.lock:
                 sim._active += 1
@@ -326,12 +345,14 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             provider, _, rest = path.lstrip("/").partition("/")
             headers = {k.lower(): v for k, v in self.headers.items()}
-            if provider not in sim.routes:
+            if provider not in sim.routes and provider != "files":
                 return self._send(404, {}, b'{"detail": "Not found."}')
             with sim.lock:
                 sim.requests.append(Request(provider, path, headers, self.client_address, sim.clock()))
             if sim.latency:
                 release.wait(sim.latency)
+            if provider == "files":
+                return files.serve(sim, self, unquote(rest))
             match = sim.routes[provider].fullmatch("/" + rest)
             if not match:
                 return self._send(*_error(sim.specs[provider].not_found))

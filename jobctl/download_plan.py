@@ -1,0 +1,148 @@
+"""What `download` fetches and what it calls each file, before anything is sent.
+
+File names follow the contract: ``DIR/<provider>-<id>[-<n>]<ext>``, ``n`` counting from
+1 when a job has more than one URL output, the id reduced to ``[A-Za-z0-9._-]`` (so a
+name is one path segment and never leaves DIR), ``<ext>`` from the URL path, else from
+the Content-Type, else none.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from jobctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from jobctl.model import Job
+
+_URL_EXT = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]")
+# Content-Type -> extension for names whose URL has none; anything else asks the
+# standard table (built-in only, so the name never depends on /etc/mime.types).
+_TYPE_EXT = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "image/avif": ".avif",
+    "image/svg+xml": ".svg",
+    "video/mp4": ".mp4",
+    "video/webm": ".webm",
+    "video/quicktime": ".mov",
+    "audio/mpeg": ".mp3",
+    "audio/wav": ".wav",
+    "audio/x-wav": ".wav",
+    "audio/ogg": ".ogg",
+    "application/json": ".json",
+    "application/pdf": ".pdf",
+    "application/zip": ".zip",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+    "text/html": ".html",
+    "text/csv": ".csv",
+}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024}
+
+
+def _unit(suffix: str) -> int | None:
+    suffix = suffix.lower()
+    if suffix in _UNITS:
+        return _UNITS[suffix]
+    power = "kmgt".find(suffix[0]) + 1
+    if not power:
+        return None
+    rest = suffix[1:]
+    base = {"": 1024, "b": 1000, "ib": 1024}.get(rest)
+    return None if base is None else base**power
+
+
+def parse_size(text: str) -> int:
+    """``5GiB``, ``500MB``, ``10M``, ``1024`` -> bytes. K/M/G/T and KiB... are 1024-based,
+    KB/MB/GB/TB 1000-based."""
+    match = _SIZE.match(text)
+    scale = _unit(match.group(2)) if match else None
+    if not match or scale is None:
+        raise ValueError(f"'{text}' is not a size; use e.g. 500MB, 2GiB or 1048576")
+    value = int(float(match.group(1)) * scale)
+    if value <= 0:
+        raise ValueError(f"'{text}' must be more than 0 bytes")
+    return value
+
+
+def format_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def safe_id(job_id: str) -> str:
+    return _UNSAFE_ID.sub("_", job_id)
+
+
+def extension_from_url(url: str) -> str | None:
+    last = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    match = _URL_EXT.search(last)
+    return match.group() if match and match.start() > 0 else None
+
+
+def extension_from_type(content_type: str | None) -> str:
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if not kind or kind == "application/octet-stream":
+        return ""
+    if kind in _TYPE_EXT:
+        return _TYPE_EXT[kind]
+    import mimetypes
+
+    guess = mimetypes.MimeTypes().guess_extension(kind) or ""
+    return guess if _URL_EXT.fullmatch(guess) else ""
+
+
+def is_url(output: str) -> bool:
+    return output[:8].lower().startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class Target:
+    """One output file of one job: where it comes from and the name it gets (less ext)."""
+
+    provider: str
+    job_id: str
+    url: str
+    stem: str  # "<provider>-<id>[-<n>]"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.provider}:{self.job_id}"
+
+
+def targets_for(job: Job) -> tuple[list[Target], list[str]]:
+    """The job's downloadable outputs (numbered when there are several) and the rest."""
+    urls = list(dict.fromkeys(o for o in job.outputs if is_url(o)))
+    others = [o for o in job.outputs if not is_url(o)]
+    stem = f"{job.provider}-{safe_id(job.id)}"
+    if len(urls) == 1:
+        return [Target(job.provider, job.id, urls[0], stem)], others
+    return [Target(job.provider, job.id, u, f"{stem}-{n}") for n, u in enumerate(urls, 1)], others
+
+
+def prepare_dir(path: str | os.PathLike[str]) -> Path:
+    """DIR, created if missing; UsageError (exit 2) when it cannot hold downloads."""
+    folder = Path(path).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"--dir {folder} exists and is not a directory; choose another --dir") from None
+    except OSError as exc:
+        raise UsageError(f"--dir {folder}: cannot create it ({exc.strerror}); choose another --dir") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--dir {folder} is not writable; fix its permissions or choose another --dir")
+    return folder

@@ -1,0 +1,190 @@
+"""Output files the simulator serves under ``/files/NAME``, for downloads.
+
+Bytes are deterministic (a 64 KiB block derived from the name, repeated), so a test
+knows every byte and checksum without storing the file. ``Range`` requests get 206;
+a per-connection ``rate`` paces the body; faults replace the answer for the first
+``faults`` requests (``None``: every request).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import socket
+import struct
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jobctl.sim.server import Simulator
+
+BLOCK = 64 * 1024
+CHUNK = 256 * 1024
+# short:    announce the whole length, send ``fault_at`` bytes, close cleanly
+# reset:    send ``fault_at`` bytes, then reset the connection (RST)
+# html:     200 with an HTML error page, as a CDN does for an expired link
+# redirect: 302 to ``redirect`` (another simulator's /files/NAME, say)
+# no-range: ignore Range and send the whole file with 200
+# status:   answer ``status`` with a short body
+# no-length: no Content-Length; the body ends when the connection closes
+FAULTS = ("short", "reset", "html", "redirect", "no-range", "status", "no-length")
+HTML_PAGE = b"<!doctype html><html><body><h1>Link expired</h1><p>Request a new one.</p></body></html>"
+RESET_GRACE = 0.5  # seconds between the last byte and the reset
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+@dataclass
+class SimFile:
+    name: str
+    size: int
+    content_type: str | None = "application/octet-stream"
+    rate: float | None = None  # bytes per second per connection; None: as fast as possible
+    fault: str | None = None
+    fault_at: int = 0
+    faults: int | None = 1
+    redirect: str | None = None
+    status: int = 500
+    requests: int = 0  # requests answered so far
+
+    def __post_init__(self) -> None:
+        if self.fault is not None and self.fault not in FAULTS:
+            raise ValueError(f"unknown fault {self.fault!r}; one of {', '.join(FAULTS)}")
+        self.block = hashlib.shake_256(self.name.encode()).digest(BLOCK)
+        # A tile one chunk longer than the block: any window of up to CHUNK bytes
+        # starting anywhere in the block is one contiguous slice.
+        self.tile = memoryview(self.block * (CHUNK // BLOCK + 1))
+
+    def chunks(self, start: int, end: int, size: int = CHUNK) -> Iterator[memoryview]:
+        """The bytes [start, end) in slices of at most ``size`` (<= CHUNK) bytes."""
+        pos = start
+        while pos < end:
+            n = min(size, end - pos)
+            at = pos % BLOCK
+            yield self.tile[at : at + n]
+            pos += n
+
+    def content(self, start: int = 0, end: int | None = None) -> bytes:
+        return b"".join(bytes(c) for c in self.chunks(start, self.size if end is None else end))
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        for chunk in self.chunks(0, self.size):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def take_fault(self) -> str | None:
+        """The fault for the request being answered now (and count the request)."""
+        self.requests += 1
+        if self.fault is None or (self.faults is not None and self.requests > self.faults):
+            return None
+        return self.fault
+
+
+def requested_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
+    """(start, end) for a satisfiable single range, None for no/ignored Range, False for 416."""
+    if not header:
+        return None
+    match = _RANGE.match(header.strip())
+    if not match or match.groups() == ("", ""):
+        return None  # several ranges or a form we do not serve: the whole file
+    first, last = match.groups()
+    if first == "":
+        start, end = max(0, size - int(last)), size
+    else:
+        start = int(first)
+        end = min(size, int(last) + 1) if last else size
+    if start >= size or start >= end:
+        return False
+    return start, end
+
+
+def serve(sim: Simulator, handler: BaseHTTPRequestHandler, name: str) -> None:
+    """Answer GET /files/NAME on ``handler``'s connection."""
+    with sim.lock:
+        file = sim.files.get(name)
+        fault = file.take_fault() if file is not None else None
+    if file is None:
+        return _send_small(handler, 404, "text/plain", b"no such file\n")
+    if fault == "redirect":
+        handler.send_response(302)
+        handler.send_header("Location", file.redirect or "/")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return None
+    if fault == "html":
+        return _send_small(handler, 200, "text/html; charset=utf-8", HTML_PAGE)
+    if fault == "status":
+        return _send_small(handler, file.status, "text/plain", b"simulated failure\n")
+    ignore_range = fault in ("no-range", "no-length")
+    wanted = None if ignore_range else requested_range(handler.headers.get("Range"), file.size)
+    if wanted is False:
+        handler.send_response(416)
+        handler.send_header("Content-Range", f"bytes */{file.size}")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return None
+    start, end = wanted if isinstance(wanted, tuple) else (0, file.size)
+    handler.send_response(206 if isinstance(wanted, tuple) else 200)
+    if file.content_type:
+        handler.send_header("Content-Type", file.content_type)
+    handler.send_header("Accept-Ranges", "bytes")
+    handler.send_header("ETag", f'"{file.block[:8].hex()}-{file.size}"')
+    if isinstance(wanted, tuple):
+        handler.send_header("Content-Range", f"bytes {start}-{end - 1}/{file.size}")
+    if fault == "no-length":
+        handler.send_header("Connection", "close")
+        handler.close_connection = True
+    else:
+        handler.send_header("Content-Length", str(end - start))
+    handler.end_headers()
+    stop = end if fault not in ("short", "reset") else min(end, start + file.fault_at)
+    if not _send_body(sim, handler, file, start, stop):
+        return None
+    if fault == "reset":
+        # Give the client time to read what was sent: a reset discards unread bytes.
+        sim.release.wait(RESET_GRACE)
+        _reset(handler)
+    elif fault == "short":
+        handler.close_connection = True
+    return None
+
+
+def _send_body(sim: Simulator, handler: BaseHTTPRequestHandler, file: SimFile, start: int, end: int) -> bool:
+    # Pace in slices of about a twentieth of a second, so a rate reads as smooth progress.
+    size = CHUNK if not file.rate else max(1024, min(CHUNK, int(file.rate / 20)))
+    began = time.monotonic()
+    sent = 0
+    try:
+        for chunk in file.chunks(start, end, size):
+            handler.wfile.write(chunk)
+            sent += len(chunk)
+            if file.rate:
+                ahead = sent / file.rate - (time.monotonic() - began)
+                if ahead > 0 and sim.release.wait(ahead):
+                    return False
+    except (BrokenPipeError, ConnectionResetError):
+        handler.close_connection = True
+        return False
+    return True
+
+
+def _reset(handler: BaseHTTPRequestHandler) -> None:
+    """Close with RST rather than FIN: what a dropped connection looks like to the client."""
+    sock = handler.connection
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    except OSError:
+        pass
+    handler.close_connection = True
+
+
+def _send_small(handler: BaseHTTPRequestHandler, code: int, kind: str, body: bytes) -> None:
+    handler.send_response(code)
+    handler.send_header("Content-Type", kind)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
