@@ -7,8 +7,11 @@
     ├── AuthError               3  the provider refused the credentials (401/403)
     ├── NotFound                4  the provider does not know the job (404)
     ├── UpstreamError           5  network failure, retries exhausted, or an undocumented body
-    │   └── RequestRejected     5  the provider answered 4xx (not 401/403/404/408/429):
-    │                              asking again will not help, so watch stops polling it
+    │   ├── RequestRejected     5  the provider answered 4xx (not 401/403/404/408/429):
+    │   │                          asking again will not help, so watch stops polling it
+    │   └── RateLimited         5  the provider asked to wait (429, Retry-After,
+    │                              X-RateLimit-Remaining: 0); ``retry_after`` says how long,
+    │                              and watch pauses that provider instead of ending
     └── WatchTimeout          124  watch --timeout ran out
 
 The CLI boundary (``cli.main``) turns any of these into ``error: <message>`` on
@@ -87,6 +90,14 @@ class UpstreamError(JobctlError):
 
 class RequestRejected(UpstreamError):
     pass
+
+
+class RateLimited(UpstreamError):
+    """``retry_after``: seconds the provider asked for, or None when it did not say."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class WatchTimeout(JobctlError):

@@ -24,6 +24,7 @@ class Fetcher:
     def __init__(self, config: Config, log: DebugLog | None = None) -> None:
         self.config = config
         self.log = log
+        self.patient = True  # watch sets False: a rate limit pauses its schedule, no thread waits
         self._clients: dict[str, Client] = {}
         self._lock = threading.Lock()
 
@@ -32,7 +33,7 @@ class Fetcher:
             if provider not in self._clients:
                 from jobctl.http import Client
 
-                self._clients[provider] = Client(self.config.settings_for(provider), self.log)
+                self._clients[provider] = Client(self.config.settings_for(provider), self.log, self.patient)
             return self._clients[provider]
 
     def fetch(self, ref: Ref) -> Job:

@@ -5,11 +5,15 @@ Imported only on paths that send requests, so ``--help`` never pays for requests
 
 from __future__ import annotations
 
+import email.utils
 import json
+import math
 import os
+import re
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,12 +22,12 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import BaseHTTPResponse
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError, ResponseError
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
 from jobctl import __version__
 from jobctl.config import ProviderSettings
-from jobctl.errors import AuthError, JobctlError, NotFound, RequestRejected, UpstreamError
+from jobctl.errors import AuthError, JobctlError, NotFound, RateLimited, RequestRejected, UpstreamError
 from jobctl.model import json_kind
 from jobctl.redaction import SECRETS
 
@@ -34,6 +38,7 @@ RETRY_STATUSES = frozenset({429, *range(500, 600)})  # as the contract says: 429
 MAX_RETRIES = 3
 RETRY_BUDGET = 30.0  # seconds after the first retry past which no further retry starts
 MAX_REDIRECTS = 5
+UNIX_TIME_FLOOR = 1e9  # an X-RateLimit-Reset this large is a Unix time (2001 on), not seconds
 
 
 def _backoff_factor() -> float:
@@ -52,6 +57,54 @@ def stderr_log(line: str) -> None:
     sys.stderr.flush()
 
 
+def wait_hint(headers: Mapping[str, str]) -> float | None:
+    """Seconds the provider asked us to wait: ``Retry-After`` (seconds or an HTTP date),
+    else ``X-RateLimit-Reset`` (seconds, or a Unix time) when ``X-RateLimit-Remaining`` is 0.
+    None when it asked nothing (or said it in a form that means nothing)."""
+    after = headers.get("Retry-After")
+    if after is not None:
+        text = after.strip()
+        if re.fullmatch(r"[0-9]+", text):
+            return float(text)
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None and when.tzinfo is not None:
+            return max(0.0, when.timestamp() - time.time())
+    if (headers.get("X-RateLimit-Remaining") or "").strip() != "0":
+        return None
+    try:
+        reset = float(headers.get("X-RateLimit-Reset") or "")
+    except ValueError:
+        return None
+    if not math.isfinite(reset) or reset < 0:
+        return None
+    return max(0.0, reset - time.time()) if reset >= UNIX_TIME_FLOOR else reset
+
+
+class Pause:
+    """Until when one provider must not be asked, shared by every request of a client."""
+
+    def __init__(self) -> None:
+        self.until = 0.0
+        self.reason = ""
+        self._lock = threading.Lock()
+
+    def hold(self, seconds: float, reason: str) -> None:
+        with self._lock:
+            until = time.monotonic() + seconds
+            if until > self.until:
+                self.until, self.reason = until, reason
+
+    def left(self) -> float:
+        return max(0.0, self.until - time.monotonic())
+
+
+def try_again(seconds: float | None) -> str:
+    return f"; try again in {math.ceil(seconds)} s" if seconds else ""
+
+
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
@@ -60,7 +113,9 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 class BoundedRetry(Retry):
     """urllib3 Retry that also stops when the next wait would pass a time budget,
-    honours ``Retry-After`` on every retried status, and reports each retry."""
+    honours ``Retry-After`` (and ``X-RateLimit-Reset``) on every retried status, and
+    reports each retry. Impatient (watch), it never waits out a rate limit: the
+    provider's ``Pause`` tells the schedule instead."""
 
     RETRY_AFTER_STATUS_CODES = RETRY_STATUSES
 
@@ -70,23 +125,27 @@ class BoundedRetry(Retry):
         budget: float = RETRY_BUDGET,
         started: float | None = None,
         log: DebugLog | None = None,
+        patient: bool = True,
+        pause: Pause | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.budget = budget
         self.started = started
         self.log = log
+        self.patient = patient
+        self.pause = pause
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        try:
-            return super().get_retry_after(response)
-        except InvalidHeader:  # "soon", "1.5": ignore it and back off as usual
-            return None
+        # "soon", "1.5" or "-1" mean nothing: None, and the usual backoff applies.
+        return wait_hint(response.headers)
 
     def new(self, **kw: Any) -> BoundedRetry:
         kw.setdefault("budget", self.budget)
         kw.setdefault("started", self.started)
         kw.setdefault("log", self.log)
+        kw.setdefault("patient", self.patient)
+        kw.setdefault("pause", self.pause)
         return super().new(**kw)
 
     def increment(
@@ -102,12 +161,13 @@ class BoundedRetry(Retry):
         new = super().increment(method, url, response, error, _pool, _stacktrace)
         new.started = started
         wait = new.get_backoff_time()
-        if response is not None:
-            after = new.get_retry_after(response)
-            if after is not None:
-                wait = after
+        asked = wait_hint(response.headers) if response is not None else None
+        if asked is not None:
+            wait = asked
+        if asked and response is not None and self.pause is not None:
+            self.pause.hold(asked, f"HTTP {response.status}")
         elapsed = time.monotonic() - started
-        if elapsed + wait > self.budget:
+        if elapsed + wait > self.budget or (asked and not self.patient):
             reason = error or ResponseError(f"retry budget of {self.budget:g}s spent")
             raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]
         if self.log:
@@ -119,7 +179,7 @@ class BoundedRetry(Retry):
 class ProviderSession(requests.Session):
     """A keep-alive session whose credential headers never leave the base URL's origin."""
 
-    def __init__(self, settings: ProviderSettings, log: DebugLog | None) -> None:
+    def __init__(self, settings: ProviderSettings, log: DebugLog | None, patient: bool, pause: Pause) -> None:
         super().__init__()
         self.origin = _origin(settings.base_url)
         self.credential_headers = settings.provider.auth.headers(settings.creds)
@@ -144,6 +204,8 @@ class ProviderSession(requests.Session):
             raise_on_status=False,
             raise_on_redirect=False,
             log=log,
+            patient=patient,
+            pause=pause,
         )
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=POOL_SIZE, pool_block=True, max_retries=retry)
         self.mount("https://", adapter)
@@ -158,12 +220,19 @@ class ProviderSession(requests.Session):
 
 
 class Client:
-    """Fetches job payloads from one provider over one keep-alive session."""
+    """Fetches job payloads from one provider over one keep-alive session.
 
-    def __init__(self, settings: ProviderSettings, log: DebugLog | None = None) -> None:
+    ``patient`` (``get``): a rate limit that fits the retry budget is waited out.
+    Impatient (``watch``): it is raised at once as ``RateLimited``, and while the
+    provider's pause lasts nothing is sent to it.
+    """
+
+    def __init__(self, settings: ProviderSettings, log: DebugLog | None = None, patient: bool = True) -> None:
         self.settings = settings
         self.log = log
-        self.session = ProviderSession(settings, log)
+        self.patient = patient
+        self.pause = Pause()
+        self.session = ProviderSession(settings, log, patient, self.pause)
 
     def close(self) -> None:
         self.session.close()
@@ -176,6 +245,7 @@ class Client:
         ref = f"{self.settings.provider.name}:{job_id}"
         url = self.url_for(job_id)
         timeout = (min(10.0, self.settings.timeout), self.settings.timeout)
+        self._wait_for_pause(ref)
         if self.log:
             headers = {**self.session.headers}
             shown = ", ".join(f"{k}: {SECRETS(str(v))}" for k, v in headers.items())
@@ -190,7 +260,11 @@ class Client:
                         f"{resp.status_code} {resp.reason} {len(body)} bytes "
                         f"in {1000 * (time.monotonic() - start):.0f}ms{hops}: {url}"
                     )
-                return _decode(resp, body, ref, self.settings)
+                asked = wait_hint(resp.headers)
+                if asked:
+                    code = resp.status_code
+                    self.pause.hold(asked, f"HTTP {code}" if code >= 400 else "X-RateLimit-Remaining: 0")
+                return _decode(resp, body, ref, self.settings, asked)
         except JobctlError:
             raise
         except requests.TooManyRedirects:
@@ -209,6 +283,18 @@ class Client:
             ) from None
         except requests.RequestException as exc:
             raise UpstreamError(f"{ref}: request failed: {_reason(exc)}") from None
+
+    def _wait_for_pause(self, ref: str) -> None:
+        """While the provider asked for quiet: wait (patient, within the retry budget) or say so."""
+        left = self.pause.left()
+        if not left:
+            return
+        if self.patient and left <= RETRY_BUDGET:
+            if self.log:
+                self.log(f"waiting {left:.2f}s: {self.settings.provider.name} asked for a pause")
+            time.sleep(left)
+            return
+        raise RateLimited(f"{ref}: rate limited ({self.pause.reason}){try_again(left)}", retry_after=left)
 
 
 def _innermost(exc: BaseException) -> BaseException:
@@ -297,7 +383,9 @@ def _origin_text(url: str) -> str:
     return f"{scheme}://{host}:{port}"
 
 
-def _decode(resp: requests.Response, body: bytes, ref: str, settings: ProviderSettings) -> Any:
+def _decode(
+    resp: requests.Response, body: bytes, ref: str, settings: ProviderSettings, asked: float | None = None
+) -> Any:
     code = resp.status_code
     said = _message_in(body)
     said_text = f": {said}" if said else ""
@@ -320,8 +408,13 @@ def _decode(resp: requests.Response, body: bytes, ref: str, settings: ProviderSe
         retries = getattr(resp.raw, "retries", None)
         retried = len(retries.history) if retries is not None else 0
         after = f" after {retried} retries" if retried else ""
+        if code == 429:  # the status says it all; only the provider's own words are worth adding
+            raise RateLimited(f"{ref}: rate limited (HTTP 429){after}{said_text}{try_again(asked)}", asked)
         if not said and body:
             said_text = f": {_snippet(body)!r}" if not body.lstrip().startswith(b"<") else " (an HTML page)"
+        if asked:  # a 503 with Retry-After: the provider says when, so watch pauses it too
+            head = f"{ref}: HTTP {code} {resp.reason or ''}".rstrip()
+            raise RateLimited(f"{head}{after}{said_text}{try_again(asked)}", asked)
         raise error(f"{ref}: HTTP {code} {resp.reason or ''}".rstrip() + f"{after}{said_text}")
     try:
         data = json.loads(body)
