@@ -370,6 +370,7 @@ def watch(
             warn=lambda message: report(JobctlError(message)),
             record=book.record,
             raw=raw,
+            history=[e.job for e in book.entries(include_done=True)],
         )
     finish([] if mode == "ndjson" else failures, [code, *(e.exit_code for e in errors)])
 

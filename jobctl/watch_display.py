@@ -3,6 +3,7 @@ or NDJSON. Each is a Sink fed by ``watch.Watcher``."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from jobctl.errors import ExitCode, JobctlError
 from jobctl.model import Job, Status, job_to_dict
+from jobctl.policy import LikelihoodSchedule
 from jobctl.refs import Ref
 from jobctl.render import (
     Grid,
@@ -22,7 +24,7 @@ from jobctl.render import (
     status_text,
     summary_cell,
 )
-from jobctl.watch import Budget, Schedule, Tracked, Watcher, budget_rate
+from jobctl.watch import Budget, Tracked, Watcher, budget_rate
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -102,11 +104,18 @@ class LiveSink:
 
     HEADERS = ("PROVIDER", "ID", "STATUS", "KIND", "ELAPSED", "CHANGED", "OUTPUT / ERROR / ACTIVITY")
 
-    def __init__(self, console: Console, items: Sequence[Tracked], min_gap: float = 0.2) -> None:
+    def __init__(
+        self,
+        console: Console,
+        items: Sequence[Tracked],
+        min_gap: float = 0.2,
+        budget_line: Callable[[], str] | None = None,
+    ) -> None:
         from rich.live import Live
 
         self.console = console
         self.items = items
+        self.budget_line = budget_line  # "gepetto 118/120 per min", beside the summary
         self.min_gap = min_gap
         self.started = time.monotonic()
         self.drawn = 0.0
@@ -154,6 +163,8 @@ class LiveSink:
         footer = Text(summary(self.items), style="bold")
         if hidden:
             footer.append(f"   ({hidden} more not shown)", style="dim")
+        if self.budget_line is not None:
+            footer.append(f"   {self.budget_line()}", style="dim")
         return Group(table, footer)
 
     def _row(self, item: Tracked, now: datetime, mono: float) -> list[Text]:
@@ -176,8 +187,17 @@ class LiveSink:
             Text(one_line(job.kind or "-", 30) if job else "-"),
             Text(elapsed),
             Text(format_duration(timedelta(seconds=max(0.0, mono - item.changed_at)))),
-            Text(_cell(item, 200), style="red" if item.error else ""),
+            _last_cell(item),
         ]
+
+
+def _last_cell(item: Tracked) -> Text:
+    from rich.text import Text
+
+    paused = item.paused_for
+    if paused > 0:  # every row of a rate-limited provider says so, not only the one that hit it
+        return Text(f"rate limited, next try in {math.ceil(paused)} s", style="yellow")
+    return Text(_cell(item, 200), style="red" if item.error else "")
 
 
 class Recorder:
@@ -221,17 +241,21 @@ def watch_refs(
     record: Callable[[list[Job]], None],
     raw: bool = False,
     console: Console | None = None,
+    history: Sequence[Job] = (),
 ) -> tuple[ExitCode, list[JobctlError]]:
     """Watch ``refs`` with the display ``mode`` ('live', 'lines' or 'ndjson').
 
+    ``history``: journal entries, from which the polling policy learns durations.
     Returns the exit code and the errors that ended a job's watch.
     """
-    watcher = Watcher(fetcher.fetch, Schedule(refs, budgets_for(fetcher, refs), interval, max_interval))
+    schedule = LikelihoodSchedule(refs, budgets_for(fetcher, refs), interval, max_interval, history=history)
+    fetcher.patient = False  # a rate limit pauses the schedule; no worker thread waits it out
+    watcher = Watcher(fetcher.fetch, schedule)
     try:
         if mode == "live":
             from jobctl.render import make_console
 
-            live = LiveSink(console or make_console(), watcher.items)
+            live = LiveSink(console or make_console(), watcher.items, budget_line=schedule.budget_line)
             with live:
                 code = watcher.run(Recorder(live, record), until_done, timeout)
         else:
