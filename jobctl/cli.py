@@ -325,6 +325,14 @@ def watch(
     raw: RawOpt = False,
     debug: DebugOpt = False,
     no_track: NoTrackOpt = False,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify",
+            help="When the watch ends (all done, or --timeout): a terminal bell and a desktop "
+            "notification (notify-send, osascript) naming how many succeeded and failed.",
+        ),
+    ] = False,
 ) -> None:
     """Follow jobs until they finish: a live table, or one line / JSON object per change.
 
@@ -338,7 +346,9 @@ def watch(
       jobctl get krea ID; jobctl watch --until-done      # watches what get saw
       jobctl watch krea ID --json | jq -c '{id, status}'
       jobctl watch --until-done --timeout 10m && echo all done
+      jobctl watch - --until-done --notify < refs.txt     # bell + desktop notice at the end
     """
+    from jobctl.errors import WatchTimeout
     from jobctl.render import live_display
     from jobctl.watch import parse_duration_option
     from jobctl.watch_display import watch_refs
@@ -357,22 +367,40 @@ def watch(
     for error in errors:
         report(error)
     mode = "ndjson" if as_json or raw else "live" if live_display() else "lines"
-    with fetcher(cfg, debug) as f:
-        code, failures = watch_refs(
-            f,
-            parsed,
-            mode=mode,
-            until_done=until_done,
-            interval=interval,
-            max_interval=max_interval,
-            timeout=seconds,
-            emit=out,
-            warn=lambda message: report(JobctlError(message)),
-            record=book.record,
-            raw=raw,
-            history=[e.job for e in book.entries(include_done=True)],
-        )
+    tally = None
+    if notify:
+        from jobctl.notify import Tally
+
+        tally = Tally()
+    try:
+        with fetcher(cfg, debug) as f:
+            code, failures = watch_refs(
+                f,
+                parsed,
+                mode=mode,
+                until_done=until_done,
+                interval=interval,
+                max_interval=max_interval,
+                timeout=seconds,
+                emit=out,
+                warn=lambda message: report(JobctlError(message)),
+                record=book.record if tally is None else tally.wrap(book.record),
+                raw=raw,
+                history=[e.job for e in book.entries(include_done=True)],
+            )
+    except WatchTimeout:
+        if tally is not None:
+            _notify(tally.summary(len(parsed)))
+        raise
+    if tally is not None:
+        _notify(tally.summary(len(parsed), len(failures)))
     finish([] if mode == "ndjson" else failures, [code, *(e.exit_code for e in errors)])
+
+
+def _notify(body: str) -> None:
+    from jobctl.notify import notify
+
+    notify(body)
 
 
 def tracked_refs(book: "Journal") -> "list[Ref]":
