@@ -72,6 +72,7 @@ class Budget:
         self._refill(now)
         if self.tokens >= 1:
             self.tokens -= 1
+            self._forget(now)
             self.sent.append(now)
             return 0.0
         return (1 - self.tokens) / self.rate
@@ -95,10 +96,12 @@ class Budget:
         """Seconds left of a pause; 0 when requests may go."""
         return max(0.0, self.paused_until - self.clock())
 
-    def spent_last_minute(self) -> int:
-        cutoff = self.clock() - 60.0
-        while self.sent and self.sent[0] <= cutoff:
+    def _forget(self, now: float) -> None:
+        while self.sent and self.sent[0] <= now - 60.0:
             self.sent.popleft()
+
+    def spent_last_minute(self) -> int:
+        self._forget(self.clock())
         return len(self.sent)
 
     def line(self, provider: str) -> str:

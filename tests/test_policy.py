@@ -211,3 +211,15 @@ def test_without_a_budget_limit_the_policy_polls_exactly_as_the_interval_schedul
         )
 
     assert polls(LikelihoodSchedule) == polls(Schedule)
+
+
+def test_the_budget_line_counts_the_requests_of_the_last_minute() -> None:
+    clock = FakeClock()
+    budget = Budget(2.0, clock)
+    for _ in range(130):  # as fast as the budget allows: 10 at once, then two a second
+        while budget.take() > 0:
+            clock.now += 0.25
+    assert clock.now == 60
+    assert budget.line("gepetto") == "gepetto 120/120 per min"  # the 10 sent at 0 have left the minute
+    clock.now += 61
+    assert budget.line("gepetto") == "gepetto 0/120 per min"
