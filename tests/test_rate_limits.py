@@ -107,18 +107,18 @@ def test_watch_sends_a_rate_limited_provider_nothing_until_its_retry_after(
     sim.add_job("krea", KREA_ID, limited({"Retry-After": str(seconds)}))
     sim.add_job("gepetto", GEPETTO_ID, ["processing"])
     result = jobctl(
-        "watch", f"krea:{KREA_ID}", f"gepetto:{GEPETTO_ID}", "--until-done", "--timeout", "2", *FAST
+        "watch", f"krea:{KREA_ID}", f"gepetto:{GEPETTO_ID}", "--until-done", "--timeout", "1", *FAST
     )
     assert result.code == 124  # the timeout, never the rate limit
     assert len(sim.requests_for("krea")) == 1
-    assert len(sim.requests_for("gepetto")) >= 10  # the other provider is polled as usual
+    assert len(sim.requests_for("gepetto")) >= 5  # the other provider is polled as usual
     states = [line.split("  ", 2)[1:] for line in result.lines]
     assert [
         f"krea:{KREA_ID}",
         f"error  retrying: krea:{KREA_ID}: rate limited (HTTP 429); try again in {seconds} s",
     ] in states
     assert result.err_lines == [
-        f"error: watch: timed out after 2s; not done: krea:{KREA_ID}, gepetto:{GEPETTO_ID}"
+        f"error: watch: timed out after 1s; not done: krea:{KREA_ID}, gepetto:{GEPETTO_ID}"
     ]
 
 
@@ -126,7 +126,7 @@ def test_watch_resumes_a_paused_provider_when_its_retry_after_ends(
     sim: Simulator, config_file: Any, jobctl: Any
 ) -> None:
     sim.add_job("krea", KREA_ID, limited({"Retry-After": "1"}))
-    sim.add_job("krea", OTHER_KREA, [Step("processing", seconds=1.5), Step("completed")])
+    sim.add_job("krea", OTHER_KREA, [Step("processing", seconds=1.2), Step("completed")])
     result = jobctl("watch", f"krea:{KREA_ID}", f"krea:{OTHER_KREA}", "--until-done", "--json", *FAST)
     assert result.code == 0, result.err
     refused, *again = sim.requests_for("krea", KREA_ID)
