@@ -8,6 +8,7 @@ from __future__ import annotations
 import email.utils
 import io
 import json
+import random
 import time
 from typing import Any
 
@@ -155,7 +156,7 @@ def test_live_rows_of_a_rate_limited_provider_say_when_it_is_asked_again() -> No
     clock = lambda: now[0]  # noqa: E731
     budgets = {"gepetto": Budget(2.0, clock), "krea": Budget(2.0, clock)}
     refs = [Ref("krea", "k1"), Ref("krea", "k2"), Ref("gepetto", "g1")]
-    schedule = LikelihoodSchedule(refs, budgets, clock=clock)
+    schedule = LikelihoodSchedule(refs, budgets, clock=clock, rng=random.Random(1))
     ready, _ = schedule.due()
     k1, k2, g1 = ready
     schedule.record(k1, RateLimited("krea:k1: rate limited (HTTP 429); try again in 60 s", retry_after=60))
