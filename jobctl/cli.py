@@ -346,6 +346,14 @@ def watch(
             show_default=False,
         ),
     ] = None,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify",
+            help="When the watch ends (all done, or --timeout): a terminal bell and a desktop "
+            "notification (notify-send, osascript) naming how many succeeded and failed.",
+        ),
+    ] = False,
 ) -> None:
     """Follow jobs until they finish: a live table, or one line / JSON object per change.
 
@@ -360,6 +368,7 @@ def watch(
       jobctl watch krea ID --json | jq -c '{id, status}'
       jobctl watch --until-done --timeout 10m && echo all done
       jobctl watch krea:ID creatify:ID --until-done --download out
+      jobctl watch - --until-done --notify < refs.txt     # bell + desktop notice at the end
     """
     from jobctl.polling import parse_duration_option
     from jobctl.render import live_display, make_console
@@ -387,6 +396,11 @@ def watch(
     mode = "ndjson" if as_json or raw else "live" if live_display() else "lines"
     console = make_console() if mode == "live" else None
     files = downloads_for(env, download_dir, cfg, console)
+    tally = None
+    if notify:
+        from jobctl.notify import Tally
+
+        tally = Tally()
     with env.client(cfg) as client:
         try:
             code, failures = watch_refs(
@@ -399,19 +413,30 @@ def watch(
                 timeout=seconds,
                 emit=lambda text: out(env, text),
                 warn=lambda message: env.report(JobctlError(message)),
-                record=book.record,
+                record=book.record if tally is None else tally.wrap(book.record),
                 raw=raw,
                 gone=book.mark_gone,
                 notice=env.warn,
                 console=console,
                 on_succeeded=(lambda job: files.add([job])) if files is not None else None,
                 extra=files if files is not None and console is not None else None,
+                history=[e.job for e in book.entries(include_done=True)],
             )
         except WaitTimeout as exc:
             problems = finish_downloads(files, book)
+            if tally is not None:
+                _notify(tally.summary(len(parsed)))
             finish(env, [*exc.failures, *problems, exc] if mode != "ndjson" else [*problems, exc])
     problems = finish_downloads(files, book)
+    if tally is not None:
+        _notify(tally.summary(len(parsed), len(failures)))
     finish(env, [*([] if mode == "ndjson" else failures), *problems], [code, *(e.exit_code for e in errors)])
+
+
+def _notify(body: str) -> None:
+    from jobctl.notify import notify
+
+    notify(body)
 
 
 def downloads_for(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from jobctl.config import Config, inline_config, load_config
 from jobctl.errors import JobctlError, PayloadError, UsageError
 from jobctl.model import Job
-from jobctl.polling import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, Schedule, Watcher, budget_rate
+from jobctl.polling import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, Watcher, budget_rate
 from jobctl.redaction import Redactor
 from jobctl.refs import Ref, to_ref
 
@@ -65,7 +65,9 @@ class Client:
                 logger.warning("%s", warning)
         self._log = log or (self._log_debug if logger.isEnabledFor(logging.DEBUG) else None)
         self.backoff = _backoff(env) if backoff is None else max(0.0, backoff)
-        self._clients: dict[str, ProviderClient] = {}
+        # One per provider and patience: get waits out a short rate limit, watch never
+        # does (its schedule pauses the provider instead).
+        self._clients: dict[tuple[str, bool], ProviderClient] = {}
         self._lock = threading.Lock()
 
     def _log_debug(self, line: str) -> None:
@@ -73,19 +75,23 @@ class Client:
 
     # --- reading jobs ------------------------------------------------------------
 
-    def provider_client(self, provider: str) -> ProviderClient:
+    def provider_client(self, provider: str, patient: bool = True) -> ProviderClient:
         with self._lock:
-            if provider not in self._clients:
+            if (provider, patient) not in self._clients:
                 from jobctl.http import ProviderClient
 
                 settings = self.config.settings_for(provider)
-                self._clients[provider] = ProviderClient(settings, self._log, self.backoff, self.redactor)
-            return self._clients[provider]
+                self._clients[provider, patient] = ProviderClient(
+                    settings, self._log, self.backoff, self.redactor, patient=patient
+                )
+            return self._clients[provider, patient]
 
-    def fetch(self, ref: Ref) -> Job:
-        """One GET of a validated ref, normalized; raises a JobctlError naming the ref."""
+    def fetch(self, ref: Ref, patient: bool = True) -> Job:
+        """One GET of a validated ref, normalized; raises a JobctlError naming the ref.
+
+        Impatient, a rate limit is raised at once as RateLimited instead of waited out."""
         try:
-            payload = self.provider_client(ref.provider).get_payload(ref.id)
+            payload = self.provider_client(ref.provider, patient).get_payload(ref.id)
             try:
                 return self.config.registry.get(ref.provider).normalize(ref.id, payload)
             except JobctlError:
@@ -159,9 +165,17 @@ class Client:
     # --- waiting -----------------------------------------------------------------
 
     def watcher(
-        self, refs: Sequence[Ref], interval: float = DEFAULT_INTERVAL, max_interval: float = MAX_INTERVAL
+        self,
+        refs: Sequence[Ref],
+        interval: float = DEFAULT_INTERVAL,
+        max_interval: float = MAX_INTERVAL,
+        history: Iterable[Job] = (),
     ) -> Watcher:
-        """The polling engine the CLI's displays consume (``Watcher.changes``)."""
+        """The polling engine the CLI's displays consume (``Watcher.changes``), spending
+        each provider's budget where finishes are likely (``history``: jobs seen before,
+        such as the journal's, to learn how long each kind takes)."""
+        from jobctl.policy import LikelihoodSchedule
+
         budgets = {}
         for provider in {r.provider for r in refs}:
             try:
@@ -170,7 +184,8 @@ class Client:
             except JobctlError:
                 rate = budget_rate(None, None)  # its refs will fail with the config error anyway
             budgets[provider] = Budget(rate)
-        return Watcher(self.fetch, Schedule(refs, budgets, interval, max_interval))
+        schedule = LikelihoodSchedule(refs, budgets, interval, max_interval, history=history)
+        return Watcher(lambda ref: self.fetch(ref, patient=False), schedule)
 
     def watch(
         self,

@@ -9,7 +9,10 @@
     ├── ProviderError           5  network failure, retries exhausted, or an undocumented body
     │   ├── RequestRejected     5  the provider answered 4xx (not 401/403/404/408/429):
     │   │                          asking again will not help, so watch stops polling it
-    │   └── PayloadError        5  reading the answer failed inside jobctl; final too
+    │   ├── PayloadError        5  reading the answer failed inside jobctl; final too
+    │   └── RateLimited         5  the provider asked to wait (429, Retry-After,
+    │                              X-RateLimit-Remaining: 0); ``retry_after`` says how long,
+    │                              and watch pauses that provider instead of ending
     └── WaitTimeout           124  watch/wait ran out of time
 
 A failed job is a ``Job`` whose status says so, never an exception. The library
@@ -98,6 +101,14 @@ class RequestRejected(ProviderError):
 class PayloadError(ProviderError):
     """Reading the answer failed inside jobctl (a shape nobody foresaw): asking again
     gets the same answer, so watch stops polling that job."""
+
+
+class RateLimited(ProviderError):
+    """``retry_after``: seconds the provider asked for, or None when it did not say."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class WaitTimeout(JobctlError):

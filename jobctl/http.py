@@ -5,11 +5,14 @@ Imported only on paths that send requests, so ``--help`` never pays for requests
 
 from __future__ import annotations
 
+import email.utils
 import json
+import math
 import re
 import ssl
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,12 +21,12 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import BaseHTTPResponse
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError, ResponseError
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
 from jobctl import __version__
 from jobctl.config import ProviderSettings
-from jobctl.errors import AuthError, JobctlError, NotFoundError, ProviderError, RequestRejected
+from jobctl.errors import AuthError, JobctlError, NotFoundError, ProviderError, RateLimited, RequestRejected
 from jobctl.model import json_kind
 from jobctl.redaction import MASK
 
@@ -34,11 +37,60 @@ RETRY_STATUSES = frozenset({429, *range(500, 600)})  # as the contract says: 429
 MAX_RETRIES = 3
 RETRY_BUDGET = 30.0  # seconds after the first retry past which no further retry starts
 MAX_REDIRECTS = 5
+UNIX_TIME_FLOOR = 1e9  # an X-RateLimit-Reset this large is a Unix time (2001 on), not seconds
 
 
 DEFAULT_BACKOFF = 0.5  # seconds: the first retry waits about this long, then x2
 
 DebugLog = Callable[[str], None]
+
+
+def wait_hint(headers: Mapping[str, str]) -> float | None:
+    """Seconds the provider asked us to wait: ``Retry-After`` (seconds or an HTTP date),
+    else ``X-RateLimit-Reset`` (seconds, or a Unix time) when ``X-RateLimit-Remaining`` is 0.
+    None when it asked nothing (or said it in a form that means nothing)."""
+    after = headers.get("Retry-After")
+    if after is not None:
+        text = after.strip()
+        if re.fullmatch(r"[0-9]+", text):
+            return float(text)
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None and when.tzinfo is not None:
+            return max(0.0, when.timestamp() - time.time())
+    if (headers.get("X-RateLimit-Remaining") or "").strip() != "0":
+        return None
+    try:
+        reset = float(headers.get("X-RateLimit-Reset") or "")
+    except ValueError:
+        return None
+    if not math.isfinite(reset) or reset < 0:
+        return None
+    return max(0.0, reset - time.time()) if reset >= UNIX_TIME_FLOOR else reset
+
+
+class Pause:
+    """Until when one provider must not be asked, shared by every request of a client."""
+
+    def __init__(self) -> None:
+        self.until = 0.0
+        self.reason = ""
+        self._lock = threading.Lock()
+
+    def hold(self, seconds: float, reason: str) -> None:
+        with self._lock:
+            until = time.monotonic() + seconds
+            if until > self.until:
+                self.until, self.reason = until, reason
+
+    def left(self) -> float:
+        return max(0.0, self.until - time.monotonic())
+
+
+def try_again(seconds: float | None) -> str:
+    return f"; try again in {math.ceil(seconds)} s" if seconds else ""
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -49,7 +101,9 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 class BoundedRetry(Retry):
     """urllib3 Retry that also stops when the next wait would pass a time budget,
-    honours ``Retry-After`` on every retried status, and reports each retry."""
+    honours ``Retry-After`` (and ``X-RateLimit-Reset``) on every retried status, and
+    reports each retry. Impatient (watch), it never waits out a rate limit: the
+    provider's ``Pause`` tells the schedule instead."""
 
     RETRY_AFTER_STATUS_CODES = RETRY_STATUSES
 
@@ -59,23 +113,27 @@ class BoundedRetry(Retry):
         budget: float = RETRY_BUDGET,
         started: float | None = None,
         log: DebugLog | None = None,
+        patient: bool = True,
+        pause: Pause | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.budget = budget
         self.started = started
         self.log = log
+        self.patient = patient
+        self.pause = pause
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        try:
-            return super().get_retry_after(response)
-        except InvalidHeader:  # "soon", "1.5": ignore it and back off as usual
-            return None
+        # "soon", "1.5" or "-1" mean nothing: None, and the usual backoff applies.
+        return wait_hint(response.headers)
 
     def new(self, **kw: Any) -> BoundedRetry:
         kw.setdefault("budget", self.budget)
         kw.setdefault("started", self.started)
         kw.setdefault("log", self.log)
+        kw.setdefault("patient", self.patient)
+        kw.setdefault("pause", self.pause)
         return super().new(**kw)
 
     def increment(
@@ -91,12 +149,13 @@ class BoundedRetry(Retry):
         new = super().increment(method, url, response, error, _pool, _stacktrace)
         new.started = started
         wait = new.get_backoff_time()
-        if response is not None:
-            after = new.get_retry_after(response)
-            if after is not None:
-                wait = after
+        asked = wait_hint(response.headers) if response is not None else None
+        if asked is not None:
+            wait = asked
+        if asked and response is not None and self.pause is not None:
+            self.pause.hold(asked, f"HTTP {response.status}")
         elapsed = time.monotonic() - started
-        if elapsed + wait > self.budget:
+        if elapsed + wait > self.budget or (asked and not self.patient):
             reason = error or ResponseError(f"retry budget of {self.budget:g}s spent")
             raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]
         if self.log:
@@ -121,7 +180,9 @@ class OriginAuth(requests.auth.AuthBase):
 class ProviderSession(requests.Session):
     """A keep-alive session whose credential headers never leave the base URL's origin."""
 
-    def __init__(self, settings: ProviderSettings, log: DebugLog | None, backoff: float) -> None:
+    def __init__(
+        self, settings: ProviderSettings, log: DebugLog | None, backoff: float, patient: bool, pause: Pause
+    ) -> None:
         super().__init__()
         self.origin = _origin(settings.base_url)
         self.credentials = OriginAuth(self.origin, settings.provider.auth.headers(settings.creds))
@@ -144,6 +205,8 @@ class ProviderSession(requests.Session):
             raise_on_status=False,
             raise_on_redirect=False,
             log=log,
+            patient=patient,
+            pause=pause,
         )
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=POOL_SIZE, pool_block=True, max_retries=retry)
         self.mount("https://", adapter)
@@ -159,7 +222,12 @@ class ProviderSession(requests.Session):
 
 
 class ProviderClient:
-    """Fetches job payloads from one provider over one keep-alive session."""
+    """Fetches job payloads from one provider over one keep-alive session.
+
+    ``patient`` (``get``): a rate limit that fits the retry budget is waited out.
+    Impatient (``watch``): it is raised at once as ``RateLimited``, and while the
+    provider's pause lasts nothing is sent to it.
+    """
 
     def __init__(
         self,
@@ -167,11 +235,14 @@ class ProviderClient:
         log: DebugLog | None = None,
         backoff: float = DEFAULT_BACKOFF,
         redact: Callable[[str], str] = str,
+        patient: bool = True,
     ) -> None:
         self.settings = settings
         self.log = log
         self.redact = redact
-        self.session = ProviderSession(settings, log, backoff)
+        self.patient = patient
+        self.pause = Pause()
+        self.session = ProviderSession(settings, log, backoff, patient, self.pause)
 
     def close(self) -> None:
         self.session.close()
@@ -194,6 +265,7 @@ class ProviderClient:
         ref = f"{self.settings.provider.name}:{job_id}"
         url = self.url_for(job_id)
         timeout = (min(10.0, self.settings.timeout), self.settings.timeout)
+        self._wait_for_pause(ref)
         self._log_request(url)
         start = time.monotonic()
         try:
@@ -205,7 +277,11 @@ class ProviderClient:
                         f"{resp.status_code} {resp.reason} {len(body)} bytes "
                         f"in {1000 * (time.monotonic() - start):.0f}ms{hops}: {url}"
                     )
-                return _decode(resp, body, ref, self.settings)
+                asked = wait_hint(resp.headers)
+                if asked:
+                    code = resp.status_code
+                    self.pause.hold(asked, f"HTTP {code}" if code >= 400 else "X-RateLimit-Remaining: 0")
+                return _decode(resp, body, ref, self.settings, asked)
         except JobctlError:
             raise
         except requests.TooManyRedirects:
@@ -225,6 +301,18 @@ class ProviderClient:
             ) from None
         except requests.RequestException as exc:
             raise ProviderError(f"{ref}: request failed: {_reason(exc, self.redact)}") from None
+
+    def _wait_for_pause(self, ref: str) -> None:
+        """While the provider asked for quiet: wait (patient, within the retry budget) or say so."""
+        left = self.pause.left()
+        if not left:
+            return
+        if self.patient and left <= RETRY_BUDGET:
+            if self.log:
+                self.log(f"waiting {left:.2f}s: {self.settings.provider.name} asked for a pause")
+            time.sleep(left)
+            return
+        raise RateLimited(f"{ref}: rate limited ({self.pause.reason}){try_again(left)}", retry_after=left)
 
 
 def _innermost(exc: BaseException) -> BaseException:
@@ -333,7 +421,9 @@ def _origin_text(url: str) -> str:
     return f"{scheme}://{host}:{port}"
 
 
-def _decode(resp: requests.Response, body: bytes, ref: str, settings: ProviderSettings) -> Any:
+def _decode(
+    resp: requests.Response, body: bytes, ref: str, settings: ProviderSettings, asked: float | None = None
+) -> Any:
     code = resp.status_code
     said = _message_in(body)
     said_text = f": {said}" if said else ""
@@ -356,8 +446,13 @@ def _decode(resp: requests.Response, body: bytes, ref: str, settings: ProviderSe
         retries = getattr(resp.raw, "retries", None)
         retried = len(retries.history) if retries is not None else 0
         after = f" after {retried} retries" if retried else ""
+        if code == 429:  # the status says it all; only the provider's own words are worth adding
+            raise RateLimited(f"{ref}: rate limited (HTTP 429){after}{said_text}{try_again(asked)}", asked)
         if not said and body:
             said_text = f": {_snippet(body)!r}" if not body.lstrip().startswith(b"<") else " (an HTML page)"
+        if asked:  # a 503 with Retry-After: the provider says when, so watch pauses it too
+            head = f"{ref}: HTTP {code} {resp.reason or ''}".rstrip()
+            raise RateLimited(f"{head}{after}{said_text}{try_again(asked)}", asked)
         raise error(f"{ref}: HTTP {code} {resp.reason or ''}".rstrip() + f"{after}{said_text}")
     try:
         data = json.loads(body)

@@ -8,11 +8,13 @@ plain lines, NDJSON) are consumers of that one stream.
 
 from __future__ import annotations
 
+import math
 import queue
 import random
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +26,7 @@ from jobctl.errors import (
     NotFoundError,
     PayloadError,
     ProviderError,
+    RateLimited,
     RequestRejected,
     WaitTimeout,
     most_severe,
@@ -38,12 +41,17 @@ JITTER = 0.1
 DEFAULT_RPM = 120.0  # Gepetto's documented limit; the default for every provider
 BURST_SECONDS = 5.0  # a budget may save up this many seconds' worth of requests
 MAX_WORKERS = 16
+RATE_LIMIT_PAUSE = 10.0  # seconds a provider rests after a 429 that did not say how long
 
 Clock = Callable[[], float]
 
 
 class Budget:
-    """A token bucket: at most ``rate`` requests per second, bursting to ``capacity``."""
+    """A token bucket: at most ``rate`` requests per second, bursting to ``capacity``.
+
+    ``pause`` stops it for a while (a provider's ``Retry-After``); it then resumes at its
+    rate with one request, not with a burst saved up during the pause.
+    """
 
     def __init__(self, rate: float, clock: Clock = time.monotonic) -> None:
         self.rate = rate
@@ -52,24 +60,58 @@ class Budget:
         self.clock = clock
         self.stamp = clock()
         self.paused_until = 0.0
+        self.sent: deque[float] = deque()  # when each request of the last minute went
 
     def _refill(self, now: float) -> None:
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
+        if now > self.stamp:
+            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
 
     def take(self) -> float:
         """0 when a request may go now (and counts it), else seconds until one may."""
         now = self.clock()
-        self._refill(now)
         if now < self.paused_until:
             return self.paused_until - now
+        self._refill(now)
         if self.tokens >= 1:
             self.tokens -= 1
+            self._forget(now)
+            self.sent.append(now)
             return 0.0
         return (1 - self.tokens) / self.rate
 
+    def available(self) -> float:
+        """Requests it could pay for right now (0 while paused)."""
+        now = self.clock()
+        if now < self.paused_until:
+            return 0.0
+        self._refill(now)
+        return self.tokens
+
     def pause(self, seconds: float) -> None:
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
+        now = self.clock()
+        self._refill(now)
+        self.paused_until = max(self.paused_until, now + max(0.0, seconds))
+        self.tokens = min(self.tokens, 1.0)
+        self.stamp = max(self.stamp, self.paused_until)
+
+    def paused_for(self) -> float:
+        """Seconds left of a pause; 0 when requests may go."""
+        return max(0.0, self.paused_until - self.clock())
+
+    def _forget(self, now: float) -> None:
+        while self.sent and self.sent[0] <= now - 60.0:
+            self.sent.popleft()
+
+    def spent_last_minute(self) -> int:
+        self._forget(self.clock())
+        return len(self.sent)
+
+    def line(self, provider: str) -> str:
+        """``gepetto 118/120 per min``, and the pause when there is one."""
+        text = f"{provider} {self.spent_last_minute()}/{self.rate * 60:.4g} per min"
+        paused = self.paused_for()
+        return f"{text}, rate limited for {math.ceil(paused)} s" if paused > 0 else text
 
 
 def budget_rate(max_rps: float | None, max_rpm: float | None) -> float:
@@ -94,12 +136,25 @@ class Tracked:
     raw_changed: bool = False
     shown_changed: bool = False
     last_dict: dict[str, object] | None = field(default=None, repr=False)
+    budget: Budget | None = field(default=None, repr=False)  # its provider's
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds until its provider may be asked again after a rate limit; 0 if not paused."""
+        return 0.0 if self.budget is None else self.budget.paused_for()
 
 
 def _is_permanent(error: JobctlError) -> bool:
     return isinstance(
         error, (NotFoundError, AuthError, ConfigError, RequestRejected, PayloadError, BrokenWatch)
     )
+
+
+def rate_limit_pause(error: JobctlError) -> float | None:
+    """How long a provider must rest after ``error``; None when it is no rate limit."""
+    if not isinstance(error, RateLimited):
+        return None
+    return RATE_LIMIT_PAUSE if error.retry_after is None else error.retry_after
 
 
 class Schedule:
@@ -117,13 +172,18 @@ class Schedule:
         interval: float = DEFAULT_INTERVAL,
         max_interval: float = MAX_INTERVAL,
         clock: Clock = time.monotonic,
+        rng: random.Random | None = None,
     ) -> None:
         self.budgets = budgets
         self.start_interval = interval
         self.max_interval = max(interval, max_interval)
         self.clock = clock
+        self.rng = rng or random.Random()
         now = clock()
-        self.items = [Tracked(ref, interval, next_at=now, changed_at=now) for ref in refs]
+        self.items = [
+            Tracked(ref, interval, next_at=now, changed_at=now, budget=budgets.get(ref.provider))
+            for ref in refs
+        ]
 
     def due(self) -> tuple[list[Tracked], float]:
         """The polls to send now (marked in flight), and seconds until the next one is due."""
@@ -173,13 +233,20 @@ class Schedule:
             item.shown_changed = item.error is None or item.error.message != outcome.message
             item.error = outcome
             item.final = _is_permanent(outcome)
+            pause = rate_limit_pause(outcome)
+            if pause is not None:
+                self.budgets[item.ref.provider].pause(pause)
         if item.shown_changed:
             item.changed_at = now
         # A new state starts the schedule over; no change (or a failure) backs off.
         fresh = item.shown_changed and isinstance(outcome, Job)
         item.interval = self.start_interval if fresh else min(self.max_interval, item.interval * GROWTH)
-        item.next_at = now + item.interval * (1 + random.uniform(-JITTER, JITTER))
+        item.next_at = now + item.interval * (1 + self.rng.uniform(-JITTER, JITTER))
         return item.shown_changed or item.raw_changed
+
+    def budget_line(self) -> str:
+        """Requests of the last minute against each provider's budget, for the summary line."""
+        return " · ".join(self.budgets[p].line(p) for p in sorted(self.budgets))
 
     @property
     def finished(self) -> bool:

@@ -4,6 +4,7 @@ or NDJSON. Each is a Sink that consumes the library's stream of changes
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ from jobctl.render import (
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
+    from rich.text import Text
 
     from jobctl.client import Client
 
@@ -139,11 +141,13 @@ class LiveSink:
         items: Sequence[Tracked],
         min_gap: float = 0.2,
         extra: RenderableType | None = None,
+        budget_line: Callable[[], str] | None = None,
     ) -> None:
         from rich.live import Live
 
         self.console = console
         self.items = items
+        self.budget_line = budget_line  # "gepetto 118/120 per min", beside the summary
         self.min_gap = min_gap
         self.started = time.monotonic()
         self.drawn = 0.0
@@ -201,6 +205,8 @@ class LiveSink:
         footer = Text(summary(self.items, " · " if self.marks else ", "), style="bold")
         if hidden:
             footer.append(f"   ({hidden} more not shown)", style="dim")
+        if self.budget_line is not None:
+            footer.append(f"   {self.budget_line()}", style="dim")
         notes = [Text(note, style="yellow") for note in self.notes]
         return Group(table, footer, *notes, *([] if self.extra is None else [self.extra]))
 
@@ -226,8 +232,17 @@ class LiveSink:
             Text(one_line(job.kind or "-", 30) if job else "-"),
             Text(elapsed(job, now)),
             Text(format_duration(timedelta(seconds=max(0.0, mono - item.changed_at)))),
-            Text(_cell(item, 200, in_row=True), style="red" if item.error else ""),
+            _last_cell(item),
         ]
+
+
+def _last_cell(item: Tracked) -> Text:
+    from rich.text import Text
+
+    paused = item.paused_for
+    if paused > 0:  # every row of a rate-limited provider says so, not only the one that hit it
+        return Text(f"rate limited, next try in {math.ceil(paused)} s", style="yellow")
+    return Text(_cell(item, 200, in_row=True), style="red" if item.error else "")
 
 
 def elapsed(job: Job | None, now: datetime) -> str:
@@ -292,17 +307,24 @@ def watch_refs(
     console: Console | None = None,
     on_succeeded: Callable[[Job], None] | None = None,
     extra: RenderableType | None = None,
+    history: Sequence[Job] = (),
 ) -> tuple[ExitCode, list[JobctlError]]:
     """Watch ``refs`` with the display ``mode`` ('live', 'lines' or 'ndjson').
 
+    ``history``: journal entries, from which the polling policy learns durations.
     Returns the exit code and the errors that ended a job's watch.
     """
-    watcher = client.watcher(refs, interval, max_interval)
+    watcher = client.watcher(refs, interval, max_interval, history)
     try:
         if mode == "live":
             from jobctl.render import make_console
 
-            live = LiveSink(console or make_console(), watcher.items, extra=extra)
+            live = LiveSink(
+                console or make_console(),
+                watcher.items,
+                extra=extra,
+                budget_line=watcher.schedule.budget_line,
+            )
             with live:  # a note goes under the table: a stderr line would tear the redraw
                 recorder = Recorder(live, record, gone, live.notes.append, on_succeeded)
                 code = _consume(watcher, recorder, until_done, timeout)

@@ -109,7 +109,7 @@ def test_a_retry_after_longer_than_the_retry_budget_gives_up_at_once(
     result = jobctl("get", "krea", KREA_ID)
     assert time.monotonic() - started < 5
     assert result.code == 5
-    assert result.err_lines == [f"error: krea:{KREA_ID}: HTTP 503 Service Unavailable"]
+    assert result.err_lines == [f"error: krea:{KREA_ID}: HTTP 503 Service Unavailable; try again in 120 s"]
     assert len(sim.requests_for("krea")) == 1
 
 

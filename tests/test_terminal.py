@@ -364,7 +364,7 @@ def test_watch_on_an_80_column_terminal_ends_with_a_table_that_fits(
         "krea      4dd4aefd-2…10dabdd20  ✓ succeeded  -        https://gen.krea.ai/image…",
         "krea      9b1f6c1e-3…d8a0c4b11  ✗ failed     -        [nsfw_content] The prompt…",
         "krea      0c2d3e4f-5…1c2d3e4f5  ⊘ cancelled  -",
-        "1 succeeded · 1 failed · 1 cancelled",
+        "1 succeeded · 1 failed · 1 cancelled   krea 3/120 per min",
     ]
 
 

@@ -68,7 +68,7 @@ def test_a_bug_in_the_watch_worker_itself_is_one_error_line_not_a_hang(
 ) -> None:
     from jobctl.client import Client
 
-    def broken(self: Any, ref: Any) -> Job:
+    def broken(self: Any, ref: Any, patient: bool = True) -> Job:
         raise KeyError("a bug")
 
     monkeypatch.setattr(Client, "fetch", broken)
