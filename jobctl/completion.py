@@ -22,10 +22,24 @@ def complete_refs(typed: list[str], incomplete: str) -> list[str]:
     if len(typed) >= 2 and typed[-1] == ":":
         # bash splits "krea:4d" at the colon: the word being completed is the id alone
         return [i for i in tracked_ids(typed[-2].lower()) if i.startswith(incomplete)]
-    if typed and typed[0].lower() in PROVIDERS:
+    if (
+        typed
+        and ":" not in typed[0]
+        and (typed[0].lower() in PROVIDERS or typed[0].lower() in provider_names())
+    ):
         return [i for i in tracked_ids(typed[0].lower()) if i.startswith(incomplete)]
-    names = [n for n in PROVIDERS if n.startswith(incomplete.lower())]
+    names = [n for n in provider_names() if n.startswith(incomplete.lower())]
     return [v for n in names for v in (n, f"{n}:")]
+
+
+def provider_names() -> list[str]:
+    """Built-ins, the config file's declarations and installed plugins (not imported)."""
+    from jobctl.config import load_config
+
+    try:
+        return load_config().registry.offered_names()
+    except Exception:  # a broken config still completes the built-ins
+        return list(PROVIDERS)
 
 
 def tracked(provider: str) -> list[tuple[str, str]]:
@@ -47,7 +61,7 @@ def tracked(provider: str) -> list[tuple[str, str]]:
 
 
 def tracked_ids(provider: str) -> list[str]:
-    return [i for _, i in tracked(provider)] if provider in PROVIDERS else []
+    return [i for _, i in tracked(provider)]
 
 
 def complete_profiles(params: Mapping[str, object], incomplete: str) -> list[str]:

@@ -521,3 +521,34 @@ def test_a_providers_section_that_is_not_a_mapping_is_reported_and_the_rest_work
         f"error: {path}:6: providers must be a mapping of provider names to declarations, "
         "not a list (see config.example.yaml)"
     ]
+
+
+def test_a_declared_provider_works_through_download_without_sending_its_key_elsewhere(
+    sim: Simulator, other: Simulator, replicate_config: Path, jobctl: Any, tmp_path: Path
+) -> None:
+    other.add_file("out-0.webp", 4096, content_type="image/webp")
+    url = other.file_url("out-0.webp")
+    sim.add_job("replicate", PREDICTION_ID, [Step(status="succeeded", fields={"output": [url]})])
+    out = tmp_path / "out"
+    result = jobctl("download", f"replicate:{PREDICTION_ID}", "-d", str(out))
+    assert result.code == 0, result.err
+    assert (out / f"replicate-{PREDICTION_ID}.webp").stat().st_size == 4096
+    (fetched,) = other.requests_for("files")
+    assert "authorization" not in fetched.headers  # a CDN is not the provider's origin
+
+
+def test_a_declared_provider_name_completes(replicate_config: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "_JOBCTL_COMPLETE": "complete_bash",
+        "COMP_WORDS": "jobctl get rep",
+        "COMP_CWORD": "2",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "jobctl"], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert (proc.returncode, proc.stdout.split(), proc.stderr) == (0, ["replicate", "replicate:"], "")

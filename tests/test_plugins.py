@@ -358,3 +358,21 @@ def test_a_declaration_wins_over_a_plugin_of_the_same_name(
         f"warning: plugin 'acme' from jobctl-acme ignored: {path} declares 'acme' itself"
     ]
     assert json.loads(result.out)[5]["source"] == str(path)
+
+
+def test_an_installed_plugin_works_through_download(
+    sim: Simulator, acme: Path, jobctl: Any, tmp_path: Path
+) -> None:
+    sim.add_file("poster.png", 2048, content_type="image/png")
+    sim.add_job("acme", RENDER_ID, [Step("ready", fields={"files": [sim.file_url("poster.png")]})])
+    out = tmp_path / "out"
+    result = jobctl("download", f"acme:{RENDER_ID}", "-d", str(out), "--json")
+    assert result.code == 0, result.err
+    (saved,) = json.loads(result.out)
+    assert (saved["provider"], saved["path"], saved["bytes"]) == (
+        "acme",
+        str(out / f"acme-{RENDER_ID}.png"),
+        2048,
+    )
+    (fetched,) = sim.requests_for("files")
+    assert fetched.headers["authorization"] == f"Bearer {ACME_KEY}"  # the provider's own origin

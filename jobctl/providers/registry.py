@@ -141,6 +141,10 @@ class Registry:
         self._load_plugins(sorted({e.name for e in self._listed()}))
         return list(dict.fromkeys([*PROVIDERS, *self.declared, *self._plugins]))
 
+    def offered_names(self) -> list[str]:
+        """Every name refs may use, plugins by their entry point (none imported): for completion."""
+        return list(dict.fromkeys([*PROVIDERS, *self.declared, *(e.name for e in self._listed())]))
+
     def local_names(self) -> list[str]:
         """Built-ins and declarations: what suggestions may offer without loading plugins."""
         return list(dict.fromkeys([*PROVIDERS, *self.declared]))
