@@ -14,8 +14,14 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import Phase, settings
 
 from jobctl.sim import Simulator
+
+# Before any test module (or jobctl.testing's own settings) is imported: a failing
+# property is reported at its smallest example, without the explain phase's reruns.
+settings.register_profile("jobctl", phases=[p for p in Phase if p is not Phase.explain])
+settings.load_profile("jobctl")
 
 KREA_ID = "4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20"
 CREATIFY_ID = "2f8c6e1a-5b7d-4e3f-9a21-6c4b8d0e1f32"

@@ -923,3 +923,12 @@ def test_a_key_given_twice_is_a_config_error_naming_the_line(
     path.chmod(0o600)
     merged = jobctl("config", "check", "--config", str(path))
     assert merged.code == 0, merged.err
+
+
+def test_the_readme_lists_the_provider_options_from_their_one_declaration() -> None:
+    from jobctl.options import OPTIONS, options_table
+
+    readme = [line.strip() for line in (Path(__file__).resolve().parent.parent / "README.md").open()]
+    start = readme.index("| option | default | meaning |")
+    rows = readme[start : start + 2 + len(OPTIONS)]
+    assert rows == options_table().splitlines()

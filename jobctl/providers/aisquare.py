@@ -60,17 +60,25 @@ def _event(n: int, kind: str, content: str, when: datetime) -> dict[str, Any]:
     return {"id": n, **audited, "type": kind, "content": content, "metadata": {}}
 
 
+def outputs(job_id: str, url: str) -> dict[str, Any]:
+    return {"result": {"blog_id": int(job_id) * 10, "url": url}}
+
+
 def simulated(
     job_id: str, status: str, created: datetime, updated: datetime, events: Events
 ) -> dict[str, Any]:
-    result = {"blog_id": int(job_id) * 10, "url": f"https://aisquare.studio/blog/{job_id}"}
+    result = (
+        outputs(job_id, f"https://aisquare.studio/blog/{job_id}")
+        if status == "COMPLETED"
+        else {"result": None}
+    )
     return {
         "id": int(job_id),
         **_audited(stable_uuid("aisquare", job_id), created),
         "updated_at": iso(updated),
         "type": "BLOG_GENERATION",
         "status": status,
-        "result": result if status == "COMPLETED" else None,
+        **result,
         "error_message": "Upstream model timed out" if status == "FAILED" else None,
         "events": [_event(n, *e) for n, e in enumerate(events, 1)],
     }
@@ -100,6 +108,7 @@ class AISquare(Provider):
         success="COMPLETED",
         failure=("FAILED",),
         payload=simulated,
+        outputs=outputs,
         unauthorized=(401, {"detail": "Authentication credentials were not provided."}),
         not_found=(404, {"detail": "No JobPacket matches the given query."}),
         rejects_id=_not_a_number,

@@ -252,7 +252,8 @@ class Simulated:
 
     ``auth`` maps lower-case header names to templates over ``keys`` (and
     ``{scheme}``, the simulator's auth scheme word); ``payload(id, status, created,
-    updated, events)`` is a 200 body, with final outputs or errors for final words.
+    updated, events)`` is a 200 body, with final outputs or errors for final words;
+    ``outputs(id, url)`` the fields of a finished job whose one output file is ``url``.
     """
 
     def __init__(
@@ -263,11 +264,12 @@ class Simulated:
         success: str,
         failure: tuple[str, ...],
         payload: Payload,
+        outputs: Callable[[str, str], dict[str, Any]] = lambda job_id, url: {},
         unauthorized: Answer = (401, {"detail": "Invalid API key"}),
         not_found: Answer = (404, {"detail": "Not found."}),
         rejects_id: Callable[[str], Answer | None] = lambda raw: None,
     ) -> None:
-        self.keys, self.auth, self.payload = dict(keys), dict(auth), payload
+        self.keys, self.auth, self.payload, self.outputs = dict(keys), dict(auth), payload, outputs
         self.success, self.failure = success, failure
         self.unauthorized, self.not_found, self.rejects_id = unauthorized, not_found, rejects_id
 

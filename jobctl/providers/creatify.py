@@ -23,6 +23,10 @@ from jobctl.providers.base import (
 )
 
 
+def outputs(job_id: str, url: str) -> dict[str, Any]:
+    return {"output": json.dumps([url])}  # a JSON list in a string, as the spec shows
+
+
 def simulated(
     job_id: str, status: str, created: datetime, updated: datetime, events: Events
 ) -> dict[str, Any]:
@@ -35,7 +39,11 @@ def simulated(
         "failed_reason": "Input image is too small (min 512x512)" if failed else "",
         "input_params": json.dumps({"aspect_ratio": "9:16"}),
         "webhook_url": None,
-        "output": json.dumps([f"https://cdn.creatify.ai/out/{job_id}.mp4"]) if status == "done" else "",
+        **(
+            outputs(job_id, f"https://cdn.creatify.ai/out/{job_id}.mp4")
+            if status == "done"
+            else {"output": ""}
+        ),
         "created_at": iso(created),
         "updated_at": iso(updated),
     }
@@ -74,6 +82,7 @@ class Creatify(Provider):
         success="done",
         failure=("failed", "rejected"),
         payload=simulated,
+        outputs=outputs,
         rejects_id=_not_a_uuid,
     )
 

@@ -10,11 +10,17 @@ from jobctl.model import Job, Status
 from jobctl.providers.base import Events, Provider, Simulated, error_of, files, iso, text, timestamp
 
 
+def outputs(job_id: str, url: str) -> dict[str, Any]:
+    return {"output": url}
+
+
 def simulated(
     job_id: str, status: str, created: datetime, updated: datetime, events: Events
 ) -> dict[str, Any]:
-    output = f"https://storage.googleapis.com/gepetto/{job_id}.jpg" if status == "success" else None
-    return {"status": status, "mode": "furnish", "createdAt": iso(created), "output": output}
+    body = {"status": status, "mode": "furnish", "createdAt": iso(created), "output": None}
+    if status == "success":
+        body.update(outputs(job_id, f"https://storage.googleapis.com/gepetto/{job_id}.jpg"))
+    return body
 
 
 class Gepetto(Provider):
@@ -36,6 +42,7 @@ class Gepetto(Provider):
         success="success",
         failure=("failed", "error"),
         payload=simulated,
+        outputs=outputs,
         unauthorized=(401, None),
     )
 

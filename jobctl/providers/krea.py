@@ -23,6 +23,10 @@ def krea_error(body: Mapping[str, Any]) -> JobError | None:
     return None
 
 
+def outputs(job_id: str, url: str) -> dict[str, Any]:
+    return {"result": {"urls": [url]}}
+
+
 def simulated(
     job_id: str, status: str, created: datetime, updated: datetime, events: Events
 ) -> dict[str, Any]:
@@ -30,7 +34,7 @@ def simulated(
     if status in ("completed", "failed", "cancelled"):
         body["completed_at"] = iso(updated)
     if status == "completed":
-        body["result"] = {"urls": [f"https://gen.krea.ai/images/{job_id}.png"]}
+        body.update(outputs(job_id, f"https://gen.krea.ai/images/{job_id}.png"))
     if status == "failed":
         body["error"] = {"code": "nsfw_content", "message": "The prompt was flagged by the safety filter"}
     return body
@@ -59,6 +63,7 @@ class Krea(Provider):
         success="completed",
         failure=("failed", "cancelled"),
         payload=simulated,
+        outputs=outputs,
         unauthorized=(401, {"error": "Unauthorized"}),
         not_found=(404, {"error": "Job not found"}),
     )

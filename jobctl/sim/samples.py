@@ -6,9 +6,7 @@ lifecycle from its beginning; ``speed`` shortens or stretches every phase.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
+from jobctl.providers import PROVIDERS as REGISTRY
 from jobctl.sim.server import Simulator, Step
 
 # (provider, id, [(status word, seconds), ...], AISquare events by phase)
@@ -68,17 +66,6 @@ SAMPLE_FILES: dict[tuple[str, str], tuple[str, int, str]] = {
 }
 
 
-def _output_fields(provider: str, url: str, job_id: str) -> dict[str, Any]:
-    """The finished job's output fields, in the spec's shape, pointing at ``url``."""
-    if provider == "krea":
-        return {"result": {"urls": [url]}}
-    if provider == "creatify":
-        return {"output": json.dumps([url])}
-    if provider == "gepetto":
-        return {"output": url}
-    return {"result": {"blog_id": int(job_id) * 10, "url": url}}
-
-
 def load_samples(sim: Simulator, speed: float = 1.0, rate: float | None = None) -> list[tuple[str, str]]:
     """Add every sample job (and the files they link to, served at ``rate`` bytes/s)
     to ``sim``; returns (provider, id) in display order."""
@@ -96,7 +83,8 @@ def load_samples(sim: Simulator, speed: float = 1.0, rate: float | None = None) 
             fields = {}
             if not seconds and (provider, job_id) in SAMPLE_FILES:  # the final phase
                 url = sim.file_url(SAMPLE_FILES[provider, job_id][0])
-                fields = _output_fields(provider, url, job_id)
+                spec = REGISTRY[provider].sim
+                fields = spec.outputs(job_id, url) if spec else {}
             steps.append(Step(status=word, seconds=seconds * speed or None, event=event, fields=fields))
         sim.add_job(provider, job_id, steps)
     return [(p, i) for p, i, _ in SAMPLES]
