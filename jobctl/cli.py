@@ -73,10 +73,13 @@ def build_app(argv: list[str]) -> typer.Typer:
     first = argv[0] if argv else "--help"
     if "_JOBCTL_COMPLETE" in os.environ:
         first = _completing()
-    app = typer.Typer(name="jobctl", **{**_SETTINGS, "add_completion": True})
-    app.callback()(_root)
     listing = first in ("--help", "-h")
     known = first in COMMANDS or first == "config"
+    # --install-completion and --show-completion are root options: a run of one command
+    # skips building them (a Tab press needs Typer's completion set up, so it keeps them).
+    completing = "_JOBCTL_COMPLETE" in os.environ
+    app = typer.Typer(name="jobctl", **{**_SETTINGS, "add_completion": completing or not known})
+    app.callback()(_root)
     for name, fn in COMMANDS.items():
         if listing:
             app.command(name, help=inspect.getdoc(fn))(_listing_only)
@@ -401,6 +404,8 @@ def watch(
         from jobctl.notify import Tally
 
         tally = Tally()
+    timed_out: WaitTimeout | None = None
+    code, failures = ExitCode.OK, list[JobctlError]()
     with env.client(cfg) as client:
         try:
             code, failures = watch_refs(
@@ -423,14 +428,14 @@ def watch(
                 history=[e.job for e in book.entries(include_done=True)],
             )
         except WaitTimeout as exc:
-            problems = finish_downloads(files, book)
-            if tally is not None:
-                _notify(tally.summary(len(parsed)))
-            finish(env, [*exc.failures, *problems, exc] if mode != "ndjson" else [*problems, exc])
+            timed_out, failures = exc, exc.failures
     problems = finish_downloads(files, book)
     if tally is not None:
-        _notify(tally.summary(len(parsed), len(failures)))
-    finish(env, [*([] if mode == "ndjson" else failures), *problems], [code, *(e.exit_code for e in errors)])
+        _notify(tally.summary(len(parsed)) if timed_out else tally.summary(len(parsed), len(failures)))
+    ended = [] if mode == "ndjson" else failures  # NDJSON printed its errors as they came
+    finish(
+        env, [*ended, *problems, *([timed_out] if timed_out else [])], [code, *(e.exit_code for e in errors)]
+    )
 
 
 def _notify(body: str) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from jobctl.config import Config, inline_config, load_config
 from jobctl.errors import JobctlError, PayloadError, UsageError
 from jobctl.model import Job
+from jobctl.options import backoff_from
 from jobctl.polling import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, Watcher, budget_rate
 from jobctl.redaction import Redactor
 from jobctl.refs import Ref, to_ref
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from jobctl.http import DebugLog, ProviderClient
 
 logger = logging.getLogger("jobctl")
+# A library never prints: without this, logging's last-resort handler would write the
+# warnings to stderr when the application configured no logging.
+logger.addHandler(logging.NullHandler())
 
 RefLike = str | Ref | tuple[str, str]
 Outcome = Job | JobctlError
@@ -56,6 +60,7 @@ class Client:
         self.redactor = redactor or Redactor()
         if isinstance(config, Config):  # already loaded (the CLI prints its warnings itself)
             self.config: Config = config
+            self.redactor = config.redactor
         else:
             if providers is not None:
                 self.config = inline_config(providers, env, self.redactor)
@@ -64,7 +69,7 @@ class Client:
             for warning in self.config.warnings:
                 logger.warning("%s", warning)
         self._log = log or (self._log_debug if logger.isEnabledFor(logging.DEBUG) else None)
-        self.backoff = _backoff(env) if backoff is None else max(0.0, backoff)
+        self.backoff = backoff_from(env) if backoff is None else max(0.0, backoff)
         # One per provider and patience: get waits out a short rate limit, watch never
         # does (its schedule pauses the provider instead).
         self._clients: dict[tuple[str, bool], ProviderClient] = {}
@@ -281,14 +286,6 @@ class Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _backoff(env: Mapping[str, str]) -> float:
-    # JOBCTL_BACKOFF lets tests and impatient users shorten the waits between retries.
-    try:
-        return max(0.0, float(env.get("JOBCTL_BACKOFF", "0.5")))
-    except ValueError:
-        return 0.5
 
 
 _default: Client | None = None

@@ -37,6 +37,7 @@ from urllib.parse import urljoin, urlsplit
 from jobctl import __version__
 from jobctl.download_plan import Target, extension_from_type, extension_from_url, format_size
 from jobctl.errors import JobctlError, ProviderError
+from jobctl.options import backoff_from
 
 if TYPE_CHECKING:
     import requests
@@ -164,41 +165,19 @@ def make_session() -> requests.Session:
     import requests
     from requests.adapters import HTTPAdapter
 
-    from jobctl.http import MAX_RETRIES, RETRY_STATUSES, BoundedRetry
+    from jobctl.http import retry_policy
 
     session = requests.Session()
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "identity"})
     session.auth = lambda r: r  # any auth object keeps requests from reading ~/.netrc
-    backoff = _backoff()
+    backoff = backoff_from(os.environ)
     # The API session's retry policy (429 and 5xx, Retry-After within a 30 s budget), but
     # a body that breaks off is not retried: it is reported, and the next run resumes it.
-    retry = BoundedRetry(
-        total=MAX_RETRIES,
-        connect=MAX_RETRIES,
-        read=0,
-        status=MAX_RETRIES,
-        other=0,
-        allowed_methods=frozenset({"GET"}),
-        status_forcelist=RETRY_STATUSES,
-        backoff_factor=backoff,
-        backoff_jitter=backoff / 2,
-        backoff_max=8.0,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        raise_on_redirect=False,
-        redirect=0,
-    )
+    retry = retry_policy(backoff, read=0, redirect=0)
     adapter = HTTPAdapter(pool_connections=16, pool_maxsize=PER_HOST, max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
-
-
-def _backoff() -> float:
-    try:
-        return max(0.0, float(os.environ.get("JOBCTL_BACKOFF", "0.5")))
-    except ValueError:
-        return 0.5
 
 
 Credentials = Callable[[str], "tuple[Origin, Mapping[str, str]] | None"]

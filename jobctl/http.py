@@ -177,6 +177,27 @@ class OriginAuth(requests.auth.AuthBase):
         return request
 
 
+def retry_policy(backoff: float, **changes: Any) -> BoundedRetry:
+    """GETs retried on connection errors, 429 and 5xx: at most MAX_RETRIES times, backing
+    off from ``backoff`` seconds with jitter, honouring Retry-After, within RETRY_BUDGET."""
+    settings: dict[str, Any] = {
+        "total": MAX_RETRIES,
+        "connect": MAX_RETRIES,
+        "read": MAX_RETRIES,
+        "status": MAX_RETRIES,
+        "other": 0,
+        "allowed_methods": frozenset({"GET"}),
+        "status_forcelist": RETRY_STATUSES,
+        "backoff_factor": backoff,
+        "backoff_jitter": backoff / 2,
+        "backoff_max": 8.0,
+        "respect_retry_after_header": True,
+        "raise_on_status": False,
+        "raise_on_redirect": False,
+    }
+    return BoundedRetry(**{**settings, **changes})
+
+
 class ProviderSession(requests.Session):
     """A keep-alive session whose credential headers never leave the base URL's origin."""
 
@@ -190,24 +211,7 @@ class ProviderSession(requests.Session):
         self.max_redirects = MAX_REDIRECTS
         # An auth object of our own also stops requests from adding ~/.netrc credentials.
         self.auth = self.credentials
-        retry = BoundedRetry(
-            total=MAX_RETRIES,
-            connect=MAX_RETRIES,
-            read=MAX_RETRIES,
-            status=MAX_RETRIES,
-            other=0,
-            allowed_methods=frozenset({"GET"}),
-            status_forcelist=RETRY_STATUSES,
-            backoff_factor=backoff,
-            backoff_jitter=backoff / 2,
-            backoff_max=8.0,
-            respect_retry_after_header=True,
-            raise_on_status=False,
-            raise_on_redirect=False,
-            log=log,
-            patient=patient,
-            pause=pause,
-        )
+        retry = retry_policy(backoff, log=log, patient=patient, pause=pause)
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=POOL_SIZE, pool_block=True, max_retries=retry)
         self.mount("https://", adapter)
         self.mount("http://", adapter)

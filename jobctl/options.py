@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 MAX_TIMEOUT = 86400.0  # sockets overflow on absurd timeouts; no job status needs a day
@@ -35,6 +36,15 @@ class Option(NamedTuple):
 def is_token(value: object) -> bool:
     """One word that can open an Authorization header (``Bearer``, ``Token``): no header injection."""
     return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
+
+
+def backoff_from(env: Mapping[str, str]) -> float:
+    """The first retry's wait in seconds: JOBCTL_BACKOFF lets tests and impatient users
+    shorten the waits between retries (default 0.5; doubling from there)."""
+    try:
+        return max(0.0, float(env.get("JOBCTL_BACKOFF", "0.5")))
+    except ValueError:
+        return 0.5
 
 
 def type_name(value: Any) -> str:

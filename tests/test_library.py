@@ -256,6 +256,16 @@ def test_the_library_logs_and_never_prints(
     assert not any("sim-krea-key" in m for m in messages)
 
 
+def test_the_librarys_warnings_never_reach_stderr_unless_logging_is_set_up(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    entry = {**sim.profile(["krea"])["krea"], "colour": "red"}  # an unknown key: a warning
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": {"krea": entry}}})
+    probe = f"import jobctl; jobctl.Client(config={str(path)!r}, env={{}}).close()"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
 def test_import_jobctl_imports_neither_requests_nor_rich() -> None:
     probe = (
         "import sys, jobctl; jobctl.Job; jobctl.Status; jobctl.JobctlError\n"
