@@ -120,3 +120,15 @@ def test_watch_says_once_that_it_keeps_waiting_on_an_undocumented_word(sim, conf
         f"warning: krea:{KREA_ID}: 'warming-up' is not a status word jobctl knows; still waiting on it"
     ]
     assert [json.loads(line)["status"] for line in result.lines] == ["unknown", "succeeded"]
+
+
+def test_a_bad_ref_beside_a_good_one_still_sets_the_exit_code_when_time_runs_out(
+    sim, config_file, jobctl
+) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    result = jobctl("watch", f"krea:{KREA_ID}", "aisquare:0", "--until-done", "--timeout", "0.3", *FAST)
+    assert result.code == 2
+    assert result.err_lines == [
+        'error: aisquare: invalid job id "0": expected a positive integer like 42',
+        f"error: watch: timed out after 0.3s; not done: krea:{KREA_ID}",
+    ]
