@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 MAX_TIMEOUT = 86400.0  # sockets overflow on absurd timeouts; no job status needs a day
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP auth-scheme token
@@ -33,7 +33,7 @@ class Option(NamedTuple):
         return value, None
 
 
-def is_token(value: object) -> bool:
+def is_token(value: object) -> TypeGuard[str]:
     """One word that can open an Authorization header (``Bearer``, ``Token``): no header injection."""
     return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from jobctl.errors import ConfigError
 from jobctl.model import Job, JobError, Status, parse_timestamp
+from jobctl.options import is_token
 from jobctl.providers import PROVIDERS
 from jobctl.providers.base import (
     POSITIVE_INT,
@@ -31,7 +32,6 @@ KEYS = ("title", "docs_url", "base_url", "path", "auth", "id", "status", "fields
 FIELDS = ("created_at", "updated_at", "finished_at", "kind", "outputs", "error", "results")
 ID_RULES: dict[str, IdRule] = {"single-segment": SINGLE_SEGMENT, "uuid": UUID, "positive-int": POSITIVE_INT}
 STATUSES = {s.value: s for s in Status if s is not Status.UNKNOWN}
-_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name or auth scheme
 _DOTTED = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
 
 
@@ -242,10 +242,10 @@ def _auth(value: object, at: tuple[str, ...]) -> Any:
                 f"is not an auth key{_closest(key, ('header', 'scheme'))}; use header, scheme",
             )
     header, scheme = value.get("header"), value.get("scheme")
-    if not isinstance(header, str) or not _TOKEN.fullmatch(header):
+    if not is_token(header):  # a header name is an HTTP token, like an auth scheme
         where = (*at, "header") if "header" in value else at
         raise Mistake(where, f"needs a header name like Authorization or X-API-Key, not {_shown(header)}")
-    if scheme is not None and (not isinstance(scheme, str) or not _TOKEN.fullmatch(scheme)):
+    if scheme is not None and not is_token(scheme):
         raise Mistake((*at, "scheme"), f"must be one word like Bearer or Token, not {_shown(scheme)}")
     return HeaderSchemeAuth(header, scheme or None)
 
