@@ -55,17 +55,31 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def check_base_url(url: str) -> str | None:
-    """Why ``url`` cannot be a base URL, or None when it can."""
+def url_problem(url: str) -> str | None:
+    """What keeps jobctl from sending to ``url``: ``"invalid"``, ``"scheme"`` (not an
+    http(s) URL with a host), ``"http"`` (http:// to a host that is not loopback), or None."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        return "is not a valid URL"
+        return "invalid"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must look like https://host[:port][/prefix]"
+        return "scheme"
     if parts.scheme == "http" and not is_loopback(parts.hostname):
-        return "uses http:// for a host that is not loopback; use https://"
+        return "http"
+    return None
+
+
+def check_base_url(url: str) -> str | None:
+    """Why ``url`` cannot be a base URL, or None when it can."""
+    problem = url_problem(url)
+    if problem:
+        return {
+            "invalid": "is not a valid URL",
+            "scheme": "must look like https://host[:port][/prefix]",
+            "http": "uses http:// for a host that is not loopback; use https://",
+        }[problem]
+    parts = urlsplit(url)
     if parts.query or parts.fragment or parts.username or parts.password:
         return "must not carry a query, fragment or user:password"
     return None

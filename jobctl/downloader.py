@@ -146,18 +146,16 @@ def _shown(url: str) -> str:
 
 def _refusal(url: str) -> str | None:
     """Why jobctl will not fetch ``url``, or None."""
-    from jobctl.config import is_loopback
+    from jobctl.config import url_problem
 
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return "is not a valid URL"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "is not an http(s) URL"
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        return "uses http:// for a host that is not loopback; only https:// is fetched"
-    return None
+    problem = url_problem(url)
+    if problem is None:
+        return None
+    return {
+        "invalid": "is not a valid URL",
+        "scheme": "is not an http(s) URL",
+        "http": "uses http:// for a host that is not loopback; only https:// is fetched",
+    }[problem]
 
 
 def make_session() -> requests.Session:
