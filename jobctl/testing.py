@@ -49,10 +49,10 @@ _json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=20,
 )
-_id_chars = st.characters(exclude_categories=()) | st.sampled_from(  # surrogates too: argv has them
+ID_CHARS = st.characters(exclude_categories=()) | st.sampled_from(  # surrogates too: argv has them
     ["/", "?", "#", " ", ".", "%", "\\", "\n", "\t", "\x00", "\udcff", "\ud800", "a", "1", "-"]
 )
-_id_texts = st.text(_id_chars, max_size=40) | st.sampled_from(
+ID_TEXTS = st.text(ID_CHARS, max_size=40) | st.sampled_from(
     ["", ".", "..", "../x", "a/b", "a b", "..%2f", "%2e%2e", "x?y#z", "~user", "a" * 513]
 )
 _URL_SAFE = set(string.ascii_letters + string.digits + "-._~%")
@@ -65,6 +65,25 @@ _EXAMPLES = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
     deadline=None,
 )
+
+
+def assert_id_never_escapes(p: Provider, raw: str) -> None:
+    """``raw`` is refused as an id (exit 2), or it lands percent-encoded in one whole,
+    non-empty path segment of ``p.path``: nothing reaches the URL path unescaped."""
+    try:
+        job_id = p.validate_id(raw)
+    except UsageError as exc:
+        assert exc.exit_code == 2
+        assert exc.message.startswith(f"{p.name}: invalid job id ")
+        return
+    path = p.job_path(job_id)
+    before, after = p.path.split("{id}")
+    assert path.startswith(before) and path.endswith(after)
+    segment = path[len(before) : len(path) - len(after)]
+    assert set(segment) <= _URL_SAFE, segment
+    assert unquote(segment) == job_id
+    assert segment not in ("", ".", "..")
+    assert ".." not in path.split("/")
 
 
 def _set_at(body: dict[str, Any], path: str, value: object) -> dict[str, Any]:
@@ -133,23 +152,9 @@ class ProviderContract:
         assert self.provider.validate_id(self.sample_id)
 
     @_EXAMPLES
-    @given(raw=_id_texts)
+    @given(raw=ID_TEXTS)
     def test_no_id_text_reaches_the_url_path_unescaped(self, raw: str) -> None:
-        p = self.provider
-        try:
-            job_id = p.validate_id(raw)
-        except UsageError as exc:
-            assert exc.exit_code == 2
-            assert exc.message.startswith(f"{p.name}: invalid job id ")
-            return
-        path = p.job_path(job_id)
-        before, after = p.path.split("{id}")
-        assert path.startswith(before) and path.endswith(after)
-        segment = path[len(before) : len(path) - len(after)]
-        assert set(segment) <= _URL_SAFE, segment
-        assert unquote(segment) == job_id
-        assert segment not in ("", ".", "..")
-        assert ".." not in path.split("/")
+        assert_id_never_escapes(self.provider, raw)
 
     # --- reading answers -------------------------------------------------------------
 
