@@ -6,6 +6,7 @@ origin"); the bytes are deterministic, so each test knows the expected content.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -440,6 +441,56 @@ def test_a_full_disk_exits_5_and_keeps_the_part(sim, config_file, out) -> None:
         f"error: krea:{KREA_ID}: {url}: disk full writing {part} after {format_size(int(size))}; "
         "free some space and run again to resume"
     ]
+
+
+def _write_through(fd: int, data: bytes) -> tuple[str | None, BaseException | None]:
+    """Feed ``data`` through the downloader's writer in 64 KiB reads, on a thread that must end."""
+    from jobctl.downloader import READ, _Writer
+
+    result: list[tuple[str | None, BaseException | None]] = []
+    stream = memoryview(data)
+
+    def read_into(view: memoryview) -> int:
+        nonlocal stream
+        size = min(len(view), READ, len(stream))
+        view[:size], stream = stream[:size], stream[size:]
+        return size
+
+    def run() -> None:
+        writer = _Writer(fd, 0, hashlib.sha256())
+        try:
+            while writer.fill(read_into, lambda size: None):
+                pass
+            result.append((writer.close(), None))
+        except OSError as exc:
+            result.append((None, exc))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert result, "the writer hung"
+    return result[0]
+
+
+def test_the_writer_writes_and_hashes_every_byte_in_order(tmp_path) -> None:
+    data = bytes(range(256)) * (9 * MiB // 256) + b"tail"  # several buffers and a short last one
+    fd = os.open(tmp_path / "file", os.O_RDWR | os.O_CREAT)
+    try:
+        digest, error = _write_through(fd, data)
+    finally:
+        os.close(fd)
+    assert (digest, error) == (sha(data), None)
+    assert (tmp_path / "file").read_bytes() == data
+
+
+def test_a_write_that_fails_behind_the_socket_is_raised_to_the_reader(tmp_path) -> None:
+    fd = os.open(tmp_path / "read-only", os.O_RDONLY | os.O_CREAT)
+    try:
+        digest, error = _write_through(fd, bytes(9 * MiB))
+    finally:
+        os.close(fd)
+    assert digest is None
+    assert isinstance(error, OSError) and error.errno == errno.EBADF
 
 
 # --- interruption -----------------------------------------------------------------------------
