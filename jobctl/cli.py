@@ -425,6 +425,7 @@ def watch(
                 console=console,
                 on_succeeded=(lambda job: files.add([job])) if files is not None else None,
                 extra=files if files is not None and console is not None else None,
+                drain=files.wait if files is not None else None,
                 history=[e.job for e in book.entries(include_done=True)],
             )
         except WaitTimeout as exc:

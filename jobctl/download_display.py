@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from jobctl.config import Config
 
 Emit = Callable[[str], None]
+# Columns a bar's line needs besides the name and the bar: "1023.9/1024.0 MiB",
+# "1023.9 MiB/s", "0:00:00" and the four gaps between the five columns.
+FIGURES = 17 + 12 + 7 + 4
 
 
 def finished_note(saved: Saved) -> str:
@@ -75,13 +78,22 @@ class BarsProgress:
             TextColumn,
             TimeRemainingColumn,
         )
+        from rich.table import Column
 
+        # A bar per line at any width: the byte counts, speed and ETA keep their room,
+        # the bar narrows to 10 and then the file name is cut with an ellipsis.
+        room = max(8, console.width - FIGURES)
+        bar = max(10, min(30, room - 30))
         self.bars: RichProgress = Progress(
-            TextColumn("{task.description}", markup=False),
-            BarColumn(bar_width=30),
-            DownloadColumn(binary_units=True),
+            TextColumn(
+                "{task.description}",
+                markup=False,
+                table_column=Column(no_wrap=True, overflow="ellipsis", max_width=max(4, room - bar)),
+            ),
+            BarColumn(bar_width=bar),
+            DownloadColumn(binary_units=True, table_column=Column(no_wrap=True, justify="right")),
             _speed_column(),
-            TimeRemainingColumn(),
+            TimeRemainingColumn(table_column=Column(no_wrap=True)),
             console=console,
             refresh_per_second=10,
             transient=False,
@@ -147,6 +159,7 @@ class BarsProgress:
 def _speed_column() -> ProgressColumn:
     """Bytes per second in the binary units the byte counts use (rich's own is decimal)."""
     from rich.progress import ProgressColumn, Task
+    from rich.table import Column
     from rich.text import Text
 
     class Speed(ProgressColumn):
@@ -154,7 +167,7 @@ def _speed_column() -> ProgressColumn:
             speed = task.finished_speed or task.speed
             return Text("" if speed is None else f"{format_size(int(speed))}/s", style="progress.data.speed")
 
-    return Speed()
+    return Speed(table_column=Column(no_wrap=True, justify="right"))
 
 
 def not_ready(job: Job) -> JobFailed:
@@ -221,6 +234,10 @@ class DownloadRun:
         for target in targets:
             self.order.setdefault(target, len(self.order))
         self.engine.submit(targets)
+
+    def wait(self) -> None:
+        """Wait for the last file without bars of its own (a watch's live table shows them)."""
+        self.engine.wait()
 
     def finish(self) -> tuple[list[Saved], list[JobctlError]]:
         """Wait for every file (bars on screen meanwhile); results in job order."""

@@ -107,11 +107,17 @@ class Budget:
         self._forget(self.clock())
         return len(self.sent)
 
-    def line(self, provider: str) -> str:
-        """``gepetto 118/120 per min``, and the pause when there is one."""
-        text = f"{provider} {self.spent_last_minute()}/{self.rate * 60:.4g} per min"
-        paused = self.paused_for()
-        return f"{text}, rate limited for {math.ceil(paused)} s" if paused > 0 else text
+    def line(self, provider: str, compact: bool = False, limit: bool = True) -> str:
+        """``gepetto 118/120 per min``, and the pause when there is one; ``compact``:
+        ``gepetto 118/120`` (``gepetto 118`` without the ``limit``) and ``(limited 30 s)``,
+        for a line that says "per min" once."""
+        spent = f"{provider} {self.spent_last_minute()}"
+        if limit:
+            spent += f"/{self.rate * 60:.4g}"
+        paused = math.ceil(self.paused_for())
+        if compact:
+            return f"{spent} (limited {paused} s)" if paused > 0 else spent
+        return f"{spent} per min, rate limited for {paused} s" if paused > 0 else f"{spent} per min"
 
 
 def budget_rate(max_rps: float | None, max_rpm: float | None) -> float:
@@ -244,9 +250,17 @@ class Schedule:
         item.next_at = now + item.interval * (1 + self.rng.uniform(-JITTER, JITTER))
         return item.shown_changed or item.raw_changed
 
-    def budget_line(self) -> str:
-        """Requests of the last minute against each provider's budget, for the summary line."""
-        return " · ".join(self.budgets[p].line(p) for p in sorted(self.budgets))
+    def budget_line(self, compact: bool = False) -> str:
+        """Requests of the last minute against each provider's budget, for the summary line;
+        ``compact``, for a narrow terminal: ``per min (of 120): gepetto 118 · krea 3``, or
+        ``per min: gepetto 118/120 · krea 3/60`` when the budgets differ."""
+        budgets = [(p, self.budgets[p]) for p in sorted(self.budgets)]
+        if not compact:
+            return " · ".join(b.line(p) for p, b in budgets)
+        limits = {f"{b.rate * 60:.4g}" for _, b in budgets}
+        shared = limits.pop() if len(limits) == 1 else None
+        line = " · ".join(b.line(p, compact=True, limit=shared is None) for p, b in budgets)
+        return f"per min (of {shared}): {line}" if shared is not None else f"per min: {line}"
 
     @property
     def finished(self) -> bool:

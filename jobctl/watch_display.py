@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
 
-from jobctl.errors import ExitCode, JobctlError, NotFoundError
+from jobctl.errors import ExitCode, JobctlError, NotFoundError, WaitTimeout
 from jobctl.model import Job, Status, job_to_dict
 from jobctl.polling import Tracked, Watcher
 from jobctl.refs import Ref
@@ -30,7 +30,7 @@ from jobctl.render import (
 )
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
     from rich.live import Live
     from rich.text import Text
 
@@ -141,13 +141,13 @@ class LiveSink:
         items: Sequence[Tracked],
         min_gap: float = 0.2,
         extra: RenderableType | None = None,
-        budget_line: Callable[[], str] | None = None,
+        budget_line: Callable[[bool], str] | None = None,
     ) -> None:
         from rich.live import Live
 
         self.console = console
         self.items = items
-        self.budget_line = budget_line  # "gepetto 118/120 per min", beside the summary
+        self.budget_line = budget_line  # "gepetto 118/120 per min", beside the summary (True: compact)
         self.min_gap = min_gap
         self.started = time.monotonic()
         self.drawn = 0.0
@@ -205,10 +205,9 @@ class LiveSink:
         footer = Text(summary(self.items, " · " if self.marks else ", "), style="bold")
         if hidden:
             footer.append(f"   ({hidden} more not shown)", style="dim")
-        if self.budget_line is not None:
-            footer.append(f"   {self.budget_line()}", style="dim")
         notes = [Text(note, style="yellow") for note in self.notes]
-        return Group(table, footer, *notes, *([] if self.extra is None else [self.extra]))
+        extra = [] if self.extra is None else [self.extra]
+        return Group(table, Footer(footer, self.budget_line, ascii_only=not self.marks), *notes, *extra)
 
     def _marked(self, mark: str, word: str) -> str:
         return f"{mark} {word}" if self.marks else word
@@ -234,6 +233,32 @@ class LiveSink:
             Text(format_duration(timedelta(seconds=max(0.0, mono - item.changed_at)))),
             _last_cell(item),
         ]
+
+
+class Footer:
+    """The summary line, with the budget line beside it when both fit the width (the
+    budget compact if need be); else the budget on a line of its own, cut to the width,
+    so the footer never wraps into the table's next redraw."""
+
+    def __init__(self, summary: Text, budget: Callable[[bool], str] | None, ascii_only: bool) -> None:
+        self.summary, self.budget, self.ascii_only = summary, budget, ascii_only
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.text import Text
+
+        if self.budget is None:
+            yield self.summary
+            return
+        used = len(self.summary) + 3
+        for compact in (False, True):
+            line = self.budget(compact)
+            if self.ascii_only:
+                line = line.replace(" · ", ", ")
+            if used + len(line) <= options.max_width:
+                yield self.summary.copy().append("   ").append(line, style="dim")
+                return
+        yield self.summary
+        yield Text(line, style="dim", no_wrap=True, overflow="ellipsis")
 
 
 def _last_cell(item: Tracked) -> Text:
@@ -307,11 +332,14 @@ def watch_refs(
     console: Console | None = None,
     on_succeeded: Callable[[Job], None] | None = None,
     extra: RenderableType | None = None,
+    drain: Callable[[], object] | None = None,
     history: Sequence[Job] = (),
 ) -> tuple[ExitCode, list[JobctlError]]:
     """Watch ``refs`` with the display ``mode`` ('live', 'lines' or 'ndjson').
 
     ``history``: journal entries, from which the polling policy learns durations.
+    ``drain``: called once the watch is over (done or timed out) while the display is
+    still up, so downloads in ``extra`` finish in place instead of below the last frame.
     Returns the exit code and the errors that ended a job's watch.
     """
     watcher = client.watcher(refs, interval, max_interval, history)
@@ -327,20 +355,29 @@ def watch_refs(
             )
             with live:  # a note goes under the table: a stderr line would tear the redraw
                 recorder = Recorder(live, record, gone, live.notes.append, on_succeeded)
-                code = _consume(watcher, recorder, until_done, timeout)
+                code = _consume(watcher, recorder, until_done, timeout, drain)
         else:
             display: Sink = NdjsonSink(emit, warn, raw) if mode == "ndjson" else LinesSink(emit)
             recorder = Recorder(display, record, gone, notice or warn, on_succeeded)
-            code = _consume(watcher, recorder, until_done, timeout)
+            code = _consume(watcher, recorder, until_done, timeout, drain)
     finally:
         watcher.close()
     return code, [i.error for i in watcher.items if i.final and i.error is not None]
 
 
-def _consume(watcher: Watcher, sink: Sink, until_done: bool, timeout: float | None) -> ExitCode:
-    for item in watcher.changes(until_done, timeout):
-        if item is None:
-            sink.tick(watcher.items)
-        else:
-            sink.changed(item)
+def _consume(
+    watcher: Watcher, sink: Sink, until_done: bool, timeout: float | None, drain: Callable[[], object] | None
+) -> ExitCode:
+    try:
+        for item in watcher.changes(until_done, timeout):
+            if item is None:
+                sink.tick(watcher.items)
+            else:
+                sink.changed(item)
+    except WaitTimeout:
+        if drain is not None:
+            drain()
+        raise
+    if drain is not None:
+        drain()
     return watcher.schedule.exit_code()

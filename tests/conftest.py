@@ -68,6 +68,18 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("JOBCTL_BACKOFF", "0.01")
 
 
+@pytest.fixture
+def on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """stdout counts as an 80-column terminal that can redraw."""
+    from jobctl import render
+
+    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setattr(render, "is_terminal", lambda *_: True)
+
+
 @pytest.fixture(scope="session")
 def shared_sim() -> Iterator[Simulator]:
     with Simulator() as server:

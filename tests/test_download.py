@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -630,6 +632,48 @@ def test_watch_download_fetches_each_job_as_it_succeeds_while_others_run(
     fetched_early = next(r.at for r in sim.requests_for("files") if r.path == "/files/early.png")
     late_done = sim.requests_for("krea", "late")[4].at
     assert fetched_early < late_done
+
+
+def test_watch_download_on_a_terminal_finishes_its_bars_inside_the_live_display(
+    sim, config_file, jobctl, out, on_a_terminal
+) -> None:
+    url, file = served(sim, "late.png", 3 * MiB, rate=4 * MiB)
+    steps = [Step("processing", requests=2), Step("completed", fields={"result": {"urls": [url]}})]
+    sim.add_job("krea", "late", steps)
+    result = jobctl("watch", "krea:late", "--until-done", "--download", str(out), *("--interval", "0.05"))
+    assert result.code == 0, result.err
+    assert (out / "krea-late.png").read_bytes() == file.content()
+    # The file was still coming when the job table was final: its bar finished in the
+    # live display, which ends with the total; nothing is drawn again below it.
+    assert result.lines[0] == "✓ krea-late.png (3.0 MiB)"
+    assert re.fullmatch(r"1 succeeded   krea \d+/120 per min", result.lines[-2])
+    assert re.fullmatch(r"total ━+ 3\.0/3\.0 MiB .+", result.lines[-1])
+    assert [line for line in result.lines if "MiB" in line] == [result.lines[0], result.lines[-1]]
+    assert all(len(line) <= 80 for line in result.lines)
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+def test_each_progress_bar_is_one_line_within_the_width(width: int) -> None:
+    from rich.console import Console
+
+    from jobctl.download_display import BarsProgress
+    from jobctl.download_plan import Target
+
+    console = Console(file=io.StringIO(), width=width, force_terminal=True, color_system=None)
+    bars = BarsProgress(console)
+    name = f"creatify-{CREATIFY_ID}.mp4"
+    long = Target("creatify", CREATIFY_ID, "https://cdn.example/a.mp4", name[:-4])
+    short = Target("krea", "k", "https://cdn.example/b.png", "krea-k")
+    bars.started(long, name, 6 * MiB, 0)
+    bars.advanced(long, 5 * MiB // 2)
+    bars.started(short, "krea-k.png", 1024 * MiB, 0)
+    bars.advanced(short, 1000 * MiB)
+    console.print(bars.bars.get_renderable())
+    lines = [line.rstrip() for line in console.file.getvalue().splitlines()]  # type: ignore[attr-defined]
+    shown = name if width >= 120 else f"{name[: width - 51]}…"  # the bar gave way first, to 10 cells
+    assert [line.split()[0] for line in lines] == ["total", shown, "krea-k.png"]
+    assert all(len(line) <= width for line in lines)
+    assert all(line.endswith(("-:--:--", "0:00:00")) for line in lines)  # the ETA column is never cut
 
 
 def test_watch_download_into_an_unusable_dir_exits_2_before_anything_is_sent(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -303,18 +304,6 @@ TIMELESS = {"created_at": None, "completed_at": None}
 SECOND_KREA = "0c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5"
 
 
-@pytest.fixture
-def on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """stdout counts as an 80-column terminal that can redraw."""
-    from jobctl import render
-
-    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("COLUMNS", "80")
-    monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.setattr(render, "is_terminal", lambda *_: True)
-
-
 def add_three_krea_jobs(sim: Simulator) -> list[str]:
     done = {**TIMELESS, "result": {"urls": [f"https://gen.krea.ai/images/{KREA_ID}.png"]}}
     flagged = {
@@ -513,3 +502,48 @@ def test_any_provider_text_keeps_each_row_on_one_line_within_the_width(texts: li
     assert max(cell_len(line) for line in lines) <= width
     for line, job in zip(lines[2:], jobs, strict=True):
         assert line.endswith(("…", one_line(error_text(job) or ""))), line
+
+
+# --- the live footer ----------------------------------------------------------------------------
+
+FIVE = ("krea", "creatify", "unstructured", "gepetto", "aisquare")
+
+
+def five_providers_watched(limits: dict[str, float] | None = None) -> LiveSink:
+    """A live table of one running job per provider, each provider asked once."""
+    from jobctl.policy import LikelihoodSchedule
+    from jobctl.polling import Budget
+
+    clock = lambda: 100.0  # noqa: E731
+    budgets = {p: Budget((limits or {}).get(p, 2.0), clock) for p in FIVE}
+    schedule = LikelihoodSchedule([Ref(p, "a1") for p in FIVE], budgets, clock=clock, rng=random.Random(1))
+    ready, _ = schedule.due()
+    for item in ready:
+        schedule.record(item, Job(item.ref.provider, item.ref.id, Status.RUNNING, "processing"))
+    console = Console(file=io.StringIO(), width=200, height=40)
+    return LiveSink(console, schedule.items, budget_line=schedule.budget_line)
+
+
+FOOTERS = {
+    200: [
+        "5 running   aisquare 1/120 per min · creatify 1/120 per min · gepetto 1/120 per min · krea 1/120 per min · unstructured 1/120 per min"
+    ],
+    100: ["5 running   per min (of 120): aisquare 1 · creatify 1 · gepetto 1 · krea 1 · unstructured 1"],
+    80: ["5 running", "per min (of 120): aisquare 1 · creatify 1 · gepetto 1 · krea 1 · unstructured 1"],
+    60: ["5 running", "per min (of 120): aisquare 1 · creatify 1 · gepetto 1 · kre…"],
+}
+
+
+@pytest.mark.parametrize("width", sorted(FOOTERS))
+def test_the_budget_line_of_five_providers_never_wraps_the_footer(width: int) -> None:
+    lines = render(five_providers_watched().render(), width)
+    assert lines[7:] == FOOTERS[width]
+    assert all(len(line) <= width for line in lines)
+
+
+def test_a_compact_budget_line_keeps_each_limit_when_the_limits_differ() -> None:
+    lines = render(five_providers_watched({"gepetto": 0.5}).render(), 100)
+    assert lines[7:] == [
+        "5 running",
+        "per min: aisquare 1/120 · creatify 1/120 · gepetto 1/30 · krea 1/120 · unstructured 1/120",
+    ]
