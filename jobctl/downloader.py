@@ -55,6 +55,7 @@ MAX_REDIRECTS = 5
 DEFAULT_MAX_SIZE = 5 * 1024**3
 WRITEBACK_EVERY = 32 * 1024 * 1024  # start writeback this often, so the final fsync is short
 PROGRESS_EVERY = 0.1  # seconds between progress reports for one file
+HAND_OFF = 0.1  # seconds at most that received bytes wait in a buffer before they are written
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 USER_AGENT = f"jobctl/{__version__}"
@@ -259,14 +260,16 @@ class _Writer:
 
     def fill(self, read_into: Callable[[memoryview], int], received: Callable[[int], None]) -> bool:
         """Read the body into a free buffer, ``READ`` bytes at a time, until the buffer is
-        full or the body ends, and hand it to the writer; ``received`` hears each read
-        (it may raise: what was read is still written). False once the body has ended."""
+        full, ``HAND_OFF`` seconds have passed (a slow link's bytes reach the .part soon)
+        or the body ends, and hand it to the writer; ``received`` hears each read (it may
+        raise: what was read is still written). False once the body has ended."""
         buffer = self.free.get()
         if self.error is not None:
             self.free.put(buffer)
             raise self.error
         view = memoryview(buffer)
         got = 0
+        began = time.monotonic()
         try:
             while got < CHUNK:
                 size = read_into(view[got : got + READ])
@@ -274,6 +277,8 @@ class _Writer:
                     return False
                 got += size
                 received(size)
+                if time.monotonic() - began >= HAND_OFF:
+                    break
             return True
         finally:
             if got:
