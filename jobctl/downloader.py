@@ -44,18 +44,16 @@ if TYPE_CHECKING:
 
     from jobctl.config import ProviderSettings
 
-# Reads of 64 KiB (progress moves at least that often on a slow link) fill buffers of
-# 1 MiB, which a writer thread writes; RING of them at most, 4 MiB however large the file.
-READ = 64 * 1024
-CHUNK = 1024 * 1024
-RING = 4
+# 64 KiB reads into reused buffers measured fastest here (bigger buffers were slower,
+# not faster, on loopback); RING of them at most while a hasher catches up.
+CHUNK = 64 * 1024
+RING = 8
 PER_HOST = 4
 MAX_WORKERS = 32  # enough for 8 hosts at PER_HOST each
 MAX_REDIRECTS = 5
 DEFAULT_MAX_SIZE = 5 * 1024**3
 WRITEBACK_EVERY = 32 * 1024 * 1024  # start writeback this often, so the final fsync is short
 PROGRESS_EVERY = 0.1  # seconds between progress reports for one file
-HAND_OFF = 0.1  # seconds at most that received bytes wait in a buffer before they are written
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 USER_AGENT = f"jobctl/{__version__}"
@@ -200,101 +198,55 @@ def credentials_from(settings_for: Callable[[str], ProviderSettings]) -> Credent
 
 
 class _Writer:
-    """Writes a body into the .part off the socket's thread, through reused buffers.
-
-    The reader fills one of ``RING`` buffers of ``CHUNK`` bytes (constant memory however
-    large the file); a writer thread writes it out and, every ``WRITEBACK_EVERY`` bytes,
-    asks the kernel to start writeback, so dirty pages stay few and the final fsync is
-    short; with a digest, a hasher thread hashes each buffer after it is written. So the
-    socket waits for neither the disk nor SHA-256 while a buffer is free. A failed write
-    (a full disk) is raised in the reader by the next ``fill`` or by ``close``.
-    """
+    """Writes a body into the .part through reused buffers: at most ``RING`` buffers of
+    ``CHUNK`` bytes exist however large the file is (constant memory). With a digest,
+    a helper thread hashes each buffer once it is written (hashlib lets go of the GIL),
+    so the socket never waits for SHA-256. Every ``WRITEBACK_EVERY`` bytes the kernel
+    is asked to start writing the pages out, so dirty pages stay few and the final
+    fsync is short."""
 
     def __init__(self, fd: int, offset: int, digest: Any | None) -> None:
         self.fd = fd
         self.digest = digest
         self.written = self.flushed = offset
-        self.error: BaseException | None = None
+        self.only = bytearray(CHUNK)  # without a hasher, one buffer serves every read
         self.free: queue.Queue[bytearray] = queue.Queue()
-        for _ in range(RING):
+        for _ in range(RING if digest is not None else 0):
             self.free.put(bytearray(CHUNK))
-        self.to_write: queue.Queue[tuple[bytearray, int] | None] = queue.Queue()
-        self.to_hash: queue.Queue[tuple[bytearray, int] | None] = queue.Queue()
-        self.threads = [threading.Thread(target=self._writing, daemon=True, name="jobctl-write")]
+        self.full: queue.Queue[tuple[bytearray, int] | None] = queue.Queue()
+        self.hasher: threading.Thread | None = None
         if digest is not None:
-            hasher = threading.Thread(target=self._hashing, args=(digest,), daemon=True, name="jobctl-hash")
-            self.threads.append(hasher)
-        for thread in self.threads:
-            thread.start()
+            self.hasher = threading.Thread(target=self._hash, args=(digest,), daemon=True, name="jobctl-hash")
+            self.hasher.start()
 
-    def _writing(self) -> None:
-        hashing = self.digest is not None
-        while (item := self.to_write.get()) is not None:
+    def _hash(self, digest: Any) -> None:
+        while (item := self.full.get()) is not None:
             buffer, size = item
-            if self.error is None:
-                try:
-                    self._write(buffer, size)
-                except BaseException as exc:  # handed to the reader, which raises it
-                    self.error = exc
-            if hashing and self.error is None:
-                self.to_hash.put(item)
-            else:
-                self.free.put(buffer)
-        self.to_hash.put(None)
+            digest.update(memoryview(buffer)[:size])
+            self.free.put(buffer)
 
-    def _write(self, buffer: bytearray, size: int) -> None:
+    def buffer(self) -> bytearray:
+        """A buffer to read into (waits while the hasher holds every one)."""
+        return self.free.get() if self.digest is not None else self.only
+
+    def write(self, buffer: bytearray, size: int) -> None:
         view = memoryview(buffer)[:size]
         while view:
             view = view[os.write(self.fd, view) :]
         self.written += size
+        if self.digest is not None:
+            self.full.put((buffer, size))
         if self.written - self.flushed >= WRITEBACK_EVERY:
             if hasattr(os, "posix_fadvise"):  # Linux: starts writeback without waiting for it
                 os.posix_fadvise(self.fd, self.flushed, self.written - self.flushed, os.POSIX_FADV_DONTNEED)
             self.flushed = self.written
 
-    def _hashing(self, digest: Any) -> None:
-        while (item := self.to_hash.get()) is not None:
-            buffer, size = item
-            digest.update(memoryview(buffer)[:size])
-            self.free.put(buffer)
-
-    def fill(self, read_into: Callable[[memoryview], int], received: Callable[[int], None]) -> bool:
-        """Read the body into a free buffer, ``READ`` bytes at a time, until the buffer is
-        full, ``HAND_OFF`` seconds have passed (a slow link's bytes reach the .part soon)
-        or the body ends, and hand it to the writer; ``received`` hears each read (it may
-        raise: what was read is still written). False once the body has ended."""
-        buffer = self.free.get()
-        if self.error is not None:
-            self.free.put(buffer)
-            raise self.error
-        view = memoryview(buffer)
-        got = 0
-        began = time.monotonic()
-        try:
-            while got < CHUNK:
-                size = read_into(view[got : got + READ])
-                if not size:
-                    return False
-                got += size
-                received(size)
-                if time.monotonic() - began >= HAND_OFF:
-                    break
-            return True
-        finally:
-            if got:
-                self.to_write.put((buffer, got))
-            else:
-                self.free.put(buffer)
-
     def close(self) -> str | None:
-        """Wait until every buffer handed on is written (and hashed); the SHA-256 if asked.
-        Raises the error a write met."""
-        self.to_write.put(None)
-        for thread in self.threads:
-            thread.join()
-        if self.error is not None:
-            raise self.error
-        return None if self.digest is None else str(self.digest.hexdigest())
+        if self.hasher is None or self.digest is None:
+            return None
+        self.full.put(None)
+        self.hasher.join()
+        return str(self.digest.hexdigest())
 
 
 def _open_part(path: Path, ref: str) -> int:
@@ -639,22 +591,22 @@ class Downloader:
             writer = _Writer(fd, start, digest)
             read_into, fast = _body_reader(response)
             reported = time.monotonic()
-
-            def received(size: int) -> None:
-                nonlocal done, reported
-                done += size
-                if done > self.max_size:
-                    raise DownloadError(
-                        f"{where}: more than --max-size {format_size(self.max_size)} received; stopped"
-                    )
-                now = time.monotonic()
-                if now - reported >= PROGRESS_EVERY:
-                    reported = now
-                    self.progress.advanced(target, done)
-
             try:
-                while writer.fill(read_into, received):
-                    pass
+                while True:
+                    buffer = writer.buffer()
+                    size = read_into(memoryview(buffer))
+                    if not size:
+                        break
+                    writer.write(buffer, size)
+                    done += size
+                    if done > self.max_size:
+                        raise DownloadError(
+                            f"{where}: more than --max-size {format_size(self.max_size)} received; stopped"
+                        )
+                    now = time.monotonic()
+                    if now - reported >= PROGRESS_EVERY:
+                        reported = now
+                        self.progress.advanced(target, done)
             finally:
                 sha = writer.close()
             self.progress.advanced(target, done)
@@ -667,7 +619,7 @@ class Downloader:
                 response.raw.release_conn()  # read past urllib3, so hand the connection back here
             os.fsync(fd)
         except (requests.RequestException, HTTPError, HTTPException, OSError) as exc:
-            # What the .part holds: a write that failed part-way makes it differ from ``done``.
+            # What the .part holds, which a chunk written in part makes more than ``done``.
             held = os.fstat(fd).st_size
             raise self._broken(exc, where, part, held, total) from None
         finally:
