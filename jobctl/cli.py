@@ -373,29 +373,14 @@ def watch(
       jobctl watch krea:ID creatify:ID --until-done --download out
       jobctl watch - --until-done --notify < refs.txt     # bell + desktop notice at the end
     """
-    from jobctl.polling import parse_duration_option
     from jobctl.render import live_display, make_console
     from jobctl.watch_display import watch_refs
 
     env: Environment = ctx.obj
-    try:
-        seconds = parse_duration_option(timeout) if timeout is not None else None
-    except ValueError as exc:
-        raise UsageError(f"--timeout {exc}") from None
-    if not interval > 0 or not max_interval > 0:
-        raise UsageError("--interval and --max-interval must be positive numbers of seconds, e.g. 2 or 0.5")
-    given = list(refs or [])
+    seconds = watch_timeout(timeout, interval, max_interval)
     cfg = load(env, profile, config)
-    parsed, errors = read_refs(env, given, cfg.registry)
     book = journal(env, no_track)
-    if not parsed and errors:
-        finish(env, list(errors))  # nothing to watch: say why at once (exit 2)
-    if not parsed:
-        if "-" in given:  # asked for stdin: never the journal instead
-            raise UsageError("no job refs on stdin; pipe refs (one provider:id per line) or pass them")
-        parsed = tracked_refs(book)
-    for error in errors:
-        env.report(error)
+    parsed, errors = refs_to_watch(env, list(refs or []), cfg, book)
     mode = "ndjson" if as_json or raw else "live" if live_display() else "lines"
     console = make_console() if mode == "live" else None
     files = downloads_for(env, download_dir, cfg, console)
@@ -437,6 +422,36 @@ def watch(
     finish(
         env, [*ended, *problems, *([timed_out] if timed_out else [])], [code, *(e.exit_code for e in errors)]
     )
+
+
+def watch_timeout(timeout: str | None, interval: float, max_interval: float) -> float | None:
+    """--timeout in seconds (None: none), once the polling intervals are known to be sane."""
+    from jobctl.polling import parse_duration_option
+
+    try:
+        seconds = parse_duration_option(timeout) if timeout is not None else None
+    except ValueError as exc:
+        raise UsageError(f"--timeout {exc}") from None
+    if not interval > 0 or not max_interval > 0:
+        raise UsageError("--interval and --max-interval must be positive numbers of seconds, e.g. 2 or 0.5")
+    return seconds
+
+
+def refs_to_watch(
+    env: Environment, given: list[str], cfg: "Config", book: "Journal"
+) -> "tuple[RefList, list[UsageError]]":
+    """The refs given (stdin's for ``-``), else the journal's unfinished jobs; the bad
+    refs are reported here. Exits 2 when nothing is left to watch because of them."""
+    parsed, errors = read_refs(env, given, cfg.registry)
+    if not parsed and errors:
+        finish(env, list(errors))  # nothing to watch: say why at once (exit 2)
+    if not parsed:
+        if "-" in given:  # asked for stdin: never the journal instead
+            raise UsageError("no job refs on stdin; pipe refs (one provider:id per line) or pass them")
+        parsed = tracked_refs(book)
+    for error in errors:
+        env.report(error)
+    return parsed, errors
 
 
 def _notify(body: str) -> None:
