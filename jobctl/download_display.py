@@ -14,7 +14,7 @@ from jobctl.download_plan import Target, format_size, targets_for
 from jobctl.downloader import DEFAULT_MAX_SIZE, Downloader, Progress, Saved, credentials_from
 from jobctl.errors import JobctlError, JobFailed
 from jobctl.model import Job, Status
-from jobctl.render import one_line, status_label
+from jobctl.render import cut_middle, one_line, status_label, unicode_ok
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -81,15 +81,14 @@ class BarsProgress:
         from rich.table import Column
 
         # A bar per line at any width: the byte counts, speed and ETA keep their room,
-        # the bar narrows to 10 and then the file name is cut with an ellipsis.
+        # the bar narrows to 10 and then the file name is cut in its middle (its
+        # extension stays), with "..." where the terminal cannot show "…" or "✓".
         room = max(8, console.width - FIGURES)
         bar = max(10, min(30, room - 30))
+        self.name_width = max(4, room - bar)
+        self.unicode = unicode_ok(console)
         self.bars: RichProgress = Progress(
-            TextColumn(
-                "{task.description}",
-                markup=False,
-                table_column=Column(no_wrap=True, overflow="ellipsis", max_width=max(4, room - bar)),
-            ),
+            TextColumn("{task.description}", markup=False, table_column=Column(no_wrap=True)),
             BarColumn(bar_width=bar),
             DownloadColumn(binary_units=True, table_column=Column(no_wrap=True, justify="right")),
             _speed_column(),
@@ -114,7 +113,8 @@ class BarsProgress:
 
     def started(self, target: Target, name: str, total: int | None, done: int) -> None:
         with self.lock:
-            self.tasks[target] = self.bars.add_task(one_line(name, 60), total=total, completed=done)
+            shown = cut_middle(one_line(name), self.name_width, "…" if self.unicode else "...")
+            self.tasks[target] = self.bars.add_task(shown, total=total, completed=done)
             self.sizes[target] = done
             self._grow(total or 0, done)
 
@@ -142,8 +142,12 @@ class BarsProgress:
                 self._grow(saved.bytes, saved.bytes)
             # The bar showed the file's name; DIR is the user's own: the name alone keeps
             # the line within a terminal's width (the plain line names the job too).
+            mark = "✓ " if self.unicode else ""
             self.bars.console.print(
-                f"✓ {saved.path.name} ({finished_note(saved)})", markup=False, highlight=False, soft_wrap=True
+                f"{mark}{saved.path.name} ({finished_note(saved)})",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
 
     def failed(self, target: Target, error: JobctlError) -> None:
@@ -151,9 +155,11 @@ class BarsProgress:
             task = self.tasks.pop(target, None)
             if task is not None:
                 self.bars.remove_task(task)
-            self.bars.console.print(
-                f"✗ {target.ref}: {one_line(target.stem)}", markup=False, highlight=False, soft_wrap=True
-            )
+            self._say(f"{'✗ ' if self.unicode else 'failed: '}{target.ref}: {one_line(target.stem)}")
+
+    def _say(self, line: str) -> None:
+        """One line above the bars (rich keeps the bars under it)."""
+        self.bars.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _speed_column() -> ProgressColumn:

@@ -656,28 +656,47 @@ def test_watch_download_on_a_terminal_finishes_its_bars_inside_the_live_display(
     assert all(len(line) <= 80 for line in result.lines)
 
 
-@pytest.mark.parametrize("width", [60, 80, 120, 200])
-def test_each_progress_bar_is_one_line_within_the_width(width: int) -> None:
+def _bars_at(width: int, encoding: str = "utf-8") -> list[str]:
+    """Two files in flight (a long name and a short one) as the bars show them."""
     from rich.console import Console
 
     from jobctl.download_display import BarsProgress
     from jobctl.download_plan import Target
+    from jobctl.downloader import Saved
 
-    console = Console(file=io.StringIO(), width=width, force_terminal=True, color_system=None)
+    stream = io.TextIOWrapper(io.BytesIO(), encoding=encoding)  # strict: a glyph it cannot carry raises
+    console = Console(file=stream, width=width, force_terminal=True, color_system=None)
     bars = BarsProgress(console)
-    name = f"creatify-{CREATIFY_ID}.mp4"
-    long = Target("creatify", CREATIFY_ID, "https://cdn.example/a.mp4", name[:-4])
+    long = Target("creatify", CREATIFY_ID, "https://cdn.example/a.mp4", f"creatify-{CREATIFY_ID}")
     short = Target("krea", "k", "https://cdn.example/b.png", "krea-k")
-    bars.started(long, name, 6 * MiB, 0)
+    bars.started(long, f"creatify-{CREATIFY_ID}.mp4", 6 * MiB, 0)
     bars.advanced(long, 5 * MiB // 2)
     bars.started(short, "krea-k.png", 1024 * MiB, 0)
     bars.advanced(short, 1000 * MiB)
     console.print(bars.bars.get_renderable())
-    lines = [line.rstrip() for line in console.file.getvalue().splitlines()]  # type: ignore[attr-defined]
-    shown = name if width >= 120 else f"{name[: width - 51]}…"  # the bar gave way first, to 10 cells
-    assert [line.split()[0] for line in lines] == ["total", shown, "krea-k.png"]
+    bars.finished(Saved(short, Path("out/krea-k.png"), 1024 * MiB, None))
+    stream.flush()
+    return [line.rstrip() for line in stream.buffer.getvalue().decode(encoding).splitlines()]  # type: ignore[attr-defined]
+
+
+LONG_NAME = f"creatify-{CREATIFY_ID}.mp4"
+NAMES_SHOWN = {60: "creat….mp4", 80: "creatify-2f8c6e…4b8d0e1f32.mp4", 120: LONG_NAME, 200: LONG_NAME}
+
+
+@pytest.mark.parametrize("width", sorted(NAMES_SHOWN))
+def test_each_progress_bar_is_one_line_within_the_width(width: int) -> None:
+    *lines, done = _bars_at(width)
+    # The bar gives way to 10 cells first, then the name is cut in its middle.
+    assert [line.split()[0] for line in lines] == ["total", NAMES_SHOWN[width], "krea-k.png"]
     assert all(len(line) <= width for line in lines)
     assert all(line.endswith(("-:--:--", "0:00:00")) for line in lines)  # the ETA column is never cut
+    assert done == "✓ krea-k.png (1.0 GiB)"
+
+
+def test_progress_bars_on_an_ascii_terminal_use_ascii_only() -> None:
+    *lines, done = _bars_at(80, "ascii")
+    assert [line.split()[0] for line in lines] == ["total", "creatify-2f8c6...b8d0e1f32.mp4", "krea-k.png"]
+    assert done == "krea-k.png (1.0 GiB)"
 
 
 def test_watch_download_into_an_unusable_dir_exits_2_before_anything_is_sent(
