@@ -255,6 +255,8 @@ class Schedule:
         ``compact``, for a narrow terminal: ``per min (of 120): gepetto 118 · krea 3``, or
         ``per min: gepetto 118/120 · krea 3/60`` when the budgets differ."""
         budgets = [(p, self.budgets[p]) for p in sorted(self.budgets)]
+        if not budgets:
+            return ""
         if not compact:
             return " · ".join(b.line(p) for p, b in budgets)
         limits = {f"{b.rate * 60:.4g}" for _, b in budgets}

@@ -21,6 +21,7 @@ from jobctl.render import (
     Grid,
     Step,
     dumps_json,
+    fit,
     format_duration,
     one_line,
     status_label,
@@ -237,28 +238,32 @@ class LiveSink:
 
 class Footer:
     """The summary line, with the budget line beside it when both fit the width (the
-    budget compact if need be); else the budget on a line of its own, cut to the width,
-    so the footer never wraps into the table's next redraw."""
+    budget compact if need be); else the budget on a line of its own. Each line is cut
+    to the width (with "..." where the terminal cannot show "…"), so the footer never
+    wraps into the table's next redraw."""
 
     def __init__(self, summary: Text, budget: Callable[[bool], str] | None, ascii_only: bool) -> None:
         self.summary, self.budget, self.ascii_only = summary, budget, ascii_only
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.cells import cell_len
         from rich.text import Text
 
-        if self.budget is None:
-            yield self.summary
-            return
-        used = len(self.summary) + 3
+        width = options.max_width
+        ellipsis = "..." if self.ascii_only else "…"
+        line = ""
         for compact in (False, True):
-            line = self.budget(compact)
+            line = self.budget(compact) if self.budget is not None else ""
             if self.ascii_only:
                 line = line.replace(" · ", ", ")
-            if used + len(line) <= options.max_width:
+            if not line:
+                break
+            if self.summary.cell_len + 3 + cell_len(line) <= width:
                 yield self.summary.copy().append("   ").append(line, style="dim")
                 return
-        yield self.summary
-        yield Text(line, style="dim", no_wrap=True, overflow="ellipsis")
+        yield fit(self.summary, width, ellipsis)
+        if line:
+            yield fit(Text(line, style="dim"), width, ellipsis)
 
 
 def _last_cell(item: Tracked) -> Text:

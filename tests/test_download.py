@@ -500,7 +500,7 @@ def test_a_write_that_fails_is_raised_and_the_hasher_still_ends(tmp_path) -> Non
 
 
 def test_ctrl_c_exits_130_keeps_the_part_and_the_next_run_resumes_it(sim, config_file, jobctl, out) -> None:
-    url, file = served(sim, "slow.mp4", 8 * MiB, rate=2 * MiB)
+    url, file = served(sim, "slow.mp4", 8 * MiB, rate=512 * 1024)
     krea_done(sim, KREA_ID, url)
     part = out / f"krea-{KREA_ID}.mp4.part"
     proc = subprocess.Popen(
@@ -517,13 +517,16 @@ def test_ctrl_c_exits_130_keeps_the_part_and_the_next_run_resumes_it(sim, config
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not (part.exists() and part.stat().st_size > 0):
             time.sleep(0.02)
+        assert part.exists(), "no .part appeared within 20 s"
         first = part.stat().st_size
         proc.send_signal(signal.SIGINT)
         stdout, err = proc.communicate(timeout=20)
     finally:
         guard.cancel()
+        if proc.poll() is None:
+            proc.kill()
     assert (proc.returncode, stdout, err) == (130, "", "")
-    # Each read is written as it comes: on a slow link the .part grows by small steps.
+    # Each read is written as it comes: at 512 KiB/s the .part grows by small steps.
     assert 0 < first < MiB
     held = part.stat().st_size
     assert 0 < held < 8 * MiB

@@ -509,7 +509,7 @@ def test_any_provider_text_keeps_each_row_on_one_line_within_the_width(texts: li
 FIVE = ("krea", "creatify", "unstructured", "gepetto", "aisquare")
 
 
-def five_providers_watched(limits: dict[str, float] | None = None) -> LiveSink:
+def five_providers_watched(limits: dict[str, float] | None = None, encoding: str = "utf-8") -> LiveSink:
     """A live table of one running job per provider, each provider asked once."""
     from jobctl.policy import LikelihoodSchedule
     from jobctl.polling import Budget
@@ -520,7 +520,7 @@ def five_providers_watched(limits: dict[str, float] | None = None) -> LiveSink:
     ready, _ = schedule.due()
     for item in ready:
         schedule.record(item, Job(item.ref.provider, item.ref.id, Status.RUNNING, "processing"))
-    console = Console(file=io.StringIO(), width=200, height=40)
+    console = Console(file=io.TextIOWrapper(io.BytesIO(), encoding=encoding), width=200, height=40)
     return LiveSink(console, schedule.items, budget_line=schedule.budget_line)
 
 
@@ -546,4 +546,21 @@ def test_a_compact_budget_line_keeps_each_limit_when_the_limits_differ() -> None
     assert lines[7:] == [
         "5 running",
         "per min: aisquare 1/120 · creatify 1/120 · gepetto 1/30 · krea 1/120 · unstructured 1/120",
+    ]
+
+
+def test_on_an_ascii_terminal_the_budget_line_is_cut_with_three_dots() -> None:
+    lines = render(five_providers_watched(encoding="ascii").render(), 60, "ascii")
+    assert lines[7:] == ["5 running", "per min (of 120): aisquare 1, creatify 1, gepetto 1, krea..."]
+
+
+def test_a_summary_wider_than_the_terminal_is_cut_not_wrapped() -> None:
+    from rich.text import Text
+
+    from jobctl.watch_display import Footer
+
+    summary = Text("3 running · 2 succeeded · 1 failed   (40 more not shown)")
+    assert render(Footer(summary, None, ascii_only=False), 30) == ["3 running · 2 succeeded · 1 f…"]
+    assert render(Footer(summary, lambda compact: "", ascii_only=True), 30) == [
+        "3 running · 2 succeeded · 1..."
     ]
