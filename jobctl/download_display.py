@@ -142,13 +142,7 @@ class BarsProgress:
                 self._grow(saved.bytes, saved.bytes)
             # The bar showed the file's name; DIR is the user's own: the name alone keeps
             # the line within a terminal's width (the plain line names the job too).
-            mark = "✓ " if self.unicode else ""
-            self.bars.console.print(
-                f"{mark}{saved.path.name} ({finished_note(saved)})",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+            self._say(f"{'✓ ' if self.unicode else ''}{saved.path.name} ({finished_note(saved)})")
 
     def failed(self, target: Target, error: JobctlError) -> None:
         with self.lock:
