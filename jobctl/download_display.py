@@ -87,6 +87,7 @@ class BarsProgress:
         bar = max(10, min(30, room - 30))
         self.name_width = max(4, room - bar)
         self.unicode = unicode_ok(console)
+        self._say = _printer(console)  # a line above the bars (rich keeps them under it)
         self.bars: RichProgress = Progress(
             TextColumn("{task.description}", markup=False, table_column=Column(no_wrap=True)),
             BarColumn(bar_width=bar),
@@ -150,10 +151,6 @@ class BarsProgress:
             if task is not None:
                 self.bars.remove_task(task)
             self._say(f"{'✗ ' if self.unicode else 'failed: '}{target.ref}: {one_line(target.stem)}")
-
-    def _say(self, line: str) -> None:
-        """One line above the bars (rich keeps the bars under it)."""
-        self.bars.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _speed_column() -> ProgressColumn:
