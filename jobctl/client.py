@@ -16,16 +16,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jobctl._redaction import Redactor
+from jobctl._watch.schedule import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, Watcher, budget_rate
 from jobctl.config import Config, inline_config, load_config
 from jobctl.errors import JobctlError, PayloadError, UsageError
 from jobctl.model import Job
-from jobctl.options import backoff_from
-from jobctl.polling import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, Watcher, budget_rate
-from jobctl.redaction import Redactor
 from jobctl.refs import Ref, to_ref
 
 if TYPE_CHECKING:
-    from jobctl.http import DebugLog, ProviderClient
+    from jobctl._http import DebugLog, ProviderClient
 
 logger = logging.getLogger("jobctl")
 # A library never prints: without this, logging's last-resort handler would write the
@@ -33,6 +32,17 @@ logger = logging.getLogger("jobctl")
 logger.addHandler(logging.NullHandler())
 
 RefLike = str | Ref | tuple[str, str]
+
+
+def backoff_from(env: Mapping[str, str]) -> float:
+    """The first retry's wait in seconds: JOBCTL_BACKOFF lets tests and impatient users
+    shorten the waits between retries (default 0.5; doubling from there)."""
+    try:
+        return max(0.0, float(env.get("JOBCTL_BACKOFF", "0.5")))
+    except ValueError:
+        return 0.5
+
+
 Outcome = Job | JobctlError
 
 
@@ -83,7 +93,7 @@ class Client:
     def provider_client(self, provider: str, patient: bool = True) -> ProviderClient:
         with self._lock:
             if (provider, patient) not in self._clients:
-                from jobctl.http import ProviderClient
+                from jobctl._http import ProviderClient
 
                 settings = self.config.settings_for(provider)
                 self._clients[provider, patient] = ProviderClient(
@@ -139,7 +149,7 @@ class Client:
 
         Daemon threads rather than an executor, so Ctrl-C never waits for a slow host.
         """
-        from jobctl.http import POOL_SIZE
+        from jobctl._http import POOL_SIZE
 
         if len(refs) <= 1:
             return [self.fetch_one(r) for r in refs]
@@ -179,7 +189,7 @@ class Client:
         """The polling engine the CLI's displays consume (``Watcher.changes``), spending
         each provider's budget where finishes are likely (``history``: jobs seen before,
         such as the journal's, to learn how long each kind takes)."""
-        from jobctl.policy import LikelihoodSchedule
+        from jobctl._watch.policy import LikelihoodSchedule
 
         budgets = {}
         for provider in {r.provider for r in refs}:
@@ -252,9 +262,9 @@ class Client:
         Every file that can be fetched is; then the first problem is raised: a job that
         has not succeeded (``JobFailed``), a failed download (``ProviderError``)...
         """
-        from jobctl.download_display import download_jobs
-        from jobctl.download_plan import prepare_dir
-        from jobctl.downloader import DEFAULT_MAX_SIZE
+        from jobctl._download.engine import DEFAULT_MAX_SIZE
+        from jobctl._download.plan import prepare_dir
+        from jobctl.cli.output.progress import download_jobs
 
         wanted = [self.ref(refs)] if isinstance(refs, (str, Ref)) else [self.ref(r) for r in refs]
         outcomes = self.fetch_all(list(dict.fromkeys(wanted)))

@@ -217,8 +217,8 @@ class ProviderContract:
     # --- on the wire -----------------------------------------------------------------
 
     def test_credentials_go_to_the_base_url_and_never_follow_a_redirect_elsewhere(self) -> None:
+        from jobctl._http import ProviderClient
         from jobctl.config import ProviderSettings
-        from jobctl.http import ProviderClient
         from jobctl.sim import Simulator
         from jobctl.sim.server import Step
 

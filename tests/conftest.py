@@ -71,7 +71,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """stdout counts as an 80-column terminal that can redraw."""
-    from jobctl import render
+    from jobctl.cli.output import views as render
 
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)

@@ -926,7 +926,7 @@ def test_a_key_given_twice_is_a_config_error_naming_the_line(
 
 
 def test_the_readme_lists_the_provider_options_from_their_one_declaration() -> None:
-    from jobctl.options import OPTIONS, options_table
+    from jobctl.providers.profile_keys import OPTIONS, options_table
 
     readme = [line.strip() for line in (Path(__file__).resolve().parent.parent / "README.md").open()]
     start = readme.index("| option | default | meaning |")

@@ -27,7 +27,8 @@ from conftest import CREATIFY_ID, GEPETTO_ID, KREA_ID, UNSTRUCTURED_ID
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobctl.download_plan import format_size, parse_size, safe_id
+from jobctl._download.plan import safe_id
+from jobctl._units import format_size, parse_size
 from jobctl.sim import Simulator, Step
 from jobctl.sim.files import SimFile
 
@@ -447,7 +448,7 @@ def test_a_full_disk_exits_5_and_keeps_the_part(sim, config_file, out) -> None:
 
 def _write_through(fd: int, data: bytes) -> tuple[str | None, BaseException | None]:
     """Feed ``data`` through the downloader's writer as its reads would, on a thread that must end."""
-    from jobctl.downloader import _Writer
+    from jobctl._download.engine import _Writer
 
     result: list[tuple[str | None, BaseException | None]] = []
     stream = memoryview(data)
@@ -663,9 +664,9 @@ def _bars_at(width: int, encoding: str = "utf-8") -> list[str]:
     """Two files in flight (a long name and a short one) as the bars show them."""
     from rich.console import Console
 
-    from jobctl.download_display import BarsProgress
-    from jobctl.download_plan import Target
-    from jobctl.downloader import Saved
+    from jobctl._download.engine import Saved
+    from jobctl._download.plan import Target
+    from jobctl.cli.output.progress import BarsProgress
 
     stream = io.TextIOWrapper(io.BytesIO(), encoding=encoding)  # strict: a glyph it cannot carry raises
     console = Console(file=stream, width=width, force_terminal=True, color_system=None)

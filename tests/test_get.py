@@ -556,7 +556,7 @@ def test_escape_sequences_in_a_provider_error_never_reach_stderr(
 def test_on_a_terminal_markup_in_provider_text_is_printed_verbatim(
     sim: Simulator, config_file: Path, jobctl: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jobctl import render
+    from jobctl.cli.output import views as render
 
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS"):
         monkeypatch.delenv(var, raising=False)
@@ -571,7 +571,7 @@ def test_on_a_terminal_markup_in_provider_text_is_printed_verbatim(
 def test_on_a_terminal_the_table_keeps_ids_and_prints_markup_verbatim(
     sim: Simulator, config_file: Path, jobctl: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jobctl import render
+    from jobctl.cli.output import views as render
 
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS"):
         monkeypatch.delenv(var, raising=False)

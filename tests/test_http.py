@@ -14,7 +14,7 @@ from conftest import CREATIFY_ID, KREA_ID, UNSTRUCTURED_ID, run_process, write_c
 from contract import AUTH_HEADERS, CREDENTIAL_HEADERS, PROVIDER_NAMES, SAMPLE_IDS, SAMPLE_PATHS
 
 from jobctl import __version__
-from jobctl.http import MAX_BODY, POOL_SIZE
+from jobctl._http import MAX_BODY, POOL_SIZE
 from jobctl.sim import Simulator
 from jobctl.sim.server import Step
 

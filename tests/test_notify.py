@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import GEPETTO_ID, KREA_ID
 
-from jobctl.notify import notify
+from jobctl.cli.output.notify import notify
 from jobctl.sim import Simulator
 
 FAST = ("--interval", "0.05", "--max-interval", "0.1")

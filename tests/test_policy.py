@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 
 import pytest
 
+from jobctl._watch.policy import LikelihoodSchedule
+from jobctl._watch.schedule import RATE_LIMIT_PAUSE, Budget, Schedule, Tracked
 from jobctl.errors import JobctlError, RateLimited
 from jobctl.model import Job, Status
-from jobctl.policy import LikelihoodSchedule
-from jobctl.polling import RATE_LIMIT_PAUSE, Budget, Schedule, Tracked
 from jobctl.refs import Ref
 
 EPOCH = 1_800_000_000.0

@@ -15,11 +15,11 @@ from contract import ALL_STATUS_CASES, COMMON_WORDS, DONE, PROVIDER_NAMES, STATU
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from jobctl._redaction import MASK, Redactor, redact
+from jobctl._units import parse_duration
 from jobctl.errors import ProviderError, UsageError
 from jobctl.model import Status, format_timestamp, job_to_dict, parse_timestamp
-from jobctl.polling import parse_duration_option
 from jobctl.providers import PROVIDERS
-from jobctl.redaction import MASK, Redactor, redact
 from jobctl.testing import ID_CHARS, ID_TEXTS, assert_id_never_escapes
 
 # --- strategies ---------------------------------------------------------------------------
@@ -454,22 +454,22 @@ def test_a_compound_duration_is_the_sum_of_its_parts(
     total = sum(amounts[u] * UNIT_SECONDS[u] for u in amounts)
     text = (" " if spaced else "").join(parts)
     if total > 0:
-        assert parse_duration_option(text) == total
+        assert parse_duration(text) == total
     else:
         with pytest.raises(ValueError):
-            parse_duration_option(text)
+            parse_duration(text)
 
 
 @given(value=st.floats(min_value=0.001, max_value=1e6), unit=st.sampled_from(["", *UNIT_SECONDS]))
 def test_a_single_number_with_or_without_a_unit_scales_by_the_unit(value: float, unit: str) -> None:
-    assert parse_duration_option(f"{value}{unit}") == pytest.approx(value * UNIT_SECONDS.get(unit, 1))
+    assert parse_duration(f"{value}{unit}") == pytest.approx(value * UNIT_SECONDS.get(unit, 1))
 
 
 @given(first=st.sampled_from(list(UNIT_SECONDS)), second=st.sampled_from(list(UNIT_SECONDS)))
 def test_a_compound_duration_names_each_unit_once_largest_first(first: str, second: str) -> None:
     text = f"1{first}2{second}"
     if UNIT_SECONDS[first] > UNIT_SECONDS[second]:
-        assert parse_duration_option(text) == UNIT_SECONDS[first] + 2 * UNIT_SECONDS[second]
+        assert parse_duration(text) == UNIT_SECONDS[first] + 2 * UNIT_SECONDS[second]
     else:
         with pytest.raises(ValueError, match="is not a duration"):
-            parse_duration_option(text)
+            parse_duration(text)

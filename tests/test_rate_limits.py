@@ -17,13 +17,13 @@ from conftest import GEPETTO_ID, KREA_ID
 from rich.console import Console
 from rich.text import Text
 
+from jobctl._watch.policy import LikelihoodSchedule
+from jobctl._watch.schedule import Budget
+from jobctl.cli.output.live import LiveSink
 from jobctl.errors import RateLimited
 from jobctl.model import Job, Status
-from jobctl.policy import LikelihoodSchedule
-from jobctl.polling import Budget
 from jobctl.refs import Ref
 from jobctl.sim import Simulator, Step
-from jobctl.watch_display import LiveSink
 
 FAST = ("--interval", "0.05", "--max-interval", "0.1")
 OTHER_KREA = "5ee5bffe-3be9-4b2f-9267-fde21ebcee31"

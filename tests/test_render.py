@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
 
+from jobctl._watch.schedule import Tracked
+from jobctl.cli.output.live import LiveSink, summary
+from jobctl.cli.output.views import clean, detail_plain, dumps_json, table_plain, table_rich
 from jobctl.model import Job, JobError, Status
-from jobctl.polling import Tracked
 from jobctl.refs import Ref
-from jobctl.render import clean, detail_plain, dumps_json, table_plain, table_rich
-from jobctl.watch_display import LiveSink, summary
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=timezone.utc)
 

@@ -18,13 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console, RenderableType
 
+from jobctl._watch.schedule import Tracked
+from jobctl.cli.output.live import LinesSink, LiveSink
+from jobctl.cli.output.views import cut_middle, error_text, one_line, table_rich
 from jobctl.errors import ProviderError
 from jobctl.model import Job, JobError, Status
-from jobctl.polling import Tracked
 from jobctl.refs import Ref
-from jobctl.render import cut_middle, error_text, one_line, table_rich
 from jobctl.sim import Simulator, Step
-from jobctl.watch_display import LinesSink, LiveSink
 
 NOW = datetime(2026, 11, 20, 10, 0, 0, tzinfo=timezone.utc)
 FAILED_KREA = "9b1f6c1e-3f0a-4c55-9d1e-7f2d8a0c4b11"
@@ -277,7 +277,7 @@ def test_line_mode_stamps_each_change_in_utc_with_z() -> None:
 def test_on_an_ascii_terminal_tables_use_ascii_marks_ellipses_and_rules(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from jobctl import render as rendering
+    from jobctl.cli.output import views as rendering
 
     monkeypatch.setenv("COLUMNS", "60")
     monkeypatch.setattr(rendering, "is_terminal", lambda *_: True)
@@ -478,7 +478,7 @@ def test_a_queued_job_is_marked_with_a_glyph_that_does_not_read_as_a_cut() -> No
 def test_the_simulator_profile_fits_80_columns_and_reads_back_as_the_profile(sim: Simulator) -> None:
     import yaml
 
-    from jobctl.demo import profile_yaml
+    from jobctl.cli.simulator import profile_yaml
 
     text = profile_yaml(sim)
     assert max(len(line) for line in text.splitlines()) <= 80
@@ -511,8 +511,8 @@ FIVE = ("krea", "creatify", "unstructured", "gepetto", "aisquare")
 
 def five_providers_watched(limits: dict[str, float] | None = None, encoding: str = "utf-8") -> LiveSink:
     """A live table of one running job per provider, each provider asked once."""
-    from jobctl.policy import LikelihoodSchedule
-    from jobctl.polling import Budget
+    from jobctl._watch.policy import LikelihoodSchedule
+    from jobctl._watch.schedule import Budget
 
     clock = lambda: 100.0  # noqa: E731
     budgets = {p: Budget((limits or {}).get(p, 2.0), clock) for p in FIVE}
@@ -557,7 +557,7 @@ def test_on_an_ascii_terminal_the_budget_line_is_cut_with_three_dots() -> None:
 def test_a_summary_wider_than_the_terminal_is_cut_not_wrapped() -> None:
     from rich.text import Text
 
-    from jobctl.watch_display import Footer
+    from jobctl.cli.output.live import Footer
 
     summary = Text("3 running · 2 succeeded · 1 failed   (40 more not shown)")
     assert render(Footer(summary, None, ascii_only=False), 30) == ["3 running · 2 succeeded · 1 f…"]

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from conftest import AISQUARE_ID, GEPETTO_ID, KREA_ID, UNSTRUCTURED_ID, run_process, write_config
 
+from jobctl._units import parse_duration
+from jobctl._watch.schedule import Budget, Schedule
 from jobctl.client import Client
 from jobctl.model import Job, Status
-from jobctl.polling import Budget, Schedule, parse_duration_option
 from jobctl.refs import Ref
 from jobctl.sim import Step
 
@@ -86,7 +87,7 @@ def test_watch_timeout_exits_124_naming_the_unfinished_job(sim, config_file, job
     ("text", "seconds"), [("90", 90), ("90s", 90), ("10m", 600), ("1h", 3600), ("1.5m", 90), ("0.5", 0.5)]
 )
 def test_timeout_accepts_plain_seconds_and_units(text: str, seconds: float) -> None:
-    assert parse_duration_option(text) == seconds
+    assert parse_duration(text) == seconds
 
 
 @pytest.mark.parametrize("bad", ["", "abc", "-5", "0", "10x", "nan", "inf", "m"])

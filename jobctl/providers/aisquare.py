@@ -10,7 +10,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from jobctl.model import Job, Status
-from jobctl.options import COMMON_OPTIONS
 from jobctl.providers.base import (
     POSITIVE_INT,
     Events,
@@ -23,6 +22,7 @@ from jobctl.providers.base import (
     text,
     timestamp,
 )
+from jobctl.providers.profile_keys import COMMON_OPTIONS
 
 
 def newest_event(events: object) -> str | None:

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from jobctl.errors import ProviderError, UsageError
 from jobctl.model import Job, JobError, Status, json_kind, parse_timestamp
-from jobctl.options import COMMON_OPTIONS
+from jobctl.providers.profile_keys import COMMON_OPTIONS
 
 # --- auth styles ------------------------------------------------------------
 
@@ -298,7 +298,7 @@ class Provider:
     statuses: ClassVar[Mapping[str, Status]]
     status_field: ClassVar[str] = "status"  # where the status word sits; dotted for nested
     credentials: ClassVar[tuple[str, ...]] = ("api_key",)
-    # Profile keys this provider accepts besides its credentials (see jobctl.options).
+    # Profile keys this provider accepts besides its credentials (see jobctl.providers.profile_keys).
     options: ClassVar[tuple[str, ...]] = COMMON_OPTIONS
     sim: ClassVar[Simulated | None] = None
     _words: ClassVar[dict[str, Status] | None] = None

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from jobctl._rules import check_base_url, is_token, type_name
+from jobctl._text import closest
 from jobctl.errors import ConfigError
 from jobctl.model import Job, JobError, Status, parse_timestamp
-from jobctl.options import is_token
 from jobctl.providers import PROVIDERS
 from jobctl.providers.base import (
     POSITIVE_INT,
@@ -208,8 +209,6 @@ def declare(name: str, spec: object) -> type[DeclaredProvider]:
 
 
 def _base_url(spec: Mapping[str, Any], at: tuple[str, ...]) -> str:
-    from jobctl.config import check_base_url
-
     base_url = _text(spec, at, "base_url", "base_url: https://api.example.com")
     problem = check_base_url(base_url)
     if problem:
@@ -311,14 +310,10 @@ def _dotted(value: object, at: tuple[str, ...]) -> str:
 
 
 def _closest(word: object, choices: tuple[str, ...] | list[str]) -> str:
-    from jobctl.config import closest
-
     return closest(str(word), list(choices))
 
 
 def _kind(value: object) -> str:
-    from jobctl.options import type_name
-
     return type_name(value)
 
 

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jobctl._rules import check_base_url
+from jobctl._text import closest
 from jobctl.errors import ConfigError, UsageError
 from jobctl.providers import PROVIDERS
 from jobctl.providers.base import Provider
@@ -45,8 +47,6 @@ def log_warning(message: str) -> None:
 
 def provider_problems(provider: Provider) -> list[str]:
     """What keeps ``provider`` from working, in words a provider author can act on."""
-    from jobctl.config import check_base_url
-
     cls = type(provider)
     problems = [
         f"does not declare {attr}"
@@ -78,8 +78,6 @@ def provider_problems(provider: Provider) -> list[str]:
 
 
 def unknown_provider(name: str, known: list[str]) -> UsageError:
-    from jobctl.config import closest
-
     return UsageError(f"unknown provider '{name}'{closest(name, known)}; supported: {', '.join(known)}")
 
 

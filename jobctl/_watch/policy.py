@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from operator import attrgetter
 from statistics import NormalDist
 
+from jobctl._watch.schedule import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, Clock, Schedule, Tracked
 from jobctl.errors import JobctlError
 from jobctl.model import Job
-from jobctl.polling import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, Clock, Schedule, Tracked
 from jobctl.refs import Ref
 
 LIKELY = 0.2  # poll again once the chance that the job finished since the last poll reaches this

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import queue
 import random
-import re
 import threading
 import time
 from collections import deque
@@ -352,39 +351,3 @@ class Watcher:
 
 class BrokenWatch(ProviderError):
     """A fetch that failed in a way nobody foresaw: final for that job, exit 5."""
-
-
-_DURATION_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
-_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([dhms])")
-
-
-def parse_duration_option(text: str) -> float:
-    """``90``, ``90s``, ``1.5m``, ``10m``, ``1h30m``, ``2m30s``, ``1d`` -> seconds (> 0).
-
-    A compound names each unit at most once, largest first, as ``1d2h3m4s``.
-    """
-    value = text.strip().lower()
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = _compound_seconds(value, text)
-    if not seconds > 0 or seconds == float("inf"):
-        raise ValueError(f"'{text}' must be a positive duration, e.g. 90s, 10m or 1h30m")
-    return seconds
-
-
-def _compound_seconds(value: str, text: str) -> float:
-    bad = ValueError(f"'{text}' is not a duration; use e.g. 90, 90s, 10m, 1h30m or 1d")
-    seconds, at, last = 0.0, 0, float("inf")
-    while at < len(value):
-        match = _DURATION_PART.match(value, at)
-        if not match:
-            raise bad
-        scale = _DURATION_UNITS[match.group(2)]
-        if scale >= last:  # "30m1h", "1m1m": a typo more likely than a sum
-            raise bad
-        seconds += float(match.group(1)) * scale
-        at, last = match.end(), scale
-    if not value:
-        raise bad
-    return seconds

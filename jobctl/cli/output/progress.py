@@ -10,11 +10,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jobctl.download_plan import Target, format_size, targets_for
-from jobctl.downloader import DEFAULT_MAX_SIZE, Downloader, Progress, Saved, credentials_from
+from jobctl._download.engine import DEFAULT_MAX_SIZE, Downloader, Progress, Saved, credentials_from
+from jobctl._download.plan import Target, targets_for
+from jobctl._units import format_size
+from jobctl.cli.output.views import cut_middle, one_line, status_label, unicode_ok
 from jobctl.errors import JobctlError, JobFailed
 from jobctl.model import Job, Status
-from jobctl.render import cut_middle, one_line, status_label, unicode_ok
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -288,7 +289,7 @@ def _printer(console: Console) -> Emit:
 
 def stderr_bars() -> Console | None:
     """A console for progress bars when stderr is a terminal (and NO_COLOR is unset)."""
-    from jobctl.render import live_display, make_console
+    from jobctl.cli.output.views import live_display, make_console
 
     return make_console(sys.stderr) if live_display(sys.stderr) else None
 

@@ -46,42 +46,6 @@ _TYPE_EXT = {
     "text/html": ".html",
     "text/csv": ".csv",
 }
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024}
-
-
-def _unit(suffix: str) -> int | None:
-    suffix = suffix.lower()
-    if suffix in _UNITS:
-        return _UNITS[suffix]
-    power = "kmgt".find(suffix[0]) + 1
-    if not power:
-        return None
-    rest = suffix[1:]
-    base = {"": 1024, "b": 1000, "ib": 1024}.get(rest)
-    return None if base is None else base**power
-
-
-def parse_size(text: str) -> int:
-    """``5GiB``, ``500MB``, ``10M``, ``1024`` -> bytes. K/M/G/T and KiB... are 1024-based,
-    KB/MB/GB/TB 1000-based."""
-    match = _SIZE.match(text)
-    scale = _unit(match.group(2)) if match else None
-    if not match or scale is None:
-        raise ValueError(f"'{text}' is not a size; use e.g. 500MB, 2GiB or 1048576")
-    value = int(float(match.group(1)) * scale)
-    if value <= 0:
-        raise ValueError(f"'{text}' must be more than 0 bytes")
-    return value
-
-
-def format_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GiB"
 
 
 def safe_id(job_id: str) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 from jobctl import __version__
-from jobctl.environment import Environment
+from jobctl.cli.context import Environment
 from jobctl.errors import ExitCode, JobctlError, NotFoundError, UsageError, WaitTimeout, most_severe
 
 if TYPE_CHECKING:
@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from jobctl._download.engine import Saved
+    from jobctl.cli.output.progress import DownloadRun
     from jobctl.config import Config
-    from jobctl.download_display import DownloadRun
-    from jobctl.downloader import Saved
     from jobctl.journal import Journal
     from jobctl.model import Job
     from jobctl.providers.registry import Registry
@@ -113,13 +113,13 @@ def _completing() -> str:
 
 
 def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
-    from jobctl.completion import complete_refs
+    from jobctl.cli.completion import complete_refs
 
     return complete_refs(list(ctx.params.get("refs") or []), incomplete)
 
 
 def _complete_profiles(ctx: typer.Context, incomplete: str) -> list[str]:
-    from jobctl.completion import complete_profiles
+    from jobctl.cli.completion import complete_profiles
 
     return complete_profiles(ctx.params, incomplete)
 
@@ -212,7 +212,7 @@ def _silence_stdout() -> None:
 
 def show_jobs(env: Environment, jobs: "list[Job]", *, as_json: bool, raw: bool, many: bool) -> None:
     """One job: detail view / object. Several: table / array."""
-    from jobctl import render
+    from jobctl.cli.output import views as render
 
     if as_json or raw:
         data = [j.to_dict(raw=raw) for j in jobs]
@@ -373,8 +373,8 @@ def watch(
       jobctl watch krea:ID creatify:ID --until-done --download out
       jobctl watch - --until-done --notify < refs.txt     # bell + desktop notice at the end
     """
-    from jobctl.render import live_display, make_console
-    from jobctl.watch_display import watch_refs
+    from jobctl.cli.output.live import watch_refs
+    from jobctl.cli.output.views import live_display, make_console
 
     env: Environment = ctx.obj
     seconds = watch_timeout(timeout, interval, max_interval)
@@ -386,7 +386,7 @@ def watch(
     files = downloads_for(env, download_dir, cfg, console)
     tally = None
     if notify:
-        from jobctl.notify import Tally
+        from jobctl.cli.output.notify import Tally
 
         tally = Tally()
     timed_out: WaitTimeout | None = None
@@ -426,10 +426,10 @@ def watch(
 
 def watch_timeout(timeout: str | None, interval: float, max_interval: float) -> float | None:
     """--timeout in seconds (None: none), once the polling intervals are known to be sane."""
-    from jobctl.polling import parse_duration_option
+    from jobctl._units import parse_duration
 
     try:
-        seconds = parse_duration_option(timeout) if timeout is not None else None
+        seconds = parse_duration(timeout) if timeout is not None else None
     except ValueError as exc:
         raise UsageError(f"--timeout {exc}") from None
     if not interval > 0 or not max_interval > 0:
@@ -455,7 +455,7 @@ def refs_to_watch(
 
 
 def _notify(body: str) -> None:
-    from jobctl.notify import notify
+    from jobctl.cli.output.notify import notify
 
     notify(body)
 
@@ -466,8 +466,8 @@ def downloads_for(
     """watch --download DIR: the run that fetches each job's files as it succeeds."""
     if folder is None:
         return None
-    from jobctl.download_display import DownloadRun
-    from jobctl.download_plan import prepare_dir
+    from jobctl._download.plan import prepare_dir
+    from jobctl.cli.output.progress import DownloadRun
 
     return DownloadRun(
         prepare_dir(folder), cfg, note=env.note, console=console, log=env.log if env.debug else None
@@ -533,8 +533,9 @@ def download(
       jobctl ls --all --json | jq -r '.[] | select(.status == "succeeded") | "\\(.provider):\\(.id)"' \\
         | jobctl download - -d out --json | jq -r '.[].path'
     """
-    from jobctl.download_display import download_jobs, stderr_bars
-    from jobctl.download_plan import parse_size, prepare_dir
+    from jobctl._download.plan import prepare_dir
+    from jobctl._units import parse_size
+    from jobctl.cli.output.progress import download_jobs, stderr_bars
     from jobctl.model import Job
 
     env: Environment = ctx.obj
@@ -568,7 +569,7 @@ def download(
     )
     record_downloads(book, saved)
     if as_json:
-        from jobctl.render import dumps_json, is_terminal
+        from jobctl.cli.output.views import dumps_json, is_terminal
 
         out(env, dumps_json([s.to_dict() for s in saved], is_terminal(env.stdout)))
     finish(env, [*errors, *(o for o in outcomes if isinstance(o, JobctlError)), *failed])
@@ -587,7 +588,7 @@ def list_jobs(
       jobctl ls
       jobctl ls --all --json | jq -r '.[] | select(.status == "failed") | .id'
     """
-    from jobctl import render
+    from jobctl.cli.output import views as render
 
     env: Environment = ctx.obj
     book = journal(env)
@@ -656,13 +657,13 @@ def providers(
       jobctl providers
       jobctl providers -p work --json | jq -r '.[] | select(.configured) | .name'
     """
-    from jobctl.inventory import provider_rows
+    from jobctl.config.report import provider_rows
 
     env: Environment = ctx.obj
     cfg = load(env, profile, config)
     rows = provider_rows(cfg)
     if as_json:
-        from jobctl.render import dumps_json, is_terminal
+        from jobctl.cli.output.views import dumps_json, is_terminal
 
         out(env, dumps_json(rows, is_terminal(env.stdout)))
         return
@@ -701,12 +702,12 @@ def config_show(
       jobctl config show
       jobctl config show -p work --json
     """
-    from jobctl.inventory import describe_profile
+    from jobctl.config.report import describe_profile
 
     env: Environment = ctx.obj
     data = describe_profile(load(env, profile, config))
     if as_json:
-        from jobctl.render import dumps_json, is_terminal
+        from jobctl.cli.output.views import dumps_json, is_terminal
 
         out(env, dumps_json(data, is_terminal(env.stdout)))
         return
@@ -727,7 +728,7 @@ def config_check(ctx: typer.Context, profile: ProfileOpt = None, config: ConfigO
       jobctl config check
       jobctl config check --config ./config.yaml -p work
     """
-    from jobctl.inventory import check_profile
+    from jobctl.config.report import check_profile
 
     env: Environment = ctx.obj
     cfg = load(env, profile, config, broken_as_errors=True)
@@ -772,14 +773,14 @@ def sim(
       jobctl get krea 4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20 --json | jq -r .status
       jobctl sim --file-rate 2MB     # downloads slow enough to watch the bars
     """
-    from jobctl.demo import run_simulator
+    from jobctl.cli.simulator import run_simulator
 
     if latency < 0 or speed <= 0 or not 0 <= port <= 65535:
         raise UsageError("--latency must be >= 0, --speed > 0 and --port 0-65535")
     env: Environment = ctx.obj
     rate = None
     if file_rate is not None:
-        from jobctl.download_plan import parse_size
+        from jobctl._units import parse_size
 
         try:
             rate = parse_size(file_rate)
@@ -803,7 +804,7 @@ def demo(
       jobctl demo
       jobctl demo | cat        # plain output, as in a CI log
     """
-    from jobctl.demo import run_demo
+    from jobctl.cli.simulator import run_demo
 
     if speed <= 0:
         raise UsageError("--speed must be > 0")

@@ -12,8 +12,9 @@ import sys
 from collections.abc import Mapping
 from typing import IO, TYPE_CHECKING
 
+from jobctl._redaction import Redactor
+from jobctl._text import clean
 from jobctl.errors import JobctlError
-from jobctl.redaction import Redactor
 
 if TYPE_CHECKING:
     from jobctl.client import Client
@@ -42,8 +43,6 @@ class Environment:
         self.stdout.flush()
 
     def _err(self, prefix: str, message: str) -> None:
-        from jobctl.render import clean
-
         for line in message.splitlines() or [""]:
             self.stderr.write(f"{prefix}{self.redactor(clean(line))}\n")
         self.stderr.flush()

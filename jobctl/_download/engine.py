@@ -35,9 +35,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from jobctl import __version__
-from jobctl.download_plan import Target, extension_from_type, extension_from_url, format_size
+from jobctl._download.plan import Target, extension_from_type, extension_from_url
+from jobctl._rules import url_problem
+from jobctl._text import one_line
+from jobctl._units import format_size
 from jobctl.errors import JobctlError, ProviderError
-from jobctl.options import backoff_from
 
 if TYPE_CHECKING:
     import requests
@@ -133,8 +135,6 @@ def origin_of(url: str) -> Origin:
 
 def _shown(url: str) -> str:
     """A URL for messages: no user:password, no query (signed links carry tokens there)."""
-    from jobctl.render import one_line
-
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
@@ -146,8 +146,6 @@ def _shown(url: str) -> str:
 
 def _refusal(url: str) -> str | None:
     """Why jobctl will not fetch ``url``, or None."""
-    from jobctl.config import url_problem
-
     problem = url_problem(url)
     if problem is None:
         return None
@@ -163,11 +161,13 @@ def make_session() -> requests.Session:
     import requests
     from requests.adapters import HTTPAdapter
 
-    from jobctl.http import retry_policy
+    from jobctl._http import retry_policy
 
     session = requests.Session()
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "identity"})
     session.auth = lambda r: r  # any auth object keeps requests from reading ~/.netrc
+    from jobctl.client import backoff_from
+
     backoff = backoff_from(os.environ)
     # The API session's retry policy (429 and 5xx, Retry-After within a 30 s budget), but
     # a body that breaks off is not retried: it is reported, and the next run resumes it.
@@ -493,8 +493,6 @@ class Downloader:
             except requests.RequestException as exc:
                 raise DownloadError(f"{target.ref}: cannot fetch {_shown(url)}: {_reason(exc)}") from None
             if self.log:
-                from jobctl.render import one_line
-
                 self.log(f"{response.status_code} {one_line(response.reason or '', 80)}: {_shown(url)}")
             if response.is_redirect and response.headers.get("Location"):
                 url = urljoin(url, response.headers["Location"])

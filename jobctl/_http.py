@@ -25,10 +25,10 @@ from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
 from jobctl import __version__
+from jobctl._redaction import MASK
 from jobctl.config import ProviderSettings
 from jobctl.errors import AuthError, JobctlError, NotFoundError, ProviderError, RateLimited, RequestRejected
 from jobctl.model import json_kind
-from jobctl.redaction import MASK
 
 USER_AGENT = f"jobctl/{__version__}"
 MAX_BODY = 10 * 1024 * 1024  # bytes; a job status is a few KiB, anything huge is not one

@@ -1,4 +1,4 @@
-"""Find, read and validate the YAML profile file; resolve a provider's settings.
+"""Find, read and validate the YAML profile file.
 
 Resolution: ``--config`` > ``$JOBCTL_CONFIG`` > ``<app dir>/config.yaml``;
 profile: ``--profile`` > ``$JOBCTL_PROFILE`` > ``default_profile`` > ``default``.
@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
 
+from jobctl._redaction import Redactor, url_secrets
+from jobctl._rules import type_name
+from jobctl._text import closest
+from jobctl.config.settings import VAR, Config, check_mapping, validate_entry
 from jobctl.errors import ConfigError
-from jobctl.options import OPTIONS, is_token, string_problem, type_name
 from jobctl.providers import PROVIDERS, Provider
 from jobctl.providers.registry import Registry, log_warning
-from jobctl.redaction import Redactor, url_secrets
 
-DEFAULT_TIMEOUT = 30.0
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TOP_KEYS = ("default_profile", "profiles", "providers")
 
 
@@ -32,208 +29,6 @@ def default_config_path() -> Path:
     import typer
 
     return Path(typer.get_app_dir("jobctl")) / "config.yaml"
-
-
-def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """`` (did you mean 'x'?)`` when a valid word is close, else ''."""
-    import difflib  # only when something is misspelt
-
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
-
-
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    try:
-        import ipaddress  # only for http:// base URLs
-
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def url_problem(url: str) -> str | None:
-    """What keeps jobctl from sending to ``url``: ``"invalid"``, ``"scheme"`` (not an
-    http(s) URL with a host), ``"http"`` (http:// to a host that is not loopback), or None."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return "invalid"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "scheme"
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        return "http"
-    return None
-
-
-def check_base_url(url: str) -> str | None:
-    """Why ``url`` cannot be a base URL, or None when it can."""
-    problem = url_problem(url)
-    if problem:
-        return {
-            "invalid": "is not a valid URL",
-            "scheme": "must look like https://host[:port][/prefix]",
-            "http": "uses http:// for a host that is not loopback; use https://",
-        }[problem]
-    parts = urlsplit(url)
-    if parts.query or parts.fragment or parts.username or parts.password:
-        return "must not carry a query, fragment or user:password"
-    return None
-
-
-def check_credential(value: str) -> str | None:
-    """Why ``value`` cannot travel in an HTTP header as a credential, or None.
-
-    The answer names the kind of character and where it sits, never the value.
-    """
-    if value != value.rstrip("\r\n"):
-        return (
-            "ends with a line break; remove the trailing \\r or \\n "
-            "(was it copied from a file with Windows line endings?)"
-        )
-    for at, ch in enumerate(value, 1):
-        if ch.isspace():
-            return f"contains whitespace at character {at}; a key is one word, copy it again"
-        if not ch.isprintable():
-            return (
-                f"contains an invisible or control character (U+{ord(ch):04X}) at character {at}, "
-                "which an HTTP header cannot carry; copy it again"
-            )
-        if ord(ch) > 0xFF:
-            return (
-                f"contains a character outside Latin-1 at character {at}, "
-                "which an HTTP header cannot carry; copy it again"
-            )
-    return None
-
-
-@dataclass(frozen=True)
-class ProviderSettings:
-    """Everything needed to talk to one provider; ``creds`` hold secrets."""
-
-    provider: Provider
-    base_url: str
-    timeout: float
-    creds: Mapping[str, str] = field(repr=False)
-    max_rps: float | None = None
-    max_rpm: float | None = None
-
-
-@dataclass
-class Config:
-    path: Path
-    exists: bool
-    path_source: str
-    profile: str
-    profile_source: str
-    profiles: dict[str, dict[str, dict[str, Any]]]
-    env: Mapping[str, str]
-    warnings: list[str] = field(default_factory=list)
-    # Every secret this config resolves is added here, so whoever prints can scrub it.
-    redactor: Redactor = field(default_factory=Redactor, repr=False)
-    registry: Registry = field(default_factory=Registry)
-    # Entries for plugin providers, checked once the plugin is loaded: (profile, name).
-    unchecked: set[tuple[str, str]] = field(default_factory=set)
-
-    @property
-    def entries(self) -> dict[str, dict[str, Any]]:
-        return self.profiles.get(self.profile, {})
-
-    def _expand(self, value: Any, key_path: str) -> Any:
-        if not isinstance(value, str):
-            return value
-
-        def substitute(m: re.Match[str]) -> str:
-            var = m.group(1)
-            if var not in self.env:
-                raise ConfigError(
-                    f"{key_path} in {self.path} uses ${{{var}}}, which is not set; "
-                    f"export {var}=... or write the value into the file"
-                )
-            return self.env[var]
-
-        return _VAR.sub(substitute, value)
-
-    def entry(self, name: str) -> dict[str, Any] | None:
-        """The profile's checked entry for ``name``; a plugin's is checked on first use."""
-        if (self.profile, name) in self.unchecked:
-            warnings: list[str] = []
-            where = f"profiles.{self.profile}.{name}"
-            self.entries[name] = _validate_entry(
-                self.path, where, self.registry.get(name), self.entries[name], warnings
-            )
-            self.unchecked.discard((self.profile, name))
-            for message in warnings:
-                self.registry.warn(message)
-        return self.entries.get(name)
-
-    def settings_for(self, name: str) -> ProviderSettings:
-        """Resolve ``name``'s credentials and options, or say exactly what would fix it."""
-        provider = self.registry.get(name)
-        prefix = f"profiles.{self.profile}.{name}"
-        entry = self.entry(name) or {}
-        values = {k: self._expand(v, f"{prefix}.{k}") for k, v in entry.items()}
-        creds: dict[str, str] = {}
-        for cred in provider.credentials:
-            value = values.get(cred) or self.env.get(provider.env_var(cred))
-            if not value:
-                raise ConfigError(self._missing(provider, cred))
-            self.redactor.add(value)
-            problem = check_credential(value)
-            if problem:
-                raise ConfigError(
-                    f"{name}: {cred} from {self._origin(name, cred, bool(values.get(cred)))} {problem}"
-                )
-            creds[cred] = value
-        scheme = values.get("auth_scheme")
-        if scheme:
-            if not is_token(scheme):
-                raise ConfigError(
-                    f"{name}: auth_scheme from {self._origin(name, 'auth_scheme', True)} must be one word "
-                    "of letters, digits or !#$%&'*+-.^_`|~ (e.g. Bearer or Token)"
-                )
-            creds["auth_scheme"] = scheme
-        base_url = values.get("base_url") or provider.default_base_url
-        self.redactor.add_all(url_secrets(base_url))
-        problem = check_base_url(base_url)
-        if problem:
-            raise ConfigError(f"{self.path}: {prefix}.base_url {problem}")
-        return ProviderSettings(
-            provider=provider,
-            base_url=base_url.rstrip("/"),
-            timeout=values.get("timeout") or DEFAULT_TIMEOUT,
-            creds=creds,
-            max_rps=values.get("max_rps"),
-            max_rpm=values.get("max_rpm"),
-        )
-
-    def _origin(self, name: str, key: str, in_file: bool) -> str:
-        """Where a value came from, as text safe to print: the file and key, or the variable."""
-        if not in_file:
-            return f"the environment variable {self.registry.get(name).env_var(key)}"
-        where = f"profiles.{self.profile}.{name}.{key} in {self.path}"
-        names = _VAR.findall(str(self.entries.get(name, {}).get(key, "")))
-        return where + (f" (via {', '.join('${' + n + '}' for n in names)})" if names else "")
-
-    def _missing(self, provider: Provider, cred: str) -> str:
-        var = provider.env_var(cred)
-        if not self.exists:
-            return (
-                f"{provider.name}: no {cred}: {var} is not set and there is no config file at "
-                f"{self.path} for profile '{self.profile}'; export {var}=... or create the file with "
-                f"profiles.{self.profile}.{provider.name}.{cred} (see config.example.yaml)"
-            )
-        hint = ""
-        if self.profile not in self.profiles and self.profiles:
-            hint = f" (profiles in the file: {', '.join(self.profiles)}; choose one with --profile)"
-        return (
-            f"{provider.name}: no {cred} in profile '{self.profile}' of {self.path}{hint}; "
-            f"set profiles.{self.profile}.{provider.name}.{cred} there or export {var}=..."
-        )
 
 
 def config_location(config_path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> tuple[Path, str]:
@@ -431,51 +226,20 @@ def _validate(
         for prov, entry in entries.items():
             provider = PROVIDERS.get(prov) or registry.declared.get(prov)
             if isinstance(provider, Provider):
-                profile[prov] = _validate_entry(path, f"{where}.{prov}", provider, entry, warnings)
+                profile[prov] = validate_entry(path, f"{where}.{prov}", provider, entry, warnings)
                 literal = (profile[prov].get(c) for c in provider.credentials)
-                redactor.add_all(v for v in literal if v and not _VAR.fullmatch(v))
+                redactor.add_all(v for v in literal if v and not VAR.fullmatch(v))
                 redactor.add_all(url_secrets(profile[prov].get("base_url") or ""))
             elif provider is not None:  # a broken declaration: its own error says why
                 continue
             elif isinstance(prov, str) and registry.offers(prov):
-                profile[prov] = _check_mapping(path, f"{where}.{prov}", entry)
+                profile[prov] = check_mapping(path, f"{where}.{prov}", entry)
                 unchecked.add((str(pname), prov))
             else:
                 hint = closest(str(prov), registry.local_names())
                 warnings.append(f"{path}: unknown provider '{prov}' in {where} ignored{hint}")
         profiles[str(pname)] = profile
     return profiles
-
-
-def _check_mapping(path: Path, where: str, entry: Any) -> dict[str, Any]:
-    if entry is None:
-        return {}
-    if not isinstance(entry, dict):
-        what = type_name(entry)
-        raise ConfigError(f"{path}: {where} must be a mapping like {{api_key: ...}}, not a {what}")
-    return entry
-
-
-def _validate_entry(
-    path: Path, where: str, provider: Provider, entry: Any, warnings: list[str]
-) -> dict[str, Any]:
-    entry = _check_mapping(path, where, entry)
-    allowed = (*provider.credentials, *provider.options)
-    out: dict[str, Any] = {}
-    for key, value in entry.items():
-        if key not in allowed:
-            warnings.append(f"{path}: unknown key '{key}' in {where} ignored{closest(str(key), allowed)}")
-            continue
-        if value is None:
-            continue
-        if key in OPTIONS:
-            value, problem = OPTIONS[key].check(value)
-        else:  # a credential
-            problem = string_problem(value)
-        if problem:
-            raise ConfigError(f"{path}: {where}.{key} {problem}")
-        out[key] = value
-    return out
 
 
 def literal_secrets(data: dict[str, Any]) -> bool:
@@ -490,7 +254,7 @@ def literal_secrets(data: dict[str, Any]) -> bool:
             if isinstance(entry, dict):
                 for cred in creds:
                     value = entry.get(cred)
-                    if isinstance(value, str) and value and not _VAR.fullmatch(value.strip()):
+                    if isinstance(value, str) and value and not VAR.fullmatch(value.strip()):
                         return True
     return False
 

@@ -65,11 +65,11 @@ def run_simulator(port: int, latency: float, speed: float, say: Print, rate: flo
 
 def run_demo(speed: float, say: Print) -> None:
     """Watch the sample jobs live to the end, then show a failed job and some JSON."""
+    from jobctl.cli.output.live import watch_refs
+    from jobctl.cli.output.views import dumps_json, jobs_text, live_display
     from jobctl.client import Client
     from jobctl.model import job_to_dict
     from jobctl.refs import Ref
-    from jobctl.render import dumps_json, jobs_text, live_display
-    from jobctl.watch_display import watch_refs
 
     sim = Simulator().start()  # kept up to the end: the tour ends with a download
     try:
@@ -116,9 +116,9 @@ def show_download(sim: Simulator, jobs: list[Job], say: Print) -> None:
     """Download the image and video jobs' files into a temporary folder, then remove it."""
     import shutil
 
+    from jobctl.cli.output.progress import download_jobs
+    from jobctl.cli.output.views import live_display, make_console
     from jobctl.config import inline_config
-    from jobctl.download_display import download_jobs
-    from jobctl.render import live_display, make_console
 
     wanted = [
         j for j in jobs if j.status.value == "succeeded" and j.provider in ("krea", "creatify", "gepetto")

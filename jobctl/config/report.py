@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from jobctl.config import Config, check_base_url
+from jobctl._redaction import MASK, redact_url
+from jobctl._rules import check_base_url, is_token
+from jobctl.config.settings import Config
 from jobctl.errors import ConfigError
-from jobctl.options import is_token
-from jobctl.redaction import MASK, redact_url
 
 
 def provider_rows(cfg: Config) -> list[dict[str, Any]]:

@@ -4,12 +4,11 @@ once here, validated by ``check``, and documented from the same table (README)."
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, NamedTuple
+
+from jobctl._rules import string_problem
 
 MAX_TIMEOUT = 86400.0  # sockets overflow on absurd timeouts; no job status needs a day
-_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP auth-scheme token
 
 
 class Option(NamedTuple):
@@ -31,34 +30,6 @@ class Option(NamedTuple):
             return None, problem
         # A "word" may be a ${VAR}: it is checked with is_token once expanded (settings_for).
         return value, None
-
-
-def is_token(value: object) -> TypeGuard[str]:
-    """One word that can open an Authorization header (``Bearer``, ``Token``): no header injection."""
-    return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
-
-
-def backoff_from(env: Mapping[str, str]) -> float:
-    """The first retry's wait in seconds: JOBCTL_BACKOFF lets tests and impatient users
-    shorten the waits between retries (default 0.5; doubling from there)."""
-    try:
-        return max(0.0, float(env.get("JOBCTL_BACKOFF", "0.5")))
-    except ValueError:
-        return 0.5
-
-
-def type_name(value: Any) -> str:
-    """What a YAML value is, in a user's words."""
-    names = {bool: "boolean", int: "number", float: "number", str: "string", list: "list", dict: "mapping"}
-    return names.get(type(value), type(value).__name__)
-
-
-def string_problem(value: Any) -> str | None:
-    """Why ``value`` cannot be a string setting (a credential, a URL), or None."""
-    if isinstance(value, str):
-        return None
-    hint = " (quote it)" if type_name(value) == "number" else ""
-    return f"must be a string, not a {type_name(value)}{hint}"
 
 
 OPTIONS: dict[str, Option] = {

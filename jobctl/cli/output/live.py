@@ -11,11 +11,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
 
-from jobctl.errors import ExitCode, JobctlError, NotFoundError, WaitTimeout
-from jobctl.model import Job, Status, job_to_dict
-from jobctl.polling import Tracked, Watcher
-from jobctl.refs import Ref
-from jobctl.render import (
+from jobctl._watch.schedule import Tracked, Watcher
+from jobctl.cli.output.views import (
     Cell,
     Column,
     Grid,
@@ -29,6 +26,9 @@ from jobctl.render import (
     summary_cell,
     unicode_ok,
 )
+from jobctl.errors import ExitCode, JobctlError, NotFoundError, WaitTimeout
+from jobctl.model import Job, Status, job_to_dict
+from jobctl.refs import Ref
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -350,7 +350,7 @@ def watch_refs(
     watcher = client.watcher(refs, interval, max_interval, history)
     try:
         if mode == "live":
-            from jobctl.render import make_console
+            from jobctl.cli.output.views import make_console
 
             live = LiveSink(
                 console or make_console(),

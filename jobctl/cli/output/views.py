@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import IO, TYPE_CHECKING, Any, Literal, Union
 
+from jobctl._text import clean, one_line
+from jobctl._units import format_duration
 from jobctl.model import Job, Status
+
+__all__ = ["clean", "format_duration", "one_line"]  # re-exported for the views' users
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -39,25 +43,7 @@ STATUS_MARK = {
     Status.UNKNOWN: "?",
 }
 
-# ESC sequences (CSI, OSC, other two-byte), C0/C1 controls, DEL, and the bidi
-# overrides that can make text read differently from what it is.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """Provider text made safe to print: no escape sequences or control characters."""
-    text = _ESCAPES.sub("", text)
-    text = text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROLS.sub("", text)
-
-
-def one_line(text: str, limit: int | None = None) -> str:
-    flat = " ".join(clean(text).split())
-    if limit and len(flat) > limit:
-        return flat[: limit - 1] + "…"
-    return flat
 
 
 def dumps_json(value: Any, pretty: bool = False, ascii_only: bool | None = None) -> str:
@@ -83,21 +69,6 @@ def utf_encoding(encoding: str | None) -> bool:
         return codecs.lookup(encoding or "utf-8").name.startswith("utf")
     except LookupError:
         return False
-
-
-def format_duration(delta: timedelta | None) -> str:
-    if delta is None:
-        return "-"
-    seconds = int(delta.total_seconds())
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours}h{minutes:02d}m"
-    return f"{hours // 24}d{hours % 24:02d}h"
 
 
 def ago(when: datetime | None, now: datetime) -> str:

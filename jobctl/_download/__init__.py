@@ -1,0 +1,1 @@
+"""Downloading job outputs: what each file is called, and the engine that fetches it."""

@@ -1,0 +1,1 @@
+"""Watching jobs: when to poll which job (schedule, budgets, the likelihood policy)."""

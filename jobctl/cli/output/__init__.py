@@ -1,0 +1,1 @@
+"""What the CLI shows: job views and tables, the live watch, progress bars, notices."""
