@@ -16,6 +16,17 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.2.0"
 
 if TYPE_CHECKING:
+    from jobctl._download.engine import Saved
+    from jobctl._download.events import (
+        DownloadFailed,
+        DownloadFinished,
+        DownloadNote,
+        DownloadProgressed,
+        DownloadStarted,
+    )
+    from jobctl._download.run import DownloadResult
+    from jobctl._watch.events import JobChanged, Note, Paused, PollFailed, Tick, WatchEnded, WatchSummary
+    from jobctl._watch.run import Watch
     from jobctl.client import Client, download, get, get_many, wait, watch
     from jobctl.errors import (
         AuthError,
@@ -34,6 +45,25 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "jobctl.client": ("Client", "download", "get", "get_many", "wait", "watch"),
+    "jobctl._watch.run": ("Watch",),
+    "jobctl._watch.events": (
+        "JobChanged",
+        "Note",
+        "Paused",
+        "PollFailed",
+        "Tick",
+        "WatchEnded",
+        "WatchSummary",
+    ),
+    "jobctl._download.events": (
+        "DownloadFailed",
+        "DownloadFinished",
+        "DownloadNote",
+        "DownloadProgressed",
+        "DownloadStarted",
+    ),
+    "jobctl._download.run": ("DownloadResult",),
+    "jobctl._download.engine": ("Saved",),
     "jobctl.errors": (
         "AuthError",
         "ConfigError",
@@ -55,18 +85,33 @@ __all__ = [
     "AuthError",
     "Client",
     "ConfigError",
+    "DownloadFailed",
+    "DownloadFinished",
+    "DownloadNote",
+    "DownloadProgressed",
+    "DownloadResult",
+    "DownloadStarted",
     "ExitCode",
     "Job",
+    "JobChanged",
     "JobError",
     "JobFailed",
     "JobctlError",
     "NotFoundError",
+    "Note",
+    "Paused",
+    "PollFailed",
     "Provider",
     "ProviderError",
     "Ref",
+    "Saved",
     "Status",
+    "Tick",
     "UsageError",
     "WaitTimeout",
+    "Watch",
+    "WatchEnded",
+    "WatchSummary",
     "download",
     "get",
     "get_many",

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jobctl.model import Job
 
 # ESC sequences (CSI, OSC, other two-byte), C0/C1 controls, DEL, and the bidi
 # overrides that can make text read differently from what it is.
@@ -31,3 +35,11 @@ def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def status_label(job: Job) -> str:
+    """``failed (rejected)``: the status, and the provider's own word where it says more."""
+    word = one_line(job.provider_status, 40)
+    if word and word != job.status.value:
+        return f"{job.status.value} ({word})"
+    return job.status.value

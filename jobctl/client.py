@@ -11,20 +11,28 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from jobctl._clock import SYSTEM_CLOCK, Clock
+from jobctl._download.plan import DEFAULT_MAX_SIZE
 from jobctl._redaction import Redactor
-from jobctl._watch.schedule import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, Watcher, budget_rate
+from jobctl._watch.schedule import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, budget_rate
 from jobctl.config import Config, inline_config, load_config
 from jobctl.errors import JobctlError, PayloadError, UsageError
 from jobctl.model import Job
 from jobctl.refs import Ref, to_ref
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from jobctl._download.events import DownloadEvent
+    from jobctl._download.run import DownloadResult, DownloadRun
     from jobctl._http import DebugLog, ProviderClient
+    from jobctl._watch.run import Watch
+    from jobctl.journal import Journal
 
 logger = logging.getLogger("jobctl")
 # A library never prints: without this, logging's last-resort handler would write the
@@ -32,6 +40,8 @@ logger = logging.getLogger("jobctl")
 logger.addHandler(logging.NullHandler())
 
 RefLike = str | Ref | tuple[str, str]
+Outcome = Job | JobctlError
+Progress = Callable[["DownloadEvent"], None]
 
 
 def backoff_from(env: Mapping[str, str]) -> float:
@@ -43,16 +53,29 @@ def backoff_from(env: Mapping[str, str]) -> float:
         return 0.5
 
 
-Outcome = Job | JobctlError
-
-
 class Client:
-    """Reads jobs with one profile's credentials.
+    """Reads, watches and downloads jobs with one profile's credentials.
 
-    ``Client()`` resolves the file and profile as the CLI does (``JOBCTL_CONFIG``,
-    ``JOBCTL_PROFILE``...); ``config=`` names a file, ``profile=`` a profile in it,
-    and ``providers=`` gives the provider entries directly, e.g.
-    ``{"krea": {"api_key": "...", "base_url": "..."}}``.
+    Args:
+        profile: a profile of the config file (default: ``$JOBCTL_PROFILE``, the file's
+            ``default_profile``, then ``default``).
+        config: the config file to read (default: ``$JOBCTL_CONFIG``, then the per-user
+            ``jobctl/config.yaml``), or a ``Config`` already loaded.
+        providers: the provider entries themselves instead of a file, e.g.
+            ``{"krea": {"api_key": "...", "base_url": "..."}}``.
+        env: the environment variables to resolve ``${VAR}``, fallback keys and
+            ``JOBCTL_*`` settings from (default: ``os.environ``).
+        journal: where the jobs this client watches and downloads are remembered (a
+            ``jobctl.journal.Journal``); None: nowhere.
+        clock: the clock every wait goes through (tests pass one that does not sleep).
+
+    Raises:
+        ConfigError: the file, the profile or an entry is unusable.
+
+    Example::
+
+        client = jobctl.Client(profile="work")
+        job = client.get("krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20")
     """
 
     def __init__(
@@ -62,11 +85,13 @@ class Client:
         providers: Mapping[str, Mapping[str, Any]] | None = None,
         *,
         env: Mapping[str, str] | None = None,
+        journal: Journal | None = None,
+        clock: Clock = SYSTEM_CLOCK,
         redactor: Redactor | None = None,
         log: DebugLog | None = None,
         backoff: float | None = None,
     ) -> None:
-        env = dict(os.environ if env is None else env)
+        env = dict(os.environ if env is None else env)  # the library's one read of os.environ
         self.redactor = redactor or Redactor()
         if isinstance(config, Config):  # already loaded (the CLI prints its warnings itself)
             self.config: Config = config
@@ -78,6 +103,8 @@ class Client:
                 self.config = load_config(config, profile, env, self.redactor)
             for warning in self.config.warnings:
                 logger.warning("%s", warning)
+        self.journal = journal
+        self.clock = clock
         self._log = log or (self._log_debug if logger.isEnabledFor(logging.DEBUG) else None)
         self.backoff = backoff_from(env) if backoff is None else max(0.0, backoff)
         # One per provider and patience: get waits out a short rate limit, watch never
@@ -90,7 +117,57 @@ class Client:
 
     # --- reading jobs ------------------------------------------------------------
 
-    def provider_client(self, provider: str, patient: bool = True) -> ProviderClient:
+    def ref(self, ref: RefLike, job_id: str | None = None) -> Ref:
+        """A validated ``Ref`` among this client's providers (built-in, declared or plugins).
+
+        Raises:
+            UsageError: an unknown provider or an id the provider's rule refuses.
+        """
+        return to_ref(ref, job_id, self.config.registry)
+
+    def get(self, ref: RefLike, job_id: str | None = None) -> Job:
+        """One job as it is now.
+
+        Args:
+            ref: ``"krea:ID"``, ``("krea", "ID")``, or the provider with ``job_id``.
+            job_id: the job's id, when ``ref`` names only the provider.
+
+        Returns:
+            The job, normalized (a failed job is a ``Job`` too, never an exception).
+
+        Raises:
+            UsageError: a bad ref or id (nothing was sent).
+            AuthError, NotFoundError, ProviderError: what the provider answered.
+
+        Example::
+
+            job = client.get("krea", "4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20")
+            print(job.status, job.outputs)
+        """
+        return self._fetch(self.ref(ref, job_id))
+
+    def get_many(self, refs: Iterable[RefLike]) -> list[Outcome]:
+        """Every ref tried, up to 8 at a time per provider.
+
+        Returns:
+            A ``Job`` or the ``JobctlError`` for each ref, in the order given.
+
+        Example::
+
+            for outcome in client.get_many(["krea:a", "aisquare:42"]):
+                print(outcome if isinstance(outcome, jobctl.JobctlError) else outcome.status)
+        """
+        parsed: list[Ref | JobctlError] = []
+        for item in refs:
+            try:
+                parsed.append(self.ref(item))
+            except UsageError as exc:
+                parsed.append(exc)
+        unique = list(dict.fromkeys(r for r in parsed if isinstance(r, Ref)))
+        fetched = dict(zip(unique, self._fetch_all(unique), strict=True))
+        return [fetched[r] if isinstance(r, Ref) else r for r in parsed]
+
+    def _provider_client(self, provider: str, patient: bool = True) -> ProviderClient:
         with self._lock:
             if (provider, patient) not in self._clients:
                 from jobctl._http import ProviderClient
@@ -101,12 +178,12 @@ class Client:
                 )
             return self._clients[provider, patient]
 
-    def fetch(self, ref: Ref, patient: bool = True) -> Job:
+    def _fetch(self, ref: Ref, patient: bool = True) -> Job:
         """One GET of a validated ref, normalized; raises a JobctlError naming the ref.
 
         Impatient, a rate limit is raised at once as RateLimited instead of waited out."""
         try:
-            payload = self.provider_client(ref.provider, patient).get_payload(ref.id)
+            payload = self._provider_client(ref.provider, patient).get_payload(ref.id)
             try:
                 return self.config.registry.get(ref.provider).normalize(ref.id, payload)
             except JobctlError:
@@ -118,33 +195,13 @@ class Client:
             exc.ref = exc.ref or (ref.provider, ref.id)
             raise
 
-    def ref(self, ref: RefLike, job_id: str | None = None) -> Ref:
-        """A validated Ref among this client's providers (built-in, declared or plugins)."""
-        return to_ref(ref, job_id, self.config.registry)
-
-    def get(self, ref: RefLike, job_id: str | None = None) -> Job:
-        """``get("krea:ID")``, ``get("krea", "ID")`` or ``get(("krea", "ID"))``."""
-        return self.fetch(self.ref(ref, job_id))
-
-    def get_many(self, refs: Iterable[RefLike]) -> list[Outcome]:
-        """Every ref tried, up to 8 at a time per provider; a Job or the error, in order."""
-        parsed: list[Ref | JobctlError] = []
-        for item in refs:
-            try:
-                parsed.append(self.ref(item))
-            except UsageError as exc:
-                parsed.append(exc)
-        unique = list(dict.fromkeys(r for r in parsed if isinstance(r, Ref)))
-        fetched = dict(zip(unique, self.fetch_all(unique), strict=True))
-        return [fetched[r] if isinstance(r, Ref) else r for r in parsed]
-
-    def fetch_one(self, ref: Ref) -> Outcome:
+    def _fetch_one(self, ref: Ref) -> Outcome:
         try:
-            return self.fetch(ref)
+            return self._fetch(ref)
         except JobctlError as exc:
             return exc
 
-    def fetch_all(self, refs: Sequence[Ref]) -> list[Outcome]:
+    def _fetch_all(self, refs: Sequence[Ref]) -> list[Outcome]:
         """Validated refs, fetched concurrently; results in input order.
 
         Daemon threads rather than an executor, so Ctrl-C never waits for a slow host.
@@ -152,7 +209,7 @@ class Client:
         from jobctl._http import POOL_SIZE
 
         if len(refs) <= 1:
-            return [self.fetch_one(r) for r in refs]
+            return [self._fetch_one(r) for r in refs]
         results: dict[int, Outcome] = {}
         queues: dict[str, list[tuple[int, Ref]]] = {}
         for n, ref in enumerate(refs):
@@ -164,7 +221,7 @@ class Client:
                     n, ref = todo.pop()  # list.pop is atomic
                 except IndexError:
                     return
-                results[n] = self.fetch_one(ref)
+                results[n] = self._fetch_one(ref)
 
         threads = [
             threading.Thread(target=work, args=(todo,), daemon=True, name=f"jobctl-{provider}")
@@ -177,30 +234,13 @@ class Client:
             thread.join()
         return [results[n] for n in range(len(refs))]
 
+    def _refs(self, refs: RefLike | Iterable[RefLike]) -> list[Ref]:
+        """One ref or several, validated, in order, without repeats."""
+        if isinstance(refs, (str, Ref)):
+            return [self.ref(refs)]
+        return list(dict.fromkeys(self.ref(r) for r in refs))
+
     # --- waiting -----------------------------------------------------------------
-
-    def watcher(
-        self,
-        refs: Sequence[Ref],
-        interval: float = DEFAULT_INTERVAL,
-        max_interval: float = MAX_INTERVAL,
-        history: Iterable[Job] = (),
-    ) -> Watcher:
-        """The polling engine the CLI's displays consume (``Watcher.changes``), spending
-        each provider's budget where finishes are likely (``history``: jobs seen before,
-        such as the journal's, to learn how long each kind takes)."""
-        from jobctl._watch.policy import LikelihoodSchedule
-
-        budgets = {}
-        for provider in {r.provider for r in refs}:
-            try:
-                settings = self.config.settings_for(provider)
-                rate = budget_rate(settings.max_rps, settings.max_rpm)
-            except JobctlError:
-                rate = budget_rate(None, None)  # its refs will fail with the config error anyway
-            budgets[provider] = Budget(rate)
-        schedule = LikelihoodSchedule(refs, budgets, interval, max_interval, history=history)
-        return Watcher(lambda ref: self.fetch(ref, patient=False), schedule)
 
     def watch(
         self,
@@ -209,22 +249,83 @@ class Client:
         timeout: float | None = None,
         interval: float = DEFAULT_INTERVAL,
         max_interval: float = MAX_INTERVAL,
-    ) -> Iterator[Outcome]:
-        """Yield a Job each time one changes and a JobctlError for a ref that failed for
-        good (404, refused...); end when every job is done. Raises WaitTimeout, and a
-        UsageError for a bad ref before anything is sent."""
-        parsed = list(dict.fromkeys(self.ref(r) for r in refs))
-        watcher = self.watcher(parsed, interval, max_interval)
-        try:
-            for item in watcher.changes(until_done=True, timeout=timeout):
-                if item is None:
-                    continue
-                if item.error is not None and item.final:
-                    yield item.error
-                elif item.job is not None and item.error is None and item.json_changed:
-                    yield item.job
-        finally:
-            watcher.close()
+        until_done: bool = True,
+        download_to: str | os.PathLike[str] | None = None,
+        overwrite: bool = False,
+        max_size: int = DEFAULT_MAX_SIZE,
+    ) -> Watch:
+        """Follow jobs until every one is done: iterate the result for events.
+
+        Each provider's request budget goes to the jobs likeliest to have finished, and a
+        provider that asks for quiet (429, ``Retry-After``) is paused, never given up on.
+
+        Args:
+            refs: the jobs to follow.
+            timeout: seconds before ``WaitTimeout`` (None: no limit).
+            interval: seconds between a job's polls at first; grows x1.5 while unchanged.
+            max_interval: the longest gap between a job's polls.
+            until_done: end once every job is done; False: run until the loop stops.
+            download_to: a directory for each job's files, fetched as soon as it succeeds.
+            overwrite: download files again that are already there.
+            max_size: refuse files larger than this many bytes.
+
+        Returns:
+            A ``Watch``: iterating it yields ``JobChanged``, ``PollFailed`` (``final``: that
+            ref's watch is over), ``Paused``, ``Note``, ``Tick``, the download events, and
+            last ``WatchEnded`` with a ``WatchSummary`` (counts, failures, requests per
+            provider, exit code). ``watch.rows`` is each job's current state.
+
+        Raises:
+            UsageError: a bad ref, before anything is sent.
+            WaitTimeout: ``timeout`` ran out (raised after ``WatchEnded``).
+
+        Example::
+
+            for event in client.watch(["krea:a", "gepetto:b"], timeout=600):
+                if isinstance(event, jobctl.JobChanged):
+                    print(event.job.id, event.job.status)
+        """
+        from jobctl._watch.policy import LikelihoodSchedule
+        from jobctl._watch.run import Watch
+
+        parsed = self._refs(refs)
+        budgets = {}
+        for provider in {r.provider for r in parsed}:
+            try:
+                settings = self.config.settings_for(provider)
+                rate = budget_rate(settings.max_rps, settings.max_rpm)
+            except JobctlError:
+                rate = budget_rate(None, None)  # its refs will fail with the config error anyway
+            budgets[provider] = Budget(rate, self.clock.monotonic)
+        # Jobs seen before teach the policy how long each kind takes.
+        history = [e.job for e in self.journal.entries(include_done=True)] if self.journal else []
+        schedule = LikelihoodSchedule(
+            parsed,
+            budgets,
+            interval,
+            max_interval,
+            clock=self.clock.monotonic,
+            history=history,
+            wall=self.clock.time,
+        )
+        downloads = None
+        if download_to is not None:
+            from jobctl._download.plan import prepare_dir
+
+            folder = prepare_dir(download_to)
+
+            def downloads(emit: Callable[[DownloadEvent], None]) -> DownloadRun:
+                return self._download_run(folder, emit, overwrite=overwrite, max_size=max_size)
+
+        return Watch(
+            lambda ref: self._fetch(ref, patient=False),
+            schedule,
+            until_done=until_done,
+            timeout=timeout,
+            clock=self.clock,
+            journal=self.journal,
+            downloads=downloads,
+        )
 
     def wait(
         self,
@@ -234,19 +335,35 @@ class Client:
         interval: float = DEFAULT_INTERVAL,
         max_interval: float = MAX_INTERVAL,
     ) -> list[Job]:
-        """Every job in its final state, in the order given, once all are done.
+        """Every job in its final state, once all are done.
 
-        A failed job is a Job; a ref that can never finish (404, refused) raises its
-        error, and running out of ``timeout`` seconds raises WaitTimeout.
+        Args:
+            refs: one ref or several.
+            timeout, interval, max_interval: as for ``watch``.
+
+        Returns:
+            The jobs in the order given; a failed job is a ``Job`` whose status says so.
+
+        Raises:
+            WaitTimeout: ``timeout`` ran out first.
+            NotFoundError, AuthError, ProviderError: a ref that can never finish.
+
+        Example::
+
+            [job] = client.wait("krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20", timeout=600)
         """
-        wanted = [self.ref(refs)] if isinstance(refs, (str, Ref)) else [self.ref(r) for r in refs]
+        from jobctl._watch.events import JobChanged, PollFailed
+
+        wanted = self._refs(refs)
         final: dict[Ref, Job] = {}
-        for outcome in self.watch(wanted, timeout=timeout, interval=interval, max_interval=max_interval):
-            if isinstance(outcome, JobctlError):
-                raise outcome
-            if outcome.done:
-                final[Ref(outcome.provider, outcome.id)] = outcome
+        for event in self.watch(wanted, timeout=timeout, interval=interval, max_interval=max_interval):
+            if isinstance(event, PollFailed) and event.final:
+                raise event.error
+            if isinstance(event, JobChanged) and event.job.done:
+                final[event.ref] = event.job
         return [final[r] for r in wanted]
+
+    # --- downloading -------------------------------------------------------------
 
     def download(
         self,
@@ -254,38 +371,84 @@ class Client:
         dir: str | os.PathLike[str] = ".",
         *,
         overwrite: bool = False,
-        max_size: int | None = None,
-    ) -> list[Path]:
-        """Each succeeded job's output files into ``dir``, named as the CLI names them;
-        the paths written (or found complete), in job order.
+        max_size: int = DEFAULT_MAX_SIZE,
+        checksums: bool = False,
+        progress: Progress | None = None,
+    ) -> DownloadResult:
+        """Each succeeded job's output files into ``dir``, named as the CLI names them.
 
-        Every file that can be fetched is; then the first problem is raised: a job that
-        has not succeeded (``JobFailed``), a failed download (``ProviderError``)...
+        Every file that can be fetched is; what could not be is listed in the result.
+
+        Args:
+            refs: one ref or several.
+            dir: the directory for the files (created if missing).
+            overwrite: download files again that are already there.
+            max_size: refuse files larger than this many bytes.
+            checksums: compute each file's SHA-256 (``Saved.sha256``).
+            progress: called with each download event (started, progressed, finished,
+                failed, a note), in this thread.
+
+        Returns:
+            A ``DownloadResult``: ``files`` (written or already there, in job order),
+            ``skipped``, ``failures`` (each with its ``exit_code``), ``exit_code`` as the
+            CLI's, and ``raise_for_failures()``.
+
+        Raises:
+            UsageError: a bad ref, or a ``dir`` that cannot hold files (nothing was sent).
+
+        Example::
+
+            result = client.download("krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20", dir="out")
+            result.raise_for_failures()
+            print(result.files)
         """
-        from jobctl._download.engine import DEFAULT_MAX_SIZE
         from jobctl._download.plan import prepare_dir
-        from jobctl.cli.output.progress import download_jobs
 
-        wanted = [self.ref(refs)] if isinstance(refs, (str, Ref)) else [self.ref(r) for r in refs]
-        outcomes = self.fetch_all(list(dict.fromkeys(wanted)))
+        wanted = self._refs(refs)
+        folder = prepare_dir(dir)
+        outcomes = self._fetch_all(wanted)
         jobs = [o for o in outcomes if isinstance(o, Job)]
-        saved, failed = download_jobs(
-            jobs,
-            prepare_dir(os.fspath(dir)),
-            self.config,
-            note=lambda line: logger.info("%s", line),
-            overwrite=overwrite,
-            max_size=DEFAULT_MAX_SIZE if max_size is None else max_size,
-            log=self._log,
+        if self.journal is not None:
+            self.journal.record(jobs)
+        inbox: queue.Queue[DownloadEvent] = queue.Queue()
+        run = self._download_run(
+            folder, inbox.put, overwrite=overwrite, max_size=max_size, checksums=checksums
         )
-        problems = [o for o in outcomes if isinstance(o, JobctlError)] + failed
-        if problems:
-            raise problems[0]
-        return [s.path for s in saved]
+        run.add(jobs)
+        while run.outstanding or not inbox.empty():
+            event = self.clock.take(inbox, 0.1, busy=True)
+            if event is not None and progress is not None:
+                progress(event)
+        return run.finish([o for o in outcomes if isinstance(o, JobctlError)])
+
+    def _download_run(
+        self,
+        folder: Path,
+        emit: Callable[[DownloadEvent], None],
+        *,
+        overwrite: bool,
+        max_size: int,
+        checksums: bool = False,
+    ) -> DownloadRun:
+        from jobctl._download.engine import credentials_from, make_session
+        from jobctl._download.run import DownloadRun
+
+        return DownloadRun(
+            folder,
+            credentials_from(self.config.settings_for),
+            emit,
+            overwrite=overwrite,
+            max_size=max_size,
+            checksums=checksums,
+            log=self._log,
+            session=make_session(self.backoff),
+            journal=self.journal,
+        )
 
     # --- lifetime ----------------------------------------------------------------
 
     def close(self) -> None:
+        """Close the provider sessions (a ``with Client(...)`` block does it at its end)."""
         with self._lock:
             for client in self._clients.values():
                 client.close()
@@ -312,10 +475,18 @@ def default_client() -> Client:
 
 
 def get(ref: RefLike, job_id: str | None = None) -> Job:
+    """One job as it is now, with the default ``Client()``: see ``Client.get``.
+
+    Example::
+
+        job = jobctl.get("krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20")
+    """
     return default_client().get(ref, job_id)
 
 
 def get_many(refs: Iterable[RefLike]) -> list[Outcome]:
+    """A ``Job`` or the error for each ref, in order, with the default ``Client()``: see
+    ``Client.get_many``."""
     return default_client().get_many(refs)
 
 
@@ -325,7 +496,16 @@ def watch(
     timeout: float | None = None,
     interval: float = DEFAULT_INTERVAL,
     max_interval: float = MAX_INTERVAL,
-) -> Iterator[Outcome]:
+) -> Watch:
+    """Follow jobs until every one is done, with the default ``Client()``: iterate the
+    result for events (see ``Client.watch``).
+
+    Example::
+
+        for event in jobctl.watch(["krea:a", "gepetto:b"]):
+            if isinstance(event, jobctl.JobChanged):
+                print(event.job.id, event.job.status)
+    """
     return default_client().watch(refs, timeout=timeout, interval=interval, max_interval=max_interval)
 
 
@@ -336,6 +516,13 @@ def wait(
     interval: float = DEFAULT_INTERVAL,
     max_interval: float = MAX_INTERVAL,
 ) -> list[Job]:
+    """Every job in its final state once all are done, with the default ``Client()``: see
+    ``Client.wait``.
+
+    Example::
+
+        jobs = jobctl.wait(["krea:a", "aisquare:42"], timeout=600)
+    """
     return default_client().wait(refs, timeout=timeout, interval=interval, max_interval=max_interval)
 
 
@@ -344,9 +531,21 @@ def download(
     dir: str | os.PathLike[str] = ".",
     *,
     overwrite: bool = False,
-    max_size: int | None = None,
-) -> list[Path]:
-    return default_client().download(refs, dir, overwrite=overwrite, max_size=max_size)
+    max_size: int = DEFAULT_MAX_SIZE,
+    checksums: bool = False,
+    progress: Progress | None = None,
+) -> DownloadResult:
+    """Each succeeded job's files into ``dir``, with the default ``Client()``: see
+    ``Client.download``.
+
+    Example::
+
+        result = jobctl.download("krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20", dir="out")
+        print(result.files, result.failures)
+    """
+    return default_client().download(
+        refs, dir, overwrite=overwrite, max_size=max_size, checksums=checksums, progress=progress
+    )
 
 
 __all__ = ["Client", "default_client", "download", "get", "get_many", "wait", "watch"]

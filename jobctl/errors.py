@@ -10,14 +10,16 @@
     │   ├── RequestRejected     5  the provider answered 4xx (not 401/403/404/408/429):
     │   │                          asking again will not help, so watch stops polling it
     │   ├── PayloadError        5  reading the answer failed inside jobctl; final too
+    │   ├── BrokenWatch         5  a poll failed in a way nobody foresaw; final for that job
+    │   ├── DownloadError       5  a file could not be downloaded; its ``.part`` stays
     │   └── RateLimited         5  the provider asked to wait (429, Retry-After,
     │                              X-RateLimit-Remaining: 0); ``retry_after`` says how long,
     │                              and watch pauses that provider instead of ending
-    └── WaitTimeout           124  watch/wait ran out of time
+    └── WaitTimeout           124  watch/wait ran out of time (also a ``TimeoutError``)
 
 A failed job is a ``Job`` whose status says so, never an exception. The library
-raises these; the CLI boundary (``cli.run``) turns each into ``error: <message>``
-on stderr and its exit code; nothing else calls ``sys.exit``.
+raises these; the CLI boundary (``jobctl.cli.app.run``) turns each into
+``error: <message>`` on stderr and its exit code; nothing else calls ``sys.exit``.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ def most_severe(codes: list[ExitCode] | list[int]) -> ExitCode:
 
 
 class JobctlError(Exception):
+    """Every error jobctl raises: ``message`` is one line for people, ``exit_code`` the
+    CLI's for it, and ``ref`` the ``(provider, id)`` it is about, when it is about one job."""
+
     exit_code: ExitCode = ExitCode.UPSTREAM
     # The (provider, id) the error is about, when it is about one job.
     ref: tuple[str, str] | None = None
@@ -69,11 +74,13 @@ class JobctlError(Exception):
 
 
 class UsageError(JobctlError):
+    """A bad argument, option, ref or id: nothing was sent (exit 2)."""
+
     exit_code = ExitCode.USAGE
 
 
 class ConfigError(UsageError):
-    pass
+    """The config file, the profile or a credential is unusable (exit 2)."""
 
 
 class JobFailed(JobctlError):
@@ -83,19 +90,25 @@ class JobFailed(JobctlError):
 
 
 class AuthError(JobctlError):
+    """The provider refused the credentials, HTTP 401 or 403 (exit 3)."""
+
     exit_code = ExitCode.AUTH
 
 
 class NotFoundError(JobctlError):
+    """The provider does not know the job, HTTP 404 (exit 4)."""
+
     exit_code = ExitCode.NOT_FOUND
 
 
 class ProviderError(JobctlError):
+    """The provider or the network failed after retries, or sent an undocumented body (exit 5)."""
+
     exit_code = ExitCode.UPSTREAM
 
 
 class RequestRejected(ProviderError):
-    pass
+    """The provider answered 4xx (not 401/403/404/408/429): asking again will not help."""
 
 
 class PayloadError(ProviderError):
@@ -111,7 +124,18 @@ class RateLimited(ProviderError):
         self.retry_after = retry_after
 
 
-class WaitTimeout(JobctlError):
+class BrokenWatch(ProviderError):
+    """A fetch that failed in a way nobody foresaw: final for that job, exit 5."""
+
+
+class DownloadError(ProviderError):
+    """A file could not be downloaded (exit 5); its ``.part``, if any, stays."""
+
+
+class WaitTimeout(JobctlError, TimeoutError):
+    """``watch``/``wait`` ran out of time (exit 124); ``failures`` holds the errors that
+    had already ended some jobs' watch (404, refused...)."""
+
     exit_code = ExitCode.TIMEOUT
 
     def __init__(self, message: str, failures: list[JobctlError] | None = None) -> None:

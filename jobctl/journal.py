@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -77,21 +76,6 @@ def _lock(fh: IO[str]) -> None:
     fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
 
 
-def data_dir() -> Path:
-    """Per-user data dir: $XDG_DATA_HOME/jobctl, ~/Library/Application Support/jobctl, %LOCALAPPDATA%."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "jobctl"
-
-
-def tracking_disabled(no_track: bool = False) -> bool:
-    return no_track or os.environ.get("JOBCTL_NO_TRACK", "").strip().lower() in ("1", "true", "yes", "on")
-
-
 @dataclass(frozen=True)
 class Entry:
     job: Job
@@ -112,10 +96,14 @@ Warn = Callable[[str], None]
 
 
 class Journal:
-    """Open lazily; on any database trouble, warn once and carry on untracked."""
+    """The journal at ``path`` (the CLI's is ``<data dir>/journal.sqlite3``).
 
-    def __init__(self, path: Path | None = None, warn: Warn | None = None) -> None:
-        self.path = path or data_dir() / "journal.sqlite3"
+    Opened lazily; on any database trouble it warns once through ``warn`` and carries
+    on untracked.
+    """
+
+    def __init__(self, path: Path, warn: Warn | None = None) -> None:
+        self.path = path
         self._warn = warn
         self._warned = False
         self._db: sqlite3.Connection | None = None
@@ -353,6 +341,9 @@ def _stamp(at: float) -> str | None:
 
 class NoJournal(Journal):
     """--no-track: the same interface, touching nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(Path(os.devnull))
 
     def _connect(self) -> sqlite3.Connection | None:
         return None

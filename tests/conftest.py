@@ -16,6 +16,7 @@ import pytest
 import yaml
 from hypothesis import Phase, settings
 
+from jobctl.cli.context import Environment
 from jobctl.sim import Simulator
 
 # Before any test module (or jobctl.testing's own settings) is imported: a failing
@@ -70,14 +71,13 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """stdout counts as an 80-column terminal that can redraw."""
-    from jobctl.cli.output import views as render
-
+    """``jobctl(...)`` runs with stdout as an 80-column terminal that can redraw (the
+    ``jobctl`` fixture builds its Environment so); rich itself still writes plain text
+    into the captured stream, so the last frame is what the test reads."""
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.setattr(render, "is_terminal", lambda *_: True)
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +106,13 @@ def other(shared_other: Simulator) -> Simulator:
     return shared_other
 
 
+def journal_path() -> Path:
+    """The journal the CLI uses under this test's variables (XDG_DATA_HOME)."""
+    from jobctl._dirs import data_dir
+
+    return data_dir(os.environ) / "journal.sqlite3"
+
+
 def write_config(path: Path, data: dict[str, Any], mode: int = 0o600) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -123,17 +130,37 @@ def config_file(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     return path
 
 
+def make_environment(
+    stdin: str = "", *, terminal: bool = False, debug: bool = False, **streams: Any
+) -> Environment:
+    """The Environment of one CLI run in a test: the current (monkeypatched) variables,
+    stdin from a string, stdout and stderr as pytest captures them (or as given), and
+    ``terminal``: stdout plays a terminal."""
+    return Environment(
+        stdin=io.StringIO(stdin),
+        stdout=streams.get("stdout", sys.stdout),
+        stderr=streams.get("stderr", sys.stderr),
+        environ=dict(os.environ),
+        stdout_isatty=terminal,
+        debug=debug,
+    )
+
+
 @pytest.fixture
-def jobctl(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Run ``jobctl ARGS`` in-process; returns Result(code, out, err)."""
+def jobctl(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Any:
+    """Run ``jobctl ARGS`` in-process through its error boundary, in a test Environment
+    (a terminal when the test also asks for ``on_a_terminal``); returns Result(code, out, err)."""
     from jobctl.cli import run
+
+    terminal = "on_a_terminal" in request.fixturenames
 
     def invoke(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> Result:
         for key, value in (env or {}).items():
             monkeypatch.setenv(key, value)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
         capsys.readouterr()
-        code = run(list(args))
+        code = run(list(args), make_environment(stdin, terminal=terminal, debug="--debug" in args))
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_config
+from conftest import journal_path, write_config
 
 from jobctl.journal import Journal
 from jobctl.model import Job, Status
@@ -37,7 +37,7 @@ def complete(shell: str, words: str, env: dict[str, str] | None = None) -> list[
 
 @pytest.fixture
 def journal() -> Journal:
-    book = Journal()
+    book = Journal(journal_path())
     book.record(
         [
             Job("krea", "4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20", Status.RUNNING, "processing"),

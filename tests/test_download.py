@@ -664,21 +664,22 @@ def _bars_at(width: int, encoding: str = "utf-8") -> list[str]:
     """Two files in flight (a long name and a short one) as the bars show them."""
     from rich.console import Console
 
-    from jobctl._download.engine import Saved
+    from jobctl import DownloadFinished, DownloadProgressed, DownloadStarted, Saved
     from jobctl._download.plan import Target
+    from jobctl.cli.context import utf_encoding
     from jobctl.cli.output.progress import BarsProgress
 
     stream = io.TextIOWrapper(io.BytesIO(), encoding=encoding)  # strict: a glyph it cannot carry raises
     console = Console(file=stream, width=width, force_terminal=True, color_system=None)
-    bars = BarsProgress(console)
+    bars = BarsProgress(console, utf_encoding(encoding), standalone=False)
     long = Target("creatify", CREATIFY_ID, "https://cdn.example/a.mp4", f"creatify-{CREATIFY_ID}")
     short = Target("krea", "k", "https://cdn.example/b.png", "krea-k")
-    bars.started(long, f"creatify-{CREATIFY_ID}.mp4", 6 * MiB, 0)
-    bars.advanced(long, 5 * MiB // 2)
-    bars.started(short, "krea-k.png", 1024 * MiB, 0)
-    bars.advanced(short, 1000 * MiB)
-    console.print(bars.bars.get_renderable())
-    bars.finished(Saved(short, Path("out/krea-k.png"), 1024 * MiB, None))
+    bars.show(DownloadStarted(long, f"creatify-{CREATIFY_ID}.mp4", 6 * MiB, 0))
+    bars.show(DownloadProgressed(long, 5 * MiB // 2))
+    bars.show(DownloadStarted(short, "krea-k.png", 1024 * MiB, 0))
+    bars.show(DownloadProgressed(short, 1000 * MiB))
+    console.print(bars)
+    bars.show(DownloadFinished(Saved(short, Path("out/krea-k.png"), 1024 * MiB, None)))
     stream.flush()
     return [line.rstrip() for line in stream.buffer.getvalue().decode(encoding).splitlines()]  # type: ignore[attr-defined]
 

@@ -554,13 +554,9 @@ def test_escape_sequences_in_a_provider_error_never_reach_stderr(
 
 
 def test_on_a_terminal_markup_in_provider_text_is_printed_verbatim(
-    sim: Simulator, config_file: Path, jobctl: Any, monkeypatch: pytest.MonkeyPatch
+    sim: Simulator, config_file: Path, jobctl: Any, monkeypatch: pytest.MonkeyPatch, on_a_terminal: None
 ) -> None:
-    from jobctl.cli.output import views as render
-
-    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(render, "is_terminal", lambda *_: True)
+    monkeypatch.delenv("COLUMNS", raising=False)
     sim.add_job("krea", KREA_ID, [Step(status="failed", fields={**TIMELESS, "error": HOSTILE_ERROR})])
     result = jobctl("get", "krea", KREA_ID)
     assert result.code == 0
@@ -569,13 +565,9 @@ def test_on_a_terminal_markup_in_provider_text_is_printed_verbatim(
 
 
 def test_on_a_terminal_the_table_keeps_ids_and_prints_markup_verbatim(
-    sim: Simulator, config_file: Path, jobctl: Any, monkeypatch: pytest.MonkeyPatch
+    sim: Simulator, config_file: Path, jobctl: Any, monkeypatch: pytest.MonkeyPatch, on_a_terminal: None
 ) -> None:
-    from jobctl.cli.output import views as render
-
-    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(render, "is_terminal", lambda *_: True)
+    monkeypatch.delenv("COLUMNS", raising=False)
     sim.add_job("krea", "k1", [Step(status="failed", fields={**TIMELESS, "error": HOSTILE_ERROR})])
     sim.add_job("krea", "k2", [Step(status="processing", fields=TIMELESS)])
     result = jobctl("get", "krea", "k1", "k2")

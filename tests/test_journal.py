@@ -8,17 +8,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-from conftest import GEPETTO_ID, KREA_ID
+from conftest import GEPETTO_ID, KREA_ID, journal_path
 
-from jobctl.journal import Journal, data_dir
+from jobctl.journal import Journal
 from jobctl.model import Job, Status
-
-
-def journal_path() -> Path:
-    return data_dir() / "journal.sqlite3"
 
 
 def test_get_records_each_job_with_its_last_known_state(sim, config_file, jobctl) -> None:
@@ -90,9 +85,9 @@ def test_a_journal_that_cannot_be_created_costs_one_warning(sim, config_file, jo
 
 def test_a_locked_journal_neither_blocks_the_answer_nor_loses_the_job(sim, config_file, jobctl) -> None:
     sim.add_job("krea", KREA_ID, ["processing"])
-    Journal().record([])  # nothing to write: must not even open
+    Journal(journal_path()).record([])  # nothing to write: must not even open
     assert not journal_path().exists()
-    holder = Journal()
+    holder = Journal(journal_path())
     holder.record([Job("krea", "x", Status.RUNNING, "processing")])
     db = sqlite3.connect(journal_path(), isolation_level=None)
     db.execute("BEGIN EXCLUSIVE")
@@ -108,11 +103,11 @@ def test_a_locked_journal_neither_blocks_the_answer_nor_loses_the_job(sim, confi
     # The journal waits at most 0.2 s for a lock (it used to wait 5 s); generous here,
     # as a shared machine is slow, but far from the old wait.
     assert took < 2.5
-    assert [e.job.id for e in Journal().entries()] == ["x", KREA_ID]  # set aside, then moved in
+    assert [e.job.id for e in Journal(journal_path()).entries()] == ["x", KREA_ID]  # set aside, then moved in
 
 
 def test_rows_set_aside_never_overwrite_a_state_recorded_later() -> None:
-    journal = Journal()
+    journal = Journal(journal_path())
     journal.record([Job("krea", "a", Status.RUNNING, "processing")])
     journal._set_aside([("krea", "a", "queued", 0, json.dumps({"provider": "krea", "id": "a"}))], now=0.0)
     journal.record([Job("krea", "b", Status.RUNNING, "processing")])  # a write moves them in
@@ -122,10 +117,12 @@ def test_rows_set_aside_never_overwrite_a_state_recorded_later() -> None:
 
 WRITER = """
 import sys
+import os
+from jobctl._dirs import data_dir
 from jobctl.journal import Journal
 from jobctl.model import Job, Status
 worker = int(sys.argv[1])
-journal = Journal()
+journal = Journal(data_dir(os.environ) / "journal.sqlite3")
 for n in range(25):
     journal.record([Job("gepetto", f"w{worker}-{n}", Status.RUNNING, "processing")])
 """
@@ -139,14 +136,14 @@ def test_eight_concurrent_writers_lose_no_ref() -> None:
     errors = [p.communicate(timeout=60)[1] for p in procs]
     assert [p.returncode for p in procs] == [0] * 8, errors
     assert errors == [""] * 8
-    ids = {e.job.id for e in Journal().entries(include_done=True)}
+    ids = {e.job.id for e in Journal(journal_path()).entries(include_done=True)}
     assert ids == {f"w{w}-{n}" for w in range(8) for n in range(25)}
 
 
 def test_a_writer_killed_mid_write_loses_nothing_already_committed() -> None:
     script = WRITER.replace("range(25)", "range(100000)")
     proc = subprocess.Popen([sys.executable, "-c", script, "9"])
-    journal = Journal()
+    journal = Journal(journal_path())
     try:
         # Wait until some writes have landed, then kill it without warning.
         for _ in range(400):
@@ -160,7 +157,7 @@ def test_a_writer_killed_mid_write_loses_nothing_already_committed() -> None:
             proc.kill()
     before = {e.job.id for e in journal.entries()}
     assert len(before) >= 20
-    again = Journal()
+    again = Journal(journal_path())
     again.record([Job("krea", "after-kill", Status.QUEUED, "queued")])
     after = {e.job.id for e in again.entries()}
     assert before | {"after-kill"} <= after
@@ -168,7 +165,7 @@ def test_a_writer_killed_mid_write_loses_nothing_already_committed() -> None:
 
 
 def test_an_unchanged_state_is_not_written_again() -> None:
-    journal = Journal()
+    journal = Journal(journal_path())
     running = Job("krea", "x", Status.RUNNING, "processing")
     journal.record([running])
     [first] = journal.entries()

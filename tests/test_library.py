@@ -136,8 +136,9 @@ def test_watch_yields_each_change_and_ends_when_every_job_is_done(sim: Simulator
     sim.add_job("krea", KREA_ID, [Step("queued", requests=2), Step("processing", requests=2), "completed"])
     sim.add_job("gepetto", GEPETTO_ID, ["pending", "failed"])
     seen = [
-        (j.provider, str(j.status))
-        for j in client.watch([f"krea:{KREA_ID}", ("gepetto", GEPETTO_ID)], interval=0.02)
+        (e.job.provider, str(e.job.status))
+        for e in client.watch([f"krea:{KREA_ID}", ("gepetto", GEPETTO_ID)], interval=0.02)
+        if isinstance(e, jobctl.JobChanged) and e.json_changed
     ]
     assert [s for p, s in seen if p == "krea"] == ["queued", "running", "succeeded"]
     assert [s for p, s in seen if p == "gepetto"] == ["queued", "failed"]
@@ -145,11 +146,14 @@ def test_watch_yields_each_change_and_ends_when_every_job_is_done(sim: Simulator
 
 def test_watch_yields_the_error_of_a_ref_that_failed_for_good(sim: Simulator, client: Any) -> None:
     sim.add_job("krea", KREA_ID, ["processing", "completed"])
-    outcomes = list(client.watch([f"krea:{KREA_ID}", "krea:gone"], interval=0.02))
-    errors = [o for o in outcomes if isinstance(o, jobctl.JobctlError)]
-    assert [type(e).__name__ for e in errors] == ["NotFoundError"]
-    jobs = [o for o in outcomes if isinstance(o, jobctl.Job)]
+    events = list(client.watch([f"krea:{KREA_ID}", "krea:gone"], interval=0.02))
+    failed = [e for e in events if isinstance(e, jobctl.PollFailed)]
+    assert [(type(e.error).__name__, e.final) for e in failed] == [("NotFoundError", True)]
+    jobs = [e.job for e in events if isinstance(e, jobctl.JobChanged)]
     assert [str(j.status) for j in jobs] == ["running", "succeeded"]
+    [end] = [e for e in events if isinstance(e, jobctl.WatchEnded)]
+    assert events[-1] is end
+    assert (end.summary.exit_code, end.summary.failures) == (4, (failed[0].error,))
 
 
 def test_wait_returns_every_job_in_its_final_state_in_the_order_given(sim: Simulator, client: Any) -> None:
@@ -183,18 +187,21 @@ def test_download_writes_each_jobs_files_and_returns_their_paths(
 ) -> None:
     sim.add_file("a.png", 1000, content_type="image/png")
     sim.add_job("krea", KREA_ID, [Step("completed", fields={"result": {"urls": [sim.file_url("a.png")]}})])
-    paths = client.download(f"krea:{KREA_ID}", dir=tmp_path / "out")
-    assert paths == [tmp_path / "out" / f"krea-{KREA_ID}.png"]
-    assert paths[0].stat().st_size == 1000
+    result = client.download(f"krea:{KREA_ID}", dir=tmp_path / "out")
+    assert result.files == result.written == [tmp_path / "out" / f"krea-{KREA_ID}.png"]
+    assert (result.failures, result.skipped, result.exit_code) == ([], [], 0)
+    assert result.files[0].stat().st_size == 1000
 
 
-def test_download_of_a_job_that_has_not_succeeded_raises_job_failed(
+def test_download_of_a_job_that_has_not_succeeded_lists_job_failed(
     sim: Simulator, client: Any, tmp_path: Path
 ) -> None:
     sim.add_job("krea", KREA_ID, ["processing"])
-    with pytest.raises(jobctl.JobFailed) as info:
-        client.download([f"krea:{KREA_ID}"], dir=tmp_path)
-    assert info.value.exit_code == 1
+    result = client.download([f"krea:{KREA_ID}"], dir=tmp_path)
+    assert [type(e) for e in result.failures] == [jobctl.JobFailed]
+    assert (result.files, result.exit_code) == ([], 1)
+    with pytest.raises(jobctl.JobFailed):
+        result.raise_for_failures()
     assert list(tmp_path.iterdir()) == []
 
 
@@ -303,10 +310,10 @@ def readme_python_examples() -> list[str]:
 
 
 def test_the_readme_has_python_examples() -> None:
-    assert len(readme_python_examples()) >= 3
+    assert len(readme_python_examples()) == 4
 
 
-@pytest.mark.parametrize("n", range(3))
+@pytest.mark.parametrize("n", range(4))
 def test_the_readme_python_example_runs_against_the_simulator(
     n: int,
     sim: Simulator,
@@ -323,8 +330,17 @@ def test_the_readme_python_example_runs_against_the_simulator(
     path = write_config(tmp_path / "c.yaml", {"profiles": {"default": sim.profile(), "work": sim.profile()}})
     monkeypatch.setenv("JOBCTL_CONFIG", str(path))
     monkeypatch.setattr(client_module, "_default", None)  # a fresh default client for this config
+    monkeypatch.chdir(tmp_path)
+    if n == 3:  # the download example: a finished job with a file
+        sim.add_file("a.png", 1000, content_type="image/png")
+        done = Step("completed", fields={"result": {"urls": [sim.file_url("a.png")]}})
+        sim.add_job("krea", KREA_ID, [done])
+        sim.add_job("gepetto", GEPETTO_ID, [Step("success", fields={"output": sim.file_url("a.png")})])
     code = readme_python_examples()[n].replace("127.0.0.1:8765", f"127.0.0.1:{sim.port}")
     if n == 0:
         sim.add_job("krea", KREA_ID, ["completed"])  # the first example expects a finished job
     exec(compile(code, f"README.md python example {n + 1}", "exec"), {})
     assert "Traceback" not in capsys.readouterr().err
+    if n == 3:
+        assert (tmp_path / "out" / f"krea-{KREA_ID}.png").stat().st_size == 1000
+        assert (tmp_path / "out" / f"gepetto-{GEPETTO_ID}.png").stat().st_size == 1000

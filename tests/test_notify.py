@@ -101,7 +101,7 @@ def test_a_missing_or_failing_notifier_is_no_error(
 
 def test_osascript_serves_where_notify_send_is_missing(bin_dir: Path) -> None:
     called = fake_notifier(bin_dir, "osascript")
-    notify("2 succeeded, 0 failed", terminals=())
+    notify("2 succeeded, 0 failed", (), os.environ)
     assert called.read_text().splitlines() == [
         "-e",
         'display notification "2 succeeded, 0 failed" with title "jobctl watch"',
@@ -115,12 +115,12 @@ class Terminal(io.StringIO):
 
 def test_the_bell_rings_on_the_first_terminal_only(bin_dir: Path) -> None:
     piped, tty, other_tty = io.StringIO(), Terminal(), Terminal()
-    notify("1 succeeded, 0 failed", terminals=(piped, tty, other_tty))
+    notify("1 succeeded, 0 failed", (piped, tty, other_tty), os.environ)
     assert (piped.getvalue(), tty.getvalue(), other_tty.getvalue()) == ("", "\a", "")
 
 
 def test_no_bell_when_nothing_is_a_terminal(bin_dir: Path) -> None:
     piped = io.StringIO()
-    notify("1 succeeded, 0 failed", terminals=(piped,))
+    notify("1 succeeded, 0 failed", (piped,), os.environ)
     assert piped.getvalue() == ""
     assert os.listdir(bin_dir) == []

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from jobctl._watch.policy import LikelihoodSchedule
 from jobctl._watch.schedule import Budget
-from jobctl.cli.output.live import LiveSink
+from jobctl.cli.output.live import LiveTable
 from jobctl.errors import RateLimited
 from jobctl.model import Job, Status
 from jobctl.refs import Ref
@@ -164,7 +164,7 @@ def test_live_rows_of_a_rate_limited_provider_say_when_it_is_asked_again() -> No
         schedule.record(item, Job(item.ref.provider, item.ref.id, Status.RUNNING, "processing"))
     now[0] += 18
     console = Console(file=io.StringIO(), width=120, height=40, force_terminal=True, color_system=None)
-    console.print(LiveSink(console, schedule.items, budget_line=schedule.budget_line).render())
+    console.print(LiveTable(console, schedule.items, budget_line=schedule.budget_line).render())
     lines = [Text.from_ansi(line).plain.rstrip() for line in console.file.getvalue().splitlines()]  # type: ignore[attr-defined]
     rows = {line.split()[1]: line for line in lines[2:-1]}
     assert rows["k1"].endswith("rate limited, next try in 42 s")

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from jobctl._watch.schedule import Tracked
-from jobctl.cli.output.live import LiveSink, summary
+from jobctl.cli.output.live import LiveTable, summary
 from jobctl.cli.output.views import clean, detail_plain, dumps_json, table_plain, table_rich
 from jobctl.model import Job, JobError, Status
 from jobctl.refs import Ref
@@ -103,7 +103,7 @@ def tracked(n: int, status: Status = Status.RUNNING, final: bool = False) -> Tra
 def test_live_table_shows_every_row_and_a_summary_when_they_fit() -> None:
     items = [tracked(1), tracked(2, Status.SUCCEEDED, final=True)]
     console = terminal()
-    sink = LiveSink(console, items)
+    sink = LiveTable(console, items)
     console.print(sink.render())
     text = console.file.getvalue()  # type: ignore[attr-defined]
     lines = [Text.from_ansi(line).plain.rstrip() for line in text.splitlines()]
@@ -128,7 +128,7 @@ def test_live_table_shows_every_row_and_a_summary_when_they_fit() -> None:
 def test_live_table_with_500_rows_fits_the_screen_and_says_how_many_are_hidden() -> None:
     items = [tracked(n, Status.SUCCEEDED if n % 2 else Status.RUNNING, final=bool(n % 2)) for n in range(500)]
     console = terminal(height=30)
-    sink = LiveSink(console, items)
+    sink = LiveTable(console, items)
     console.print(sink.render())
     lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
     assert len(lines) <= 30

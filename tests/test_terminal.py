@@ -13,14 +13,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CREATIFY_ID, KREA_ID, run_process
+from clocks import StoppedClock
+from conftest import CREATIFY_ID, KREA_ID, make_environment, run_process
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console, RenderableType
 
+from jobctl._text import one_line
+from jobctl._watch.events import JobChanged
 from jobctl._watch.schedule import Tracked
-from jobctl.cli.output.live import LinesSink, LiveSink
-from jobctl.cli.output.views import cut_middle, error_text, one_line, table_rich
+from jobctl.cli.context import utf_encoding
+from jobctl.cli.output.grid import cut_middle
+from jobctl.cli.output.live import LiveTable
+from jobctl.cli.output.stream import LinesView
+from jobctl.cli.output.views import error_text, table_rich
 from jobctl.errors import ProviderError
 from jobctl.model import Job, JobError, Status
 from jobctl.refs import Ref
@@ -156,8 +162,8 @@ def watched() -> list[Tracked]:
 
 
 def live_lines(items: list[Tracked], width: int, now: datetime = NOW, encoding: str = "utf-8") -> list[str]:
-    stream = io.TextIOWrapper(io.BytesIO(), encoding=encoding)  # LiveSink picks its marks from it
-    sink = LiveSink(Console(file=stream, width=width, height=40), items)
+    stream = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+    sink = LiveTable(Console(file=stream, width=width, height=40), items, marks=utf_encoding(encoding))
     return render(sink.render(now, mono=111.0), width, encoding)
 
 
@@ -265,10 +271,9 @@ def test_elapsed_stops_when_a_job_finishes() -> None:
 
 def test_line_mode_stamps_each_change_in_utc_with_z() -> None:
     lines: list[str] = []
-    sink = LinesSink(
-        lines.append, clock=lambda: datetime(2026, 11, 20, 11, 30, 5, tzinfo=timezone(timedelta(hours=1)))
-    )
-    sink.changed(tracked(JOBS[1]))
+    at = datetime(2026, 11, 20, 11, 30, 5, tzinfo=timezone(timedelta(hours=1)))
+    view = LinesView(lines.append, lines.append, lines.append, clock=StoppedClock(at.timestamp()))
+    view.show(JobChanged(Ref("krea", FAILED_KREA), JOBS[1]))
     assert lines == [
         f"10:30:05Z  krea:{FAILED_KREA}  failed  [nsfw_content] The prompt was flagged by the safety filter"
     ]
@@ -277,12 +282,12 @@ def test_line_mode_stamps_each_change_in_utc_with_z() -> None:
 def test_on_an_ascii_terminal_tables_use_ascii_marks_ellipses_and_rules(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from jobctl.cli.output import views as rendering
+    from jobctl.cli.output.views import jobs_text
 
     monkeypatch.setenv("COLUMNS", "60")
-    monkeypatch.setattr(rendering, "is_terminal", lambda *_: True)
-    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
-    assert rendering.jobs_text(JOBS, many=True).splitlines() == [
+    ascii_out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    env = make_environment(stdout=ascii_out, terminal=True)
+    assert jobs_text(env, JOBS, many=True).splitlines() == [
         "PROVIDER  ID             STATUS     OUTPUT / ERROR",
         "-" * 60,
         "krea      4dd4a...bdd20  succeeded  https://gen.krea.ai/i...",
@@ -509,7 +514,7 @@ def test_any_provider_text_keeps_each_row_on_one_line_within_the_width(texts: li
 FIVE = ("krea", "creatify", "unstructured", "gepetto", "aisquare")
 
 
-def five_providers_watched(limits: dict[str, float] | None = None, encoding: str = "utf-8") -> LiveSink:
+def five_providers_watched(limits: dict[str, float] | None = None, encoding: str = "utf-8") -> LiveTable:
     """A live table of one running job per provider, each provider asked once."""
     from jobctl._watch.policy import LikelihoodSchedule
     from jobctl._watch.schedule import Budget
@@ -521,7 +526,7 @@ def five_providers_watched(limits: dict[str, float] | None = None, encoding: str
     for item in ready:
         schedule.record(item, Job(item.ref.provider, item.ref.id, Status.RUNNING, "processing"))
     console = Console(file=io.TextIOWrapper(io.BytesIO(), encoding=encoding), width=200, height=40)
-    return LiveSink(console, schedule.items, budget_line=schedule.budget_line)
+    return LiveTable(console, schedule.items, marks=utf_encoding(encoding), budget_line=schedule.budget_line)
 
 
 FOOTERS = {

@@ -175,9 +175,9 @@ def test_the_profile_sets_each_providers_watch_budget(sim, options, rate) -> Non
     profile = sim.profile(["gepetto"])
     profile["gepetto"].update(options)
     with Client(providers=profile, env={}) as client:
-        watcher = client.watcher([Ref("gepetto", "job1")])
-        watcher.close()
-    assert watcher.schedule.budgets["gepetto"].rate == pytest.approx(rate)
+        watch = client.watch([Ref("gepetto", "job1")])  # nothing is sent until it is iterated
+    assert watch.schedule.budgets["gepetto"].rate == pytest.approx(rate)
+    assert sim.requests == []
 
 
 def test_budget_refills_at_its_rate() -> None:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import GEPETTO_ID, KREA_ID
+from conftest import GEPETTO_ID, KREA_ID, journal_path
 
 from jobctl.journal import Journal
 from jobctl.model import Job, Status
@@ -32,7 +32,7 @@ def test_watch_with_only_invalid_refs_exits_2_at_once(sim, config_file, jobctl, 
 def test_watch_dash_with_an_empty_stdin_exits_2_and_never_falls_back_to_the_journal(
     sim, config_file, jobctl
 ) -> None:
-    Journal().record([Job("krea", KREA_ID, Status.RUNNING, "processing")])
+    Journal(journal_path()).record([Job("krea", KREA_ID, Status.RUNNING, "processing")])
     result = jobctl("watch", "-", "--until-done", stdin="")
     assert result.code == 2
     assert result.err_lines == [
@@ -71,7 +71,7 @@ def test_a_bug_in_the_watch_worker_itself_is_one_error_line_not_a_hang(
     def broken(self: Any, ref: Any, patient: bool = True) -> Job:
         raise KeyError("a bug")
 
-    monkeypatch.setattr(Client, "fetch", broken)
+    monkeypatch.setattr(Client, "_fetch", broken)
     result = jobctl("watch", f"krea:{KREA_ID}", "--until-done", "--timeout", "20", *FAST)
     assert result.code == 5
     assert result.err_lines == [f"error: krea:{KREA_ID}: internal error: KeyError: 'a bug'"]

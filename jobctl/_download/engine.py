@@ -35,11 +35,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from jobctl import __version__
-from jobctl._download.plan import Target, extension_from_type, extension_from_url
+from jobctl._download.plan import DEFAULT_MAX_SIZE, Target, extension_from_type, extension_from_url
 from jobctl._rules import url_problem
 from jobctl._text import one_line
 from jobctl._units import format_size
-from jobctl.errors import JobctlError, ProviderError
+from jobctl.errors import DownloadError, JobctlError
 
 if TYPE_CHECKING:
     import requests
@@ -53,7 +53,6 @@ RING = 8
 PER_HOST = 4
 MAX_WORKERS = 32  # enough for 8 hosts at PER_HOST each
 MAX_REDIRECTS = 5
-DEFAULT_MAX_SIZE = 5 * 1024**3
 WRITEBACK_EVERY = 32 * 1024 * 1024  # start writeback this often, so the final fsync is short
 PROGRESS_EVERY = 0.1  # seconds between progress reports for one file
 CONNECT_TIMEOUT = 10.0
@@ -87,10 +86,6 @@ class Saved:
             "sha256": self.sha256,
             "skipped": self.skipped,
         }
-
-
-class DownloadError(ProviderError):
-    """A file could not be downloaded (exit 5); its ``.part``, if any, stays."""
 
 
 class Progress(Protocol):
@@ -156,7 +151,7 @@ def _refusal(url: str) -> str | None:
     }[problem]
 
 
-def make_session() -> requests.Session:
+def make_session(backoff: float) -> requests.Session:
     """The streaming session for output URLs: no default credentials, no netrc, no gzip."""
     import requests
     from requests.adapters import HTTPAdapter
@@ -166,9 +161,6 @@ def make_session() -> requests.Session:
     session = requests.Session()
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "identity"})
     session.auth = lambda r: r  # any auth object keeps requests from reading ~/.netrc
-    from jobctl.client import backoff_from
-
-    backoff = backoff_from(os.environ)
     # The API session's retry policy (429 and 5xx, Retry-After within a 30 s budget), but
     # a body that breaks off is not retried: it is reported, and the next run resumes it.
     retry = retry_policy(backoff, read=0, redirect=0)
@@ -327,7 +319,7 @@ class Downloader:
     checksums: bool = True
 
     def __post_init__(self) -> None:
-        self.session = self.session or make_session()
+        self.session = self.session or make_session(0.5)
         self._cond = threading.Condition()
         self._pending: list[Target] = []
         self._active: dict[Origin, int] = {}

@@ -15,11 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from jobctl.errors import UsageError
+from jobctl._text import one_line, status_label
+from jobctl.errors import JobctlError, JobFailed, UsageError
+from jobctl.model import Status
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from jobctl.model import Job
 
+DEFAULT_MAX_SIZE = 5 * 1024**3  # bytes: larger files are refused unless asked for
 _URL_EXT = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]")
 # Content-Type -> extension for names whose URL has none; anything else asks the
@@ -110,3 +115,33 @@ def prepare_dir(path: str | os.PathLike[str]) -> Path:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"--dir {folder} is not writable; fix its permissions or choose another --dir")
     return folder
+
+
+def not_ready(job: Job) -> JobFailed:
+    """Why a job that has not succeeded has nothing to download (exit 1)."""
+    ref = f"{job.provider}:{one_line(job.id)}"
+    if job.done:
+        return JobFailed(f"{ref}: the job {status_label(job)}; nothing to download")
+    return JobFailed(
+        f"{ref}: the job is {status_label(job)}, not finished; nothing downloaded "
+        f"(jobctl watch {ref} --until-done --download DIR waits for it)"
+    )
+
+
+def plan(jobs: Sequence[Job], note: Callable[[str, str], None]) -> tuple[list[Target], list[JobctlError]]:
+    """The files to fetch, in job order; ``note(message, ref)`` for each output that is no
+    URL and each job without outputs; an error per job that has not succeeded."""
+    targets: list[Target] = []
+    errors: list[JobctlError] = []
+    for job in jobs:
+        if job.status is not Status.SUCCEEDED:
+            errors.append(not_ready(job))
+            continue
+        files, others = targets_for(job)
+        ref = f"{job.provider}:{one_line(job.id)}"
+        for other in others:
+            note(f"{ref}: not downloadable (not an http(s) URL): {one_line(other, 200)}", ref)
+        if not files and not others:
+            note(f"{ref}: the job reported no output files", ref)
+        targets.extend(files)
+    return targets, errors

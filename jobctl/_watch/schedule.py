@@ -1,33 +1,28 @@
-"""Poll many jobs until they finish: adaptive per-job intervals, per-provider budgets.
+"""When to poll which job: adaptive per-job intervals and per-provider budgets.
 
-``Schedule`` is the whole polling policy, pure and clock-driven. ``Watcher`` runs
-it with a few daemon worker threads and yields every observed change from
-``changes()``; the library's ``Client.watch`` and the CLI's displays (live table,
-plain lines, NDJSON) are consumers of that one stream.
+``Schedule`` is the whole polling policy, pure and clock-driven: no threads, no I/O.
+``jobctl._watch.run`` runs it for real and turns what it records into events.
 """
 
 from __future__ import annotations
 
 import math
-import queue
 import random
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from jobctl.errors import (
     AuthError,
+    BrokenWatch,
     ConfigError,
     ExitCode,
     JobctlError,
     NotFoundError,
     PayloadError,
-    ProviderError,
     RateLimited,
     RequestRejected,
-    WaitTimeout,
     most_severe,
 )
 from jobctl.model import Job, job_to_dict
@@ -276,78 +271,4 @@ class Schedule:
     def timeout_message(self, timeout: float) -> str:
         left = [str(i.ref) for i in self.items if not i.final]
         shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
-        return f"watch: timed out after {timeout:g}s; not done: {shown}"
-
-
-class Watcher:
-    """Runs a Schedule for real: a few daemon threads fetch, this thread decides."""
-
-    def __init__(self, fetch: Callable[[Ref], Job], schedule: Schedule) -> None:
-        self.fetch = fetch
-        self.schedule = schedule
-        self.items = schedule.items
-        self._tasks: queue.Queue[Tracked | None] = queue.Queue()
-        self._results: queue.Queue[tuple[Tracked, Job | JobctlError]] = queue.Queue()
-        self._workers = min(MAX_WORKERS, max(1, len(self.items)))
-        for _ in range(self._workers):
-            # Daemon threads: Ctrl-C must not wait for a slow provider to answer.
-            threading.Thread(target=self._work, daemon=True, name="jobctl-watch").start()
-
-    def close(self) -> None:
-        """Let the workers end once their current request is answered."""
-        for _ in range(self._workers):
-            self._tasks.put(None)
-
-    def _work(self) -> None:
-        while True:
-            item = self._tasks.get()
-            if item is None:
-                return
-            try:
-                outcome: Job | JobctlError = self.fetch(item.ref)
-            except JobctlError as exc:
-                outcome = exc
-            except Exception as exc:  # a bug must cost one row, not the watch
-                outcome = BrokenWatch(f"{item.ref}: internal error: {type(exc).__name__}: {exc}")
-            self._results.put((item, outcome))
-
-    def changes(self, until_done: bool, timeout: float | None, tick: float = 1.0) -> Iterator[Tracked | None]:
-        """Each item whose state changed, as it changes; ``None`` once a ``tick``.
-
-        Ends when every job is final (``until_done``), else runs until closed;
-        raises WaitTimeout when ``timeout`` seconds pass first.
-        """
-        clock = self.schedule.clock
-        deadline = None if timeout is None else clock() + timeout
-        next_tick = clock()
-        while True:
-            ready, wait = self.schedule.due()
-            for item in ready:
-                self._tasks.put(item)
-            now = clock()
-            if deadline is not None:
-                if now >= deadline:
-                    failures = [i.error for i in self.items if i.final and i.error is not None]
-                    raise WaitTimeout(self.schedule.timeout_message(timeout or 0), failures)
-                wait = min(wait, deadline - now)
-            if now >= next_tick:
-                yield None
-                next_tick = now + tick
-            wait = min(wait, max(0.01, next_tick - now))
-            arrived = []
-            try:
-                arrived.append(self._results.get(timeout=wait))
-                while True:  # drain whatever else has arrived
-                    arrived.append(self._results.get_nowait())
-            except queue.Empty:
-                pass
-            for item, outcome in arrived:
-                if self.schedule.record(item, outcome):
-                    yield item
-            if until_done and self.schedule.finished:
-                yield None
-                return
-
-
-class BrokenWatch(ProviderError):
-    """A fetch that failed in a way nobody foresaw: final for that job, exit 5."""
+        return f"timed out after {timeout:g}s; not done: {shown}"

@@ -7,49 +7,57 @@ YAML file.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
+from jobctl.cli.context import Environment
 from jobctl.providers import PROVIDERS
 
+if TYPE_CHECKING:
+    import typer
 
-def complete_refs(typed: list[str], incomplete: str) -> list[str]:
+
+def environment(ctx: typer.Context) -> Environment:
+    """The run's Environment (the one Typer was handed), else this process's."""
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Environment) else Environment.from_process()
+
+
+def complete_refs(ctx: typer.Context, typed: list[str], incomplete: str) -> list[str]:
     """``kr`` -> ``krea``, ``krea:``; ``krea:4d`` -> tracked krea refs; after ``krea``
     (the ``PROVIDER ID...`` form) -> tracked krea ids. ``typed``: the refs before it."""
+    env = environment(ctx)
     provider, sep, prefix = incomplete.partition(":")
     if sep:
-        return [f"{provider}:{i}" for i in tracked_ids(provider.lower()) if i.startswith(prefix)]
+        return [f"{provider}:{i}" for i in tracked_ids(env, provider.lower()) if i.startswith(prefix)]
     if len(typed) >= 2 and typed[-1] == ":":
         # bash splits "krea:4d" at the colon: the word being completed is the id alone
-        return [i for i in tracked_ids(typed[-2].lower()) if i.startswith(incomplete)]
+        return [i for i in tracked_ids(env, typed[-2].lower()) if i.startswith(incomplete)]
     if (
         typed
         and ":" not in typed[0]
-        and (typed[0].lower() in PROVIDERS or typed[0].lower() in provider_names())
+        and (typed[0].lower() in PROVIDERS or typed[0].lower() in provider_names(env))
     ):
-        return [i for i in tracked_ids(typed[0].lower()) if i.startswith(incomplete)]
-    names = [n for n in provider_names() if n.startswith(incomplete.lower())]
+        return [i for i in tracked_ids(env, typed[0].lower()) if i.startswith(incomplete)]
+    names = [n for n in provider_names(env) if n.startswith(incomplete.lower())]
     return [v for n in names for v in (n, f"{n}:")]
 
 
-def provider_names() -> list[str]:
+def provider_names(env: Environment) -> list[str]:
     """Built-ins, the config file's declarations and installed plugins (not imported)."""
     from jobctl.config import load_config
 
     try:
-        return load_config().registry.offered_names()
+        return load_config(None, None, env.environ, config_dir=env.config_dir).registry.offered_names()
     except Exception:  # a broken config still completes the built-ins
         return list(PROVIDERS)
 
 
-def tracked(provider: str) -> list[tuple[str, str]]:
+def tracked(env: Environment, provider: str) -> list[tuple[str, str]]:
     """(provider, id) of one provider's tracked jobs, unfinished and recently seen first."""
     import sqlite3
 
-    from jobctl.journal import data_dir, tracking_disabled
-
-    path = data_dir() / "journal.sqlite3"
-    if tracking_disabled() or not path.is_file():
+    path = env.data_dir / "journal.sqlite3"
+    if env.no_track or not path.is_file():
         return []
     query = "SELECT provider, id FROM jobs WHERE provider = ? ORDER BY done, last_seen DESC LIMIT 2000"
     try:
@@ -60,17 +68,18 @@ def tracked(provider: str) -> list[tuple[str, str]]:
     return [(str(p), str(i)) for p, i in rows]
 
 
-def tracked_ids(provider: str) -> list[str]:
-    return [i for _, i in tracked(provider)]
+def tracked_ids(env: Environment, provider: str) -> list[str]:
+    return [i for _, i in tracked(env, provider)]
 
 
-def complete_profiles(params: Mapping[str, object], incomplete: str) -> list[str]:
+def complete_profiles(ctx: typer.Context, incomplete: str) -> list[str]:
     """Profile names in the config file the command line would read."""
     from jobctl.config import config_location
 
-    config = params.get("config")
+    env = environment(ctx)
+    config = ctx.params.get("config")
     try:
-        path, _ = config_location(config if isinstance(config, str) else None, os.environ)
+        path, _ = config_location(config if isinstance(config, str) else None, env.environ, env.config_dir)
         import yaml
 
         data = yaml.load(

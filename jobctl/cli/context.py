@@ -1,46 +1,170 @@
-"""What one CLI run reads and writes with: its streams, its redactor, its debug flag.
+"""One CLI run's world: its streams and what they can show, its environment variables,
+its config and data directories, its clock, its redactor and debug flag.
 
-The commands print only through an ``Environment``, so tests and embedders can
-swap the streams, and the secrets one run loaded are scrubbed from everything it
-prints (stdout included) without any process-wide state.
+Commands read and print only through an ``Environment``, and hand the library what it
+needs as arguments, so nothing below ``jobctl.cli`` looks at ``sys.std*`` or
+``os.environ``. ``Environment.from_process()`` reads the real ones; tests build one.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
-from collections.abc import Mapping
-from typing import IO, TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 
+from jobctl._clock import SYSTEM_CLOCK, Clock
+from jobctl._dirs import config_dir, data_dir
 from jobctl._redaction import Redactor
 from jobctl._text import clean
-from jobctl.errors import JobctlError
+from jobctl.errors import ExitCode, JobctlError, most_severe
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from jobctl.client import Client
     from jobctl.config import Config
+    from jobctl.errors import UsageError
+    from jobctl.journal import Journal
+    from jobctl.providers.registry import Registry
+    from jobctl.refs import RefList
+
+Stream = Literal["stdout", "stderr"]
+_TRUE = ("1", "true", "yes", "on")
+
+
+class OutputClosed(Exception):
+    """stdout's reader went away (``| head -1``): the run ends quietly."""
+
+
+def utf_encoding(encoding: str | None) -> bool:
+    """Whether text in ``encoding`` (None: unknown, taken as UTF-8) can carry any character."""
+    try:
+        return codecs.lookup(encoding or "utf-8").name.startswith("utf")
+    except LookupError:
+        return False
+
+
+def _isatty(stream: IO[str] | None) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 class Environment:
+    """Everything a command reads from outside itself, passed down as one object.
+
+    ``stdin_isatty``/``stdout_isatty``/``stderr_isatty`` default to what the streams say;
+    a test sets them to play a terminal. ``environ`` is never ``os.environ`` itself
+    unless the caller passes it.
+    """
+
     def __init__(
         self,
-        stdout: IO[str] | None = None,
-        stderr: IO[str] | None = None,
-        stdin: IO[str] | None = None,
-        environ: Mapping[str, str] | None = None,
+        *,
+        stdin: IO[str],
+        stdout: IO[str],
+        stderr: IO[str],
+        environ: Mapping[str, str],
+        stdin_isatty: bool | None = None,
+        stdout_isatty: bool | None = None,
+        stderr_isatty: bool | None = None,
+        clock: Clock = SYSTEM_CLOCK,
         debug: bool = False,
     ) -> None:
-        self.stdout = stdout or sys.stdout
-        self.stderr = stderr or sys.stderr
-        self.stdin = stdin if stdin is not None else sys.stdin
-        self.environ = os.environ if environ is None else environ
+        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
+        self.environ = environ
+        self.stdin_isatty = _isatty(stdin) if stdin_isatty is None else stdin_isatty
+        self.stdout_isatty = _isatty(stdout) if stdout_isatty is None else stdout_isatty
+        self.stderr_isatty = _isatty(stderr) if stderr_isatty is None else stderr_isatty
+        self.config_dir: Path = config_dir(environ)
+        self.data_dir: Path = data_dir(environ)
+        self.clock = clock
         self.debug = debug
         self.redactor = Redactor()
 
+    @classmethod
+    def from_process(cls, debug: bool = False) -> Environment:
+        """The real streams and environment variables of this process."""
+        return cls(stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr, environ=os.environ, debug=debug)
+
+    # --- what the terminal can do ---------------------------------------------------
+
+    def stream(self, which: Stream) -> IO[str]:
+        return self.stdout if which == "stdout" else self.stderr
+
+    def isatty(self, which: Stream) -> bool:
+        return self.stdout_isatty if which == "stdout" else self.stderr_isatty
+
+    @property
+    def no_color(self) -> bool:
+        return "NO_COLOR" in self.environ
+
+    @property
+    def can_redraw(self) -> bool:
+        """Not a terminal that cannot move its cursor (``TERM=dumb``)."""
+        return self.environ.get("TERM", "").lower() not in ("dumb", "unknown")
+
+    def live(self, which: Stream = "stdout") -> bool:
+        """Redraw in place on ``which``: a terminal that can, and no ``NO_COLOR``."""
+        return self.isatty(which) and self.can_redraw and not self.no_color
+
+    def unicode(self, which: Stream = "stdout") -> bool:
+        """Whether ``which`` can carry the status marks and the ellipsis."""
+        return utf_encoding(getattr(self.stream(which), "encoding", None))
+
+    @property
+    def columns(self) -> int:
+        """The terminal's width (``COLUMNS`` first); 80 when it cannot be known."""
+        value = self.environ.get("COLUMNS", "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+        try:
+            return os.get_terminal_size(self.stdout.fileno()).columns or 80
+        except (AttributeError, OSError, ValueError):
+            return 80
+
+    @property
+    def no_track(self) -> bool:
+        """``JOBCTL_NO_TRACK=1``: the journal is left alone."""
+        return self.environ.get("JOBCTL_NO_TRACK", "").strip().lower() in _TRUE
+
+    def console(self, which: Stream = "stdout") -> Console:
+        """A rich console on ``which``; whether it colours and moves the cursor is rich's
+        reading of the stream itself, with this environment's variables."""
+        from rich.console import Console
+
+        return Console(
+            file=self.stream(which),
+            highlight=False,
+            markup=False,
+            emoji=False,
+            soft_wrap=False,
+            _environ=dict(self.environ),
+        )
+
+    # --- printing --------------------------------------------------------------------
+
     def out(self, text: str) -> None:
-        """One line (or block) on stdout; a closed pipe raises BrokenPipeError to the boundary."""
-        self.stdout.write(self.redactor(text) + "\n")
-        self.stdout.flush()
+        """One line (or block) on stdout; a closed pipe ends the run quietly."""
+        try:
+            self.stdout.write(self.redactor(text) + "\n")
+            self.stdout.flush()
+        except BrokenPipeError:
+            # Not an OSError past this point: Typer would turn EPIPE into exit 1.
+            raise OutputClosed from None
+
+    def out_json(self, value: Any) -> None:
+        """``value`` as JSON on stdout: indented for a person at a terminal, compact in a pipe."""
+        self.out(self.dumps(value, pretty=self.stdout_isatty))
+
+    def dumps(self, value: Any, pretty: bool = False) -> str:
+        from jobctl.cli.output.views import dumps_json
+
+        return dumps_json(value, pretty, ascii_only=not self.unicode("stdout"))
 
     def _err(self, prefix: str, message: str) -> None:
         for line in message.splitlines() or [""]:
@@ -61,13 +185,23 @@ class Environment:
         """The --debug request log."""
         self._err("debug: ", line)
 
+    def finish(self, errors: Sequence[JobctlError], codes: Sequence[int] = ()) -> NoReturn:
+        """Report ``errors`` one line each and end with the most severe exit code."""
+        import typer
+
+        for error in errors:
+            self.report(error)
+        raise typer.Exit(int(most_severe([e.exit_code for e in errors] + [ExitCode(c) for c in codes])))
+
+    # --- what commands read ----------------------------------------------------------
+
     def load_config(
         self, profile: str | None, config: str | None, *, broken_as_errors: bool = False
     ) -> Config:
         """The run's config: its warnings printed once, and later ones (plugins) too."""
         from jobctl.config import load_config
 
-        cfg = load_config(config, profile, self.environ, self.redactor)
+        cfg = load_config(config, profile, self.environ, self.redactor, config_dir=self.config_dir)
         for message in cfg.warnings:
             self.warn(message)
         if not broken_as_errors:  # a broken declaration stops only the refs that use it
@@ -76,12 +210,41 @@ class Environment:
         cfg.registry.warn = self.warn
         return cfg
 
-    def client(self, cfg: Config) -> Client:
-        """The library client for this run's config."""
+    def default_registry(self) -> Registry:
+        """The default config file's providers, for a command without --config; the
+        built-ins alone when that file is broken."""
+        from jobctl.config import load_config
+        from jobctl.errors import ConfigError
+        from jobctl.providers.registry import Registry
+
+        try:
+            registry = load_config(
+                None, None, self.environ, self.redactor, config_dir=self.config_dir
+            ).registry
+        except ConfigError:
+            return Registry(warn=self.warn)
+        registry.warn = self.warn
+        return registry
+
+    def journal(self, no_track: bool = False) -> Journal:
+        """The job journal, or one that records nothing (``--no-track``, JOBCTL_NO_TRACK)."""
+        from jobctl.journal import Journal, NoJournal
+
+        if no_track or self.no_track:
+            return NoJournal()
+        return Journal(self.data_dir / "journal.sqlite3", warn=self.warn)
+
+    def client(self, cfg: Config, journal: Journal | None = None) -> Client:
+        """The library client for this run's config, logging to stderr under --debug."""
         from jobctl.client import Client
 
         return Client(
-            config=cfg, env=self.environ, redactor=self.redactor, log=self.log if self.debug else None
+            config=cfg,
+            env=self.environ,
+            journal=journal,
+            clock=self.clock,
+            redactor=self.redactor,
+            log=self.log if self.debug else None,
         )
 
     def stdin_lines(self) -> list[str]:
@@ -92,8 +255,10 @@ class Environment:
         except (OSError, ValueError):
             return []
 
-    def stdin_is_terminal(self) -> bool:
-        try:
-            return bool(self.stdin is not None and self.stdin.isatty())
-        except (AttributeError, ValueError):
-            return False
+    def read_refs(self, args: list[str], registry: Registry) -> tuple[RefList, list[UsageError]]:
+        """Refs from arguments, '-' meaning stdin; no arguments and a piped stdin also reads it."""
+        from jobctl.refs import parse_refs
+
+        if not args and not self.stdin_isatty:
+            args = ["-"]
+        return parse_refs(args, self.stdin_lines() if "-" in args else None, registry)

@@ -7,12 +7,87 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
-from jobctl.model import Job
+import typer
+
+from jobctl.cli.context import Environment
+from jobctl.errors import UsageError
 from jobctl.sim.samples import load_samples
 from jobctl.sim.server import Simulator
 
+if TYPE_CHECKING:
+    from jobctl.client import Client
+    from jobctl.model import Job
+
 Print = Callable[[str], None]
+
+
+def sim(
+    ctx: typer.Context,
+    port: Annotated[
+        int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).", metavar="PORT")
+    ] = 8765,
+    latency: Annotated[
+        float, typer.Option("--latency", help="Seconds added to every answer.", metavar="SECONDS")
+    ] = 0.0,
+    speed: Annotated[
+        float,
+        typer.Option("--speed", help="Stretch (>1) or shrink (<1) job lifecycles.", metavar="FACTOR"),
+    ] = 1.0,
+    file_rate: Annotated[
+        str | None,
+        typer.Option(
+            "--file-rate",
+            help="Serve output files at most this fast, per connection (e.g. 2MB: per second).",
+            metavar="SIZE",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run the provider simulator in the foreground (Ctrl-C stops it).
+
+    It serves all five APIs on 127.0.0.1 with sample jobs whose lifecycle starts at
+    their first request, writes a ready config file and prints how to use it.
+
+    \b
+    Examples:
+      jobctl sim --port 8765
+      # in another terminal, with the export line it prints:
+      jobctl get krea 4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20 --json | jq -r .status
+      jobctl sim --file-rate 2MB     # downloads slow enough to watch the bars
+    """
+    if latency < 0 or speed <= 0 or not 0 <= port <= 65535:
+        raise UsageError("--latency must be >= 0, --speed > 0 and --port 0-65535")
+    env: Environment = ctx.obj
+    rate = None
+    if file_rate is not None:
+        from jobctl._units import parse_size
+
+        try:
+            rate = parse_size(file_rate)
+        except ValueError as exc:
+            raise UsageError(f"--file-rate {exc}") from None
+    run_simulator(port, latency, speed, env.out, rate)
+
+
+def demo(
+    ctx: typer.Context,
+    speed: Annotated[
+        float,
+        typer.Option("--speed", help="Stretch (>1) or shrink (<1) the lifecycles.", metavar="FACTOR"),
+    ] = 1.0,
+) -> None:
+    """Tour jobctl against the built-in simulator: no network, no keys.
+
+    \b
+    Examples:
+      jobctl demo
+      jobctl demo | cat        # plain output, as in a CI log
+    """
+    if speed <= 0:
+        raise UsageError("--speed must be > 0")
+    run_demo(ctx.obj, speed)
 
 
 def profile_yaml(sim: Simulator, name: str = "sim") -> str:
@@ -34,8 +109,6 @@ def write_profile(sim: Simulator) -> Path:
 
 
 def run_simulator(port: int, latency: float, speed: float, say: Print, rate: float | None = None) -> None:
-    from jobctl.errors import UsageError
-
     try:
         sim = Simulator(port=port, latency=latency)
     except OSError as exc:
@@ -63,41 +136,31 @@ def run_simulator(port: int, latency: float, speed: float, say: Print, rate: flo
         path.parent.rmdir()
 
 
-def run_demo(speed: float, say: Print) -> None:
-    """Watch the sample jobs live to the end, then show a failed job and some JSON."""
-    from jobctl.cli.output.live import watch_refs
-    from jobctl.cli.output.views import dumps_json, jobs_text, live_display
+def run_demo(env: Environment, speed: float) -> None:
+    """Watch the sample jobs live to the end, then show a failed job, some JSON and a download."""
+    from jobctl.cli.output.views import jobs_text
+    from jobctl.cli.watch import show_watch
     from jobctl.client import Client
-    from jobctl.model import job_to_dict
     from jobctl.refs import Ref
 
+    say = env.out
     sim = Simulator().start()  # kept up to the end: the tour ends with a download
     try:
         refs = [Ref(p, i) for p, i in load_samples(sim, speed, rate=DEMO_RATE / speed)]
         say(f"jobctl demo: {len(refs)} sample jobs on a local simulator of five providers.")
         say("No network, no keys.\n")
         say(f"$ jobctl watch {refs[0]} ... --until-done\n")
-        with Client(providers=sim.profile(), env={}) as client:
-            watch_refs(
-                client,
-                refs,
-                mode="live" if live_display() else "lines",
-                until_done=True,
-                interval=0.5,
-                max_interval=1.5,
-                timeout=120 * speed,
-                emit=say,
-                warn=say,
-                record=lambda jobs: None,
-            )
-            jobs = [j for j in client.fetch_all(refs) if isinstance(j, Job)]
-        failed = next(j for j in jobs if j.status.value == "failed")
-        say(f"\n$ jobctl get {failed.provider} {failed.id}\n")
-        say(jobs_text([failed], many=False))
-        first = jobs[0]
-        say(f"\n$ jobctl get {first.provider} {first.id} --json\n")
-        say(dumps_json(job_to_dict(first), pretty=True))
-        show_download(sim, jobs, say)
+        with Client(providers=sim.profile(), env={}, clock=env.clock) as client:
+            run = client.watch(refs, interval=0.5, max_interval=1.5, timeout=120 * speed)
+            summary, _ = show_watch(env, run, say=True)
+            jobs = list(summary.jobs)
+            failed = next(j for j in jobs if j.status.value == "failed")
+            say(f"\n$ jobctl get {failed.provider} {failed.id}\n")
+            say(jobs_text(env, [failed], many=False))
+            first = jobs[0]
+            say(f"\n$ jobctl get {first.provider} {first.id} --json\n")
+            say(env.dumps(first.to_dict(), pretty=True))
+            show_download(env, client, jobs)
     finally:
         sim.stop()
     say("\nThe same with your own keys:\n")
@@ -112,35 +175,31 @@ def run_demo(speed: float, say: Print) -> None:
 DEMO_RATE = 3_000_000  # bytes per second per file: slow enough to watch the bars move
 
 
-def show_download(sim: Simulator, jobs: list[Job], say: Print) -> None:
+def show_download(env: Environment, client: Client, jobs: list[Job]) -> None:
     """Download the image and video jobs' files into a temporary folder, then remove it."""
     import shutil
 
-    from jobctl.cli.output.progress import download_jobs
-    from jobctl.cli.output.views import live_display, make_console
-    from jobctl.config import inline_config
+    from jobctl.cli.output.progress import BarsProgress, LinesProgress
 
     wanted = [
         j for j in jobs if j.status.value == "succeeded" and j.provider in ("krea", "creatify", "gepetto")
     ]
     folder = Path(tempfile.mkdtemp(prefix="jobctl-demo-"))
     refs = " \\\n    ".join(f"{j.provider}:{j.id}" for j in wanted)  # one ref a line: 80 columns
-    say(f"\n$ jobctl download {refs} \\\n    -d {folder}\n")
+    env.out(f"\n$ jobctl download {refs} \\\n    -d {folder}\n")
     try:
-        console = make_console() if live_display() else None
-        cfg = inline_config(sim.profile(), env={})
-        _, errors = download_jobs(
-            wanted,
-            folder,
-            cfg,
-            note=lambda line: say(_fit(line.replace(f"{folder}{os.sep}", ""))),
-            console=console,
-        )
-        for error in errors:
-            say(f"error: {error.message}")
+        view: BarsProgress | LinesProgress
+        if env.live("stdout"):
+            view = BarsProgress(env.console("stdout"), env.unicode("stdout"))
+        else:
+            view = LinesProgress(lambda line: env.out(_fit(line.replace(f"{folder}{os.sep}", ""))))
+        with view:
+            result = client.download([(j.provider, j.id) for j in wanted], folder, progress=view.show)
+        for error in result.failures:
+            env.out(f"error: {error.message}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    say(f"(the demo has removed {folder} again)")
+    env.out(f"(the demo has removed {folder} again)")
 
 
 def _fit(line: str) -> str:

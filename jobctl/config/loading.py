@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
+from jobctl._dirs import config_dir as default_config_dir
+from jobctl._dirs import expand_user
 from jobctl._redaction import Redactor, url_secrets
 from jobctl._rules import type_name
 from jobctl._text import closest
@@ -25,31 +27,32 @@ from jobctl.providers.registry import Registry, log_warning
 _TOP_KEYS = ("default_profile", "profiles", "providers")
 
 
-def default_config_path() -> Path:
-    import typer
-
-    return Path(typer.get_app_dir("jobctl")) / "config.yaml"
-
-
-def config_location(config_path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> tuple[Path, str]:
+def config_location(
+    config_path: str | os.PathLike[str] | None, env: Mapping[str, str], config_dir: Path | None = None
+) -> tuple[Path, str]:
     """The file to read and why: ``--config`` > ``$JOBCTL_CONFIG`` > the app dir."""
     if config_path:
-        return Path(config_path).expanduser(), "--config"
+        return expand_user(os.fspath(config_path), env), "--config"
     if env.get("JOBCTL_CONFIG"):
-        return Path(env["JOBCTL_CONFIG"]).expanduser(), "JOBCTL_CONFIG"
-    return default_config_path(), "default"
+        return expand_user(env["JOBCTL_CONFIG"], env), "JOBCTL_CONFIG"
+    return (config_dir or default_config_dir(env)) / "config.yaml", "default"
 
 
 def load_config(
-    config_path: str | os.PathLike[str] | None = None,
-    profile: str | None = None,
-    env: Mapping[str, str] | None = None,
+    config_path: str | os.PathLike[str] | None,
+    profile: str | None,
+    env: Mapping[str, str],
     redactor: Redactor | None = None,
+    *,
+    config_dir: Path | None = None,
 ) -> Config:
-    """Find and validate the config file; no network, no credential checks yet."""
-    env = dict(os.environ if env is None else env)
+    """Find and validate the config file; no network, no credential checks yet.
+
+    ``env``: the environment variables to resolve from; ``config_dir``: where the
+    default file lives (default: the per-user config dir ``env`` implies)."""
+    env = dict(env)
     redactor = redactor or Redactor()
-    path, path_source = config_location(config_path, env)
+    path, path_source = config_location(config_path, env, config_dir)
     warnings: list[str] = []
     data = _read(path, required=path_source != "default", warnings=warnings)
     exists = data is not None
@@ -83,7 +86,7 @@ def load_config(
 
 
 def inline_config(
-    providers: Mapping[str, Any], env: Mapping[str, str] | None = None, redactor: Redactor | None = None
+    providers: Mapping[str, Any], env: Mapping[str, str], redactor: Redactor | None = None
 ) -> Config:
     """A profile given as a mapping (``Client(providers=...)``), checked like a file's."""
     redactor = redactor or Redactor()
@@ -91,7 +94,7 @@ def inline_config(
     registry = Registry(config_path=where)
     unchecked: set[tuple[str, str]] = set()
     profiles = _validate(where, {"profiles": {"inline": dict(providers)}}, [], registry, unchecked, redactor)
-    env = dict(os.environ if env is None else env)
+    env = dict(env)
     return Config(
         where, True, "providers=", "inline", "providers=", profiles, env, [], redactor, registry, unchecked
     )

@@ -1,51 +1,44 @@
-"""What `watch` shows: a live table on a terminal, one line per change otherwise,
-or NDJSON. Each is a Sink that consumes the library's stream of changes
-(``watch.Watcher.changes``); none of them decides when or what to poll."""
+"""What `watch` shows on a terminal: a live table of every watched job, redrawn as the
+library's watch events arrive, with a summary, the budget use and any download bars."""
 
 from __future__ import annotations
 
 import math
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from jobctl._watch.schedule import Tracked, Watcher
-from jobctl.cli.output.views import (
-    Cell,
-    Column,
-    Grid,
-    Step,
-    dumps_json,
-    fit,
-    format_duration,
-    one_line,
-    status_label,
-    status_text,
-    summary_cell,
-    unicode_ok,
+from jobctl._clock import SYSTEM_CLOCK, Clock
+from jobctl._download.events import DownloadNote
+from jobctl._text import one_line
+from jobctl._units import format_duration
+from jobctl._watch.events import (
+    DownloadFailed,
+    DownloadFinished,
+    DownloadProgressed,
+    DownloadStarted,
+    Event,
+    JobChanged,
+    Note,
+    PollFailed,
+    Tick,
+    WatchEnded,
 )
-from jobctl.errors import ExitCode, JobctlError, NotFoundError, WaitTimeout
-from jobctl.model import Job, Status, job_to_dict
-from jobctl.refs import Ref
+from jobctl._watch.schedule import Tracked
+from jobctl.cli.output.grid import Cell, Column, Grid, Step, fit
+from jobctl.cli.output.views import status_text, summary_cell
+from jobctl.model import Job, Status
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
     from rich.live import Live
     from rich.text import Text
 
-    from jobctl.client import Client
+    from jobctl._watch.run import Watch
+    from jobctl.cli.output.progress import BarsProgress
 
-Emit = Callable[[str], None]
-Gone = Callable[[list[tuple[str, str]]], None]
 ORDER = (Status.RUNNING, Status.QUEUED, Status.UNKNOWN, Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
-
-
-class Sink(Protocol):
-    def changed(self, item: Tracked) -> None: ...
-
-    def tick(self, items: Sequence[Tracked]) -> None: ...
 
 
 def summary(items: Sequence[Tracked], sep: str = " · ") -> str:
@@ -60,63 +53,19 @@ def summary(items: Sequence[Tracked], sep: str = " · ") -> str:
     return sep.join(parts)
 
 
-def _cell(item: Tracked, limit: int = 120, in_row: bool = False) -> str:
-    """What a row says after the status; ``in_row``: the ref is already on the row,
-    so an error message does not repeat it."""
+def _cell(item: Tracked, limit: int = 120) -> str:
+    """What a row says after the status (the ref is on the row: an error does not repeat it)."""
     if item.error is not None:
         prefix = "" if item.final else "retrying: "
-        message = item.error.message
-        if in_row:
-            message = message.removeprefix(f"{item.ref}: ")
-        return prefix + one_line(message, limit)
+        return prefix + one_line(item.error.message.removeprefix(f"{item.ref}: "), limit)
     if item.job is None:
         return ""
     return summary_cell(item.job, limit)
 
 
-class NdjsonSink:
-    """One JSON object per observed change; nothing while nothing changes.
-
-    A change the object does not carry (AISquare's newest event without ``--raw``, a
-    job answering again after a transient error) prints nothing: no repeated lines.
-    """
-
-    def __init__(self, emit: Emit, warn: Emit, raw: bool = False) -> None:
-        self.emit, self.warn, self.raw = emit, warn, raw
-
-    def changed(self, item: Tracked) -> None:
-        if item.error is not None:
-            self.warn(_cell(item, 400))
-        # With --raw the payload is part of the object: a new event is a new line.
-        elif item.job is not None and (item.json_changed or (self.raw and item.raw_changed)):
-            self.emit(dumps_json(job_to_dict(item.job, raw=self.raw)))
-
-    def tick(self, items: Sequence[Tracked]) -> None:
-        pass
-
-
-class LinesSink:
-    """Plain text for pipes, NO_COLOR and TERM=dumb: a line per change, stamped in UTC."""
-
-    def __init__(self, emit: Emit, clock: Callable[[], datetime] | None = None) -> None:
-        self.emit = emit
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
-
-    def changed(self, item: Tracked) -> None:
-        if not item.shown_changed:
-            return
-        stamp = self.clock().astimezone(timezone.utc).strftime("%H:%M:%SZ")
-        state = "error" if item.error is not None else status_label(item.job) if item.job else "-"
-        text = f"{stamp}  {item.ref.provider}:{one_line(item.ref.id)}  {state}"
-        detail = _cell(item)
-        self.emit(f"{text}  {detail}" if detail else text)
-
-    def tick(self, items: Sequence[Tracked]) -> None:
-        pass
-
-
-class LiveSink:
-    """A rich Live table, redrawn on change (at most every ``min_gap`` s) and once a tick."""
+class LiveTable:
+    """A rich Live table of ``watch.rows``, redrawn on change (at most every ``min_gap``
+    seconds) and once a tick; notes go under it, and download ``bars`` below them."""
 
     COLUMNS = (
         Column("PROVIDER"),
@@ -140,9 +89,12 @@ class LiveSink:
         self,
         console: Console,
         items: Sequence[Tracked],
+        *,
+        marks: bool = True,
         min_gap: float = 0.2,
-        extra: RenderableType | None = None,
+        bars: BarsProgress | None = None,
         budget_line: Callable[[bool], str] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         from rich.live import Live
 
@@ -150,22 +102,29 @@ class LiveSink:
         self.items = items
         self.budget_line = budget_line  # "gepetto 118/120 per min", beside the summary (True: compact)
         self.min_gap = min_gap
-        self.started = time.monotonic()
-        self.drawn = 0.0
-        self.marks = unicode_ok(console)
+        self.clock = clock
+        self.drawn = -math.inf
+        self.marks = marks
         self.notes: list[str] = []  # shown under the table, once each
-        # ``extra`` (download bars) changes on its own, so then rich redraws 10 times a second.
-        self.extra = extra
+        # Download bars change on their own, so then rich redraws 10 times a second.
+        self.bars = bars
         self.live: Live = Live(
             console=console,
-            auto_refresh=extra is not None,
+            auto_refresh=bars is not None,
             refresh_per_second=10,
             transient=False,
             redirect_stdout=False,
             redirect_stderr=False,
         )
 
-    def __enter__(self) -> LiveSink:
+    @classmethod
+    def of(cls, watch: Watch, console: Console, marks: bool, bars: BarsProgress | None = None) -> LiveTable:
+        """The table of ``watch``'s rows and budgets, on its clock."""
+        return cls(
+            console, watch.rows, marks=marks, bars=bars, budget_line=watch.budget_line, clock=watch.clock
+        )
+
+    def __enter__(self) -> LiveTable:
         self.live.start()
         self.redraw()
         return self
@@ -174,15 +133,21 @@ class LiveSink:
         self.redraw()
         self.live.stop()
 
-    def changed(self, item: Tracked) -> None:
-        if time.monotonic() - self.drawn >= self.min_gap:
+    def show(self, event: Event) -> None:
+        if isinstance(event, (JobChanged, PollFailed)):
+            if self.clock.monotonic() - self.drawn >= self.min_gap:
+                self.redraw()
+        elif isinstance(event, (Tick, WatchEnded)):
             self.redraw()
-
-    def tick(self, items: Sequence[Tracked]) -> None:
-        self.redraw()
+        elif isinstance(event, Note):  # a stderr line would tear the redraw
+            self.notes.append(event.message)
+        elif self.bars is not None and isinstance(
+            event, (DownloadStarted, DownloadProgressed, DownloadFinished, DownloadFailed, DownloadNote)
+        ):
+            self.bars.show(event)
 
     def redraw(self) -> None:
-        self.drawn = time.monotonic()
+        self.drawn = self.clock.monotonic()
         self.live.update(self.render(), refresh=True)
 
     def visible(self) -> tuple[list[Tracked], int]:
@@ -199,15 +164,15 @@ class LiveSink:
         from rich.console import Group
         from rich.text import Text
 
-        now = now or datetime.now(timezone.utc)
-        mono = time.monotonic() if mono is None else mono
+        now = now or datetime.fromtimestamp(self.clock.time(), timezone.utc)
+        mono = self.clock.monotonic() if mono is None else mono
         rows, hidden = self.visible()
         table = Grid(self.COLUMNS, [self._row(item, now, mono) for item in rows], self.STEPS)
         footer = Text(summary(self.items, " · " if self.marks else ", "), style="bold")
         if hidden:
             footer.append(f"   ({hidden} more not shown)", style="dim")
         notes = [Text(note, style="yellow") for note in self.notes]
-        extra = [] if self.extra is None else [self.extra]
+        extra = [] if self.bars is None else [self.bars]  # drawn afresh at each refresh
         return Group(table, Footer(footer, self.budget_line, ascii_only=not self.marks), *notes, *extra)
 
     def _marked(self, mark: str, word: str) -> str:
@@ -272,7 +237,7 @@ def _last_cell(item: Tracked) -> Text:
     paused = item.paused_for
     if paused > 0:  # every row of a rate-limited provider says so, not only the one that hit it
         return Text(f"rate limited, next try in {math.ceil(paused)} s", style="yellow")
-    return Text(_cell(item, 200, in_row=True), style="red" if item.error else "")
+    return Text(_cell(item, 200), style="red" if item.error else "")
 
 
 def elapsed(job: Job | None, now: datetime) -> str:
@@ -282,107 +247,3 @@ def elapsed(job: Job | None, now: datetime) -> str:
     if job.done:
         return format_duration(job.duration)
     return format_duration(max(now - job.created_at, timedelta()))
-
-
-class Recorder:
-    """Passes changes on to a display and writes each new job state to the journal,
-    marking a job the provider no longer knows (404) as gone, and saying once per job
-    that it keeps waiting on a status word nobody documented; ``on_succeeded`` hears of
-    each job that has just succeeded (watch --download)."""
-
-    def __init__(
-        self,
-        display: Sink,
-        record: Callable[[list[Job]], None],
-        gone: Gone,
-        notice: Emit,
-        on_succeeded: Callable[[Job], None] | None = None,
-    ) -> None:
-        self.display, self.record, self.gone, self.notice = display, record, gone, notice
-        self.on_succeeded = on_succeeded
-        self.noticed: set[Ref] = set()
-
-    def changed(self, item: Tracked) -> None:
-        self.display.changed(item)
-        if item.job is not None and item.error is None:
-            self.record([item.job])
-            if self.on_succeeded is not None and item.job.status is Status.SUCCEEDED and item.json_changed:
-                self.on_succeeded(item.job)
-            if item.job.status is Status.UNKNOWN and item.ref not in self.noticed:
-                self.noticed.add(item.ref)
-                word = one_line(item.job.provider_status, 40) or "(none)"
-                self.notice(f"{item.ref}: '{word}' is not a status word jobctl knows; still waiting on it")
-        elif isinstance(item.error, NotFoundError):
-            self.gone([(item.ref.provider, item.ref.id)])
-
-    def tick(self, items: Sequence[Tracked]) -> None:
-        self.display.tick(items)
-
-
-def watch_refs(
-    client: Client,
-    refs: Sequence[Ref],
-    *,
-    mode: str,
-    until_done: bool,
-    interval: float,
-    max_interval: float,
-    timeout: float | None,
-    emit: Emit,
-    warn: Emit,
-    record: Callable[[list[Job]], None],
-    raw: bool = False,
-    gone: Gone = lambda refs: None,
-    notice: Emit | None = None,
-    console: Console | None = None,
-    on_succeeded: Callable[[Job], None] | None = None,
-    extra: RenderableType | None = None,
-    drain: Callable[[], object] | None = None,
-    history: Sequence[Job] = (),
-) -> tuple[ExitCode, list[JobctlError]]:
-    """Watch ``refs`` with the display ``mode`` ('live', 'lines' or 'ndjson').
-
-    ``history``: journal entries, from which the polling policy learns durations.
-    ``drain``: called once the watch is over (done or timed out) while the display is
-    still up, so downloads in ``extra`` finish in place instead of below the last frame.
-    Returns the exit code and the errors that ended a job's watch.
-    """
-    watcher = client.watcher(refs, interval, max_interval, history)
-    try:
-        if mode == "live":
-            from jobctl.cli.output.views import make_console
-
-            live = LiveSink(
-                console or make_console(),
-                watcher.items,
-                extra=extra,
-                budget_line=watcher.schedule.budget_line,
-            )
-            with live:  # a note goes under the table: a stderr line would tear the redraw
-                recorder = Recorder(live, record, gone, live.notes.append, on_succeeded)
-                code = _consume(watcher, recorder, until_done, timeout, drain)
-        else:
-            display: Sink = NdjsonSink(emit, warn, raw) if mode == "ndjson" else LinesSink(emit)
-            recorder = Recorder(display, record, gone, notice or warn, on_succeeded)
-            code = _consume(watcher, recorder, until_done, timeout, drain)
-    finally:
-        watcher.close()
-    return code, [i.error for i in watcher.items if i.final and i.error is not None]
-
-
-def _consume(
-    watcher: Watcher, sink: Sink, until_done: bool, timeout: float | None, drain: Callable[[], object] | None
-) -> ExitCode:
-    try:
-        for item in watcher.changes(until_done, timeout):
-            if item is None:
-                sink.tick(watcher.items)
-            else:
-                sink.changed(item)
-    except WaitTimeout:
-        if drain is not None:
-            drain()
-        raise
-    if drain is not None:
-        drain()
-    return watcher.schedule.exit_code()

@@ -10,54 +10,40 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
-from typing import TextIO
+from collections.abc import Iterable, Mapping
+from typing import IO
 
-from jobctl.model import Job, Status
+from jobctl._watch.events import WatchSummary
+from jobctl.model import Status
 
 TITLE = "jobctl watch"
 NOTIFIER_TIMEOUT = 5.0  # seconds; a hung notification daemon must not hold up the exit
 
-Record = Callable[[list[Job]], None]
 
-
-class Tally:
-    """The last state of every job a watch reported, for the closing notice."""
-
-    def __init__(self) -> None:
-        self.status: dict[tuple[str, str], Status] = {}
-
-    def wrap(self, record: Record) -> Record:
-        """``record`` (the journal's), counting each job on the way."""
-
-        def both(jobs: list[Job]) -> None:
-            for job in jobs:
-                self.status[(job.provider, job.id)] = job.status
-            record(jobs)
-
-        return both
-
-    def summary(self, watched: int, errors: int = 0) -> str:
-        """``3 succeeded, 1 failed``, and the errors and unfinished jobs when there are any."""
-        succeeded = sum(1 for s in self.status.values() if s is Status.SUCCEEDED)
-        failed = sum(1 for s in self.status.values() if s.done and not s.ok)
-        parts = [f"{succeeded} succeeded", f"{failed} failed"]
-        if errors:
-            parts.append(f"{errors} error{'s' if errors > 1 else ''}")
-        unfinished = watched - succeeded - failed - errors
-        if unfinished > 0:
-            parts.append(f"{unfinished} not done")
-        return ", ".join(parts)
+def notice_text(summary: WatchSummary) -> str:
+    """``3 succeeded, 1 failed``, and the errors and unfinished jobs when there are any."""
+    counts = summary.counts()
+    succeeded = counts[Status.SUCCEEDED]
+    failed = sum(n for status, n in counts.items() if status.done and not status.ok)
+    # After a timeout a ref that ended in an error counts among the unfinished.
+    errors = 0 if summary.timed_out else len(summary.failures)
+    parts = [f"{succeeded} succeeded", f"{failed} failed"]
+    if errors:
+        parts.append(f"{errors} error{'s' if errors > 1 else ''}")
+    unfinished = len(summary.refs) - succeeded - failed - errors
+    if unfinished > 0:
+        parts.append(f"{unfinished} not done")
+    return ", ".join(parts)
 
 
 def _osascript_text(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def notifier_commands(body: str, title: str = TITLE) -> list[list[str]]:
-    """The desktop notifiers on PATH, most native first, as the commands to run."""
+def notifier_commands(body: str, title: str = TITLE, path: str | None = None) -> list[list[str]]:
+    """The desktop notifiers on ``path`` (a PATH value), most native first, as the commands to run."""
     found = []
-    send, script = shutil.which("notify-send"), shutil.which("osascript")
+    send, script = shutil.which("notify-send", path=path), shutil.which("osascript", path=path)
     if send:
         found.append([send, "--app-name=jobctl", title, body])
     if script:
@@ -66,9 +52,10 @@ def notifier_commands(body: str, title: str = TITLE) -> list[list[str]]:
     return found[::-1] if sys.platform == "darwin" else found
 
 
-def notify(body: str, title: str = TITLE, terminals: Iterable[TextIO] | None = None) -> None:
-    """Ring the bell on the first terminal among ``terminals`` and show a desktop notice."""
-    for stream in terminals if terminals is not None else (sys.stderr, sys.stdout):
+def notify(body: str, terminals: Iterable[IO[str]], environ: Mapping[str, str], title: str = TITLE) -> None:
+    """Ring the bell on the first terminal among ``terminals`` and show a desktop notice
+    with a notifier on ``environ``'s PATH."""
+    for stream in terminals:
         try:
             if stream.isatty():
                 stream.write("\a")
@@ -76,7 +63,7 @@ def notify(body: str, title: str = TITLE, terminals: Iterable[TextIO] | None = N
                 break
         except (OSError, ValueError):
             continue
-    for command in notifier_commands(body, title):
+    for command in notifier_commands(body, title, environ.get("PATH")):
         try:
             done = subprocess.run(
                 command,
@@ -84,6 +71,7 @@ def notify(body: str, title: str = TITLE, terminals: Iterable[TextIO] | None = N
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 timeout=NOTIFIER_TIMEOUT,
+                env=dict(environ),
                 check=False,
             )
         except (OSError, subprocess.SubprocessError):

@@ -1,4 +1,4 @@
-"""Show jobs: detail view, table, JSON and NDJSON; plain text when not on a terminal.
+"""Show jobs: detail view, table and JSON; plain text when not on a terminal.
 
 Provider text passes through ``clean`` before it reaches a terminal or a pipe, and
 is handed to rich as ``Text`` (never markup). JSON never imports rich.
@@ -6,25 +6,24 @@ is handed to rich as ``Text`` (never markup). JSON never imports rich.
 
 from __future__ import annotations
 
-import codecs
 import json
-import os
 import re
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import IO, TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any
 
-from jobctl._text import clean, one_line
+from jobctl._text import clean, one_line, status_label
 from jobctl._units import format_duration
+from jobctl.cli.output.grid import Cell, Column, Grid, Step
 from jobctl.model import Job, Status
 
-__all__ = ["clean", "format_duration", "one_line"]  # re-exported for the views' users
+__all__ = ["clean", "format_duration", "one_line", "status_label"]  # re-exported for the views' users
 
 if TYPE_CHECKING:
-    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+    from rich.console import RenderableType
     from rich.text import Text
+
+    from jobctl.cli.context import Environment
 
 STATUS_STYLE = {
     Status.QUEUED: "yellow",
@@ -46,14 +45,12 @@ STATUS_MARK = {
 _C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
 
 
-def dumps_json(value: Any, pretty: bool = False, ascii_only: bool | None = None) -> str:
+def dumps_json(value: Any, pretty: bool = False, ascii_only: bool = False) -> str:
     """JSON for stdout: unicode kept readable, but C1 controls and DEL escaped too.
 
-    Everything beyond ASCII is escaped (``\\u00e9``) when ``ascii_only``, which by default
-    means stdout's encoding is not a UTF (``PYTHONIOENCODING=ascii``, a latin-1 locale).
+    Everything beyond ASCII is escaped (``\\u00e9``) when ``ascii_only``: when stdout's
+    encoding is not a UTF (``PYTHONIOENCODING=ascii``, a latin-1 locale).
     """
-    if ascii_only is None:
-        ascii_only = not utf_encoding(getattr(sys.stdout, "encoding", None))
     text = json.dumps(
         value,
         ensure_ascii=ascii_only,
@@ -63,25 +60,10 @@ def dumps_json(value: Any, pretty: bool = False, ascii_only: bool | None = None)
     return _C1_AND_DEL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def utf_encoding(encoding: str | None) -> bool:
-    """Whether text in ``encoding`` (None: unknown, taken as UTF-8) can carry any character."""
-    try:
-        return codecs.lookup(encoding or "utf-8").name.startswith("utf")
-    except LookupError:
-        return False
-
-
 def ago(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "-"
     return f"{format_duration(max(now - when, timedelta()))} ago"
-
-
-def status_label(job: Job) -> str:
-    word = one_line(job.provider_status, 40)
-    if word and word != job.status.value:
-        return f"{job.status.value} ({word})"
-    return job.status.value
 
 
 def error_text(job: Job) -> str | None:
@@ -171,12 +153,6 @@ def table_plain(jobs: Sequence[Job], now: datetime | None = None) -> str:
 # --- rich (terminal) ----------------------------------------------------------
 
 
-def make_console(file: IO[str] | None = None) -> Console:
-    from rich.console import Console
-
-    return Console(file=file, highlight=False, markup=False, emoji=False, soft_wrap=False)
-
-
 def status_text(job: Job, marks: bool = True, compact: bool = False) -> Text:
     """The status with its mark (``marks``: the stream can carry one); ``compact``
     leaves out the provider's word unless the status is unknown without it."""
@@ -218,181 +194,6 @@ def detail_rich(job: Job, now: datetime | None = None, marks: bool = True) -> Re
     return grid
 
 
-@dataclass(frozen=True)
-class Column:
-    """One column of a ``Grid``: its header and how its values may be shortened.
-
-    ``cut`` None means a value is shown whole or not at all (numbers, durations,
-    statuses: ``11s`` must never read as ``11``); "middle" keeps an id's start and
-    end; "end" cuts text after its start. Either way an ellipsis shows the cut.
-    """
-
-    header: str
-    cut: Literal["middle", "end"] | None = None
-    min_width: int = 0  # the narrowest a "cut" step makes it
-    max_width: int | None = None  # wider values are always cut (at the end)
-
-
-# How a Grid gives way when the line is short of room: each step is taken in turn
-# until the last column has room for the start of its text.
-Step = tuple[Literal["drop", "compact", "cut"], str]
-
-# A cell is a Text, or (full, compact) forms of it; "compact" switches to the second.
-Cell = Union["Text", tuple["Text", "Text"]]
-
-
-class Grid:
-    """A one-line-per-row table that fits the width it is given, cheap for thousands of rows.
-
-    Columns are as wide as their content; the last takes what is left of the line and
-    is cut at the end. When the line is short, ``steps`` drop or shorten columns in
-    order (see README, "Narrow terminals"). rich's Table measures every cell several
-    times, which costs ~0.4 s at 1,000 rows; this measures once and renders each row once.
-    """
-
-    GAP = 2
-    # Steps are taken until the last column has this many cells, or a third of the line.
-    LAST_MIN = 20
-
-    def __init__(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], steps: Sequence[Step] = ()):
-        self.columns = columns
-        self.rows = [[c if isinstance(c, tuple) else (c, c) for c in row] for row in rows]
-        self.steps = steps
-        self.index = {c.header: n for n, c in enumerate(columns)}
-        # Natural width of each column in each form (full, compact), header included.
-        self.natural = [
-            tuple(
-                min(
-                    col.max_width or 1_000_000,
-                    max([len(col.header), *(r[n][f].cell_len for r in self.rows)]),
-                )
-                for f in (0, 1)
-            )
-            for n, col in enumerate(columns)
-        ]
-
-    def layout(self, width: int, ellipsis: str) -> tuple[list[int], list[int], list[int]]:
-        """(columns shown, form of each column, width of each column) for a line of ``width`` cells."""
-        last = len(self.columns) - 1
-        shown = list(range(last))
-        form = [0] * len(self.columns)
-        widths = [nat[0] for nat in self.natural]
-        # Room for the last column's text, not its header: an empty column costs nothing.
-        content = max((row[last][0].cell_len for row in self.rows), default=0)
-        want = min(content, max(self.LAST_MIN, width // 3))
-
-        def short() -> int:
-            return want - (width - sum(widths[n] + self.GAP for n in shown))
-
-        for action, header in self.steps:
-            if short() <= 0:
-                break
-            n = self.index[header]
-            if action == "drop":
-                shown.remove(n)
-            elif action == "compact":
-                form[n], widths[n] = 1, self.natural[n][1]
-            else:
-                floor = max(self.columns[n].min_width, len(ellipsis) + 2)
-                widths[n] = self._distinct_width(n, max(floor, widths[n] - short()), ellipsis)
-        widths[last] = max(0, width - sum(widths[n] + self.GAP for n in shown))
-        return [*shown, last], form, widths
-
-    def _distinct_width(self, n: int, width: int, ellipsis: str) -> int:
-        """``width``, widened until no two different ids are cut to the same text."""
-        values = {row[n][0].plain for row in self.rows}
-        while width < self.natural[n][0]:
-            if len({cut_middle(v, width, ellipsis) for v in values}) == len(values):
-                break
-            width += 1
-        return width
-
-    def _line(
-        self,
-        cells: Sequence[Text],
-        columns: Sequence[Column],
-        widths: Sequence[int],
-        width: int,
-        ellipsis: str,
-    ) -> Text:
-        from rich.text import Text
-
-        line = Text(no_wrap=True, end="")
-        used = 0
-        for n, (cell, column, cell_width) in enumerate(zip(cells, columns, widths, strict=True)):
-            part = fit(cell, cell_width, ellipsis, column.cut or "end")
-            shown = part.cell_len
-            pad = cell_width - shown if n < len(cells) - 1 and shown < cell_width else 0
-            line.append_text(part)
-            if n < len(cells) - 1:
-                line.append(" " * (pad + self.GAP))
-            used += shown + pad + self.GAP
-        line.rstrip()
-        return line if used - self.GAP <= width else fit(line, width, ellipsis)
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from rich.segment import Segment
-        from rich.text import Text
-
-        ellipsis = "..." if options.ascii_only else "…"
-        width = options.max_width
-        shown, form, all_widths = self.layout(width, ellipsis)
-        columns = [self.columns[n] for n in shown]
-        widths = [all_widths[n] for n in shown]
-        headers = [Text(c.header, style="bold") for c in columns]
-        yield from self._line(headers, columns, widths, width, ellipsis).render(console)
-        yield Segment.line()
-        rule = "-" if options.ascii_only else "─"
-        yield Segment(rule * min(width, sum(widths) + self.GAP * (len(widths) - 1)), console.get_style("dim"))
-        yield Segment.line()
-        for row in self.rows:
-            cells = [row[n][form[n]] for n in shown]
-            yield from self._line(cells, columns, widths, width, ellipsis).render(console)
-            yield Segment.line()
-
-
-def cut_middle(value: str, width: int, ellipsis: str = "…") -> str:
-    """``value`` in at most ``width`` cells, its start and end kept around an ellipsis."""
-    from rich.cells import cell_len
-
-    if cell_len(value) <= width:
-        return value
-    room = max(0, width - len(ellipsis))
-    head = _take(value, room - room // 2)
-    tail = _take(value[::-1], room // 2)[::-1]
-    return head + ellipsis + tail
-
-
-def _take(value: str, cells: int) -> str:
-    """The longest start of ``value`` that fits in ``cells``."""
-    if value.isascii():  # clean text: one cell a character
-        return value[: max(0, cells)]
-    from rich.cells import cell_len
-
-    total = 0
-    for n, char in enumerate(value):
-        total += cell_len(char)
-        if total > cells:
-            return value[:n]
-    return value
-
-
-def fit(text: Text, width: int, ellipsis: str = "…", where: str = "end") -> Text:
-    """``text`` cut to ``width`` cells with an ellipsis (at its end or in its middle)."""
-    if text.cell_len <= width:
-        return text
-    from rich.text import Text
-
-    if where == "middle":
-        return Text(cut_middle(text.plain, width, ellipsis), style=text.style)
-    if width <= len(ellipsis):
-        return Text(ellipsis[:width], style=text.style)
-    part = text.copy()
-    part.plain = _take(part.plain, width - len(ellipsis)).rstrip()
-    part.append(ellipsis)
-    return part
-
-
 TABLE_COLUMNS = (
     Column("PROVIDER"),
     Column("ID", cut="middle", min_width=13),
@@ -410,11 +211,6 @@ TABLE_STEPS: tuple[Step, ...] = (
     ("cut", "ID"),
     ("drop", "TOOK"),
 )
-
-
-def unicode_ok(console: Console) -> bool:
-    """Whether ``console``'s stream can carry the status marks and the ellipsis."""
-    return utf_encoding(console.encoding)
 
 
 def table_rich(jobs: Sequence[Job], now: datetime | None = None, marks: bool = True) -> RenderableType:
@@ -437,27 +233,26 @@ def table_rich(jobs: Sequence[Job], now: datetime | None = None, marks: bool = T
     return Grid(TABLE_COLUMNS, rows, TABLE_STEPS)
 
 
-def jobs_text(jobs: Sequence[Job], many: bool) -> str:
+def jobs_text(env: Environment, jobs: Sequence[Job], many: bool) -> str:
     """A table (``many``) or the first job's detail view: rich on a terminal, plain otherwise."""
-    if not is_terminal():
+    if not env.stdout_isatty:
         return table_plain(jobs) if many else detail_plain(jobs[0])
-    console = make_console()
-    marks = unicode_ok(console)
+    console = env.console("stdout")
+    marks = env.unicode("stdout")
     with console.capture() as captured:
         console.print(table_rich(jobs, marks=marks) if many else detail_rich(jobs[0], marks=marks))
     # rich pads the detail grid to its widest line; trailing blanks only get in the way.
     return "\n".join(line.rstrip() for line in captured.get().splitlines())
 
 
-def live_display(stream: IO[str] | None = None) -> bool:
-    """Redraw in place only on a terminal that can (not TERM=dumb) and has not asked for NO_COLOR."""
-    can_redraw = os.environ.get("TERM", "").lower() not in ("dumb", "unknown")
-    return is_terminal(stream) and can_redraw and "NO_COLOR" not in os.environ
-
-
-def is_terminal(stream: IO[str] | None = None) -> bool:
-    stream = stream or sys.stdout
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+def show_jobs(env: Environment, jobs: Sequence[Job], *, as_json: bool, raw: bool, many: bool) -> None:
+    """One job: detail view / object. Several: table / array."""
+    if as_json or raw:
+        data = [j.to_dict(raw=raw) for j in jobs]
+        if many:
+            env.out_json(data)
+        elif jobs:
+            env.out_json(data[0])
+        return
+    if jobs:
+        env.out(jobs_text(env, jobs, many))
