@@ -24,8 +24,8 @@ from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
-from jobctl import __version__
 from jobctl._redaction import MASK
+from jobctl._version import __version__
 from jobctl.config import ProviderSettings
 from jobctl.errors import AuthError, JobctlError, NotFoundError, ProviderError, RateLimited, RequestRejected
 from jobctl.model import json_kind

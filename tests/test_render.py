@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
 
+from jobctl._text import clean
 from jobctl._watch.schedule import Tracked
+from jobctl.cli.context import dumps_json
 from jobctl.cli.output.live import LiveTable, summary
-from jobctl.cli.output.views import clean, detail_plain, dumps_json, table_plain, table_rich
+from jobctl.cli.output.views import detail_plain, table_plain, table_rich
 from jobctl.model import Job, JobError, Status
 from jobctl.refs import Ref
 

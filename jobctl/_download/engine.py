@@ -34,11 +34,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
-from jobctl import __version__
 from jobctl._download.plan import DEFAULT_MAX_SIZE, Target, extension_from_type, extension_from_url
 from jobctl._rules import url_problem
 from jobctl._text import one_line
 from jobctl._units import format_size
+from jobctl._version import __version__
 from jobctl.errors import DownloadError, JobctlError
 
 if TYPE_CHECKING:

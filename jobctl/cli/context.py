@@ -9,7 +9,9 @@ needs as arguments, so nothing below ``jobctl.cli`` looks at ``sys.std*`` or
 from __future__ import annotations
 
 import codecs
+import json
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -37,6 +39,24 @@ _TRUE = ("1", "true", "yes", "on")
 
 class OutputClosed(Exception):
     """stdout's reader went away (``| head -1``): the run ends quietly."""
+
+
+_C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
+
+
+def dumps_json(value: Any, pretty: bool = False, ascii_only: bool = False) -> str:
+    """JSON for stdout: unicode kept readable, but C1 controls and DEL escaped too.
+
+    Everything beyond ASCII is escaped (``\\u00e9``) when ``ascii_only``: when stdout's
+    encoding is not a UTF (``PYTHONIOENCODING=ascii``, a latin-1 locale).
+    """
+    text = json.dumps(
+        value,
+        ensure_ascii=ascii_only,
+        indent=2 if pretty else None,
+        separators=None if pretty else (",", ":"),
+    )
+    return _C1_AND_DEL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def utf_encoding(encoding: str | None) -> bool:
@@ -162,8 +182,6 @@ class Environment:
         self.out(self.dumps(value, pretty=self.stdout_isatty))
 
     def dumps(self, value: Any, pretty: bool = False) -> str:
-        from jobctl.cli.output.views import dumps_json
-
         return dumps_json(value, pretty, ascii_only=not self.unicode("stdout"))
 
     def _err(self, prefix: str, message: str) -> None:

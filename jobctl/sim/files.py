@@ -12,14 +12,12 @@ import hashlib
 import re
 import socket
 import struct
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from jobctl.sim.server import Simulator
+from typing import Protocol
 
 BLOCK = 64 * 1024
 CHUNK = 256 * 1024
@@ -101,7 +99,16 @@ def requested_range(header: str | None, size: int) -> tuple[int, int] | bool | N
     return start, end
 
 
-def serve(sim: Simulator, handler: BaseHTTPRequestHandler, name: str) -> None:
+class Shelf(Protocol):
+    """What serving a file needs of the simulator: its files, the lock over them, and
+    the event that cuts a paced or held answer short (on stop and reset)."""
+
+    files: dict[str, SimFile]
+    lock: threading.Lock
+    release: threading.Event
+
+
+def serve(sim: Shelf, handler: BaseHTTPRequestHandler, name: str) -> None:
     """Answer GET /files/NAME on ``handler``'s connection."""
     with sim.lock:
         file = sim.files.get(name)
@@ -152,7 +159,7 @@ def serve(sim: Simulator, handler: BaseHTTPRequestHandler, name: str) -> None:
     return None
 
 
-def _send_body(sim: Simulator, handler: BaseHTTPRequestHandler, file: SimFile, start: int, end: int) -> bool:
+def _send_body(sim: Shelf, handler: BaseHTTPRequestHandler, file: SimFile, start: int, end: int) -> bool:
     # Pace in slices of about a twentieth of a second, so a rate reads as smooth progress.
     size = CHUNK if not file.rate else max(1024, min(CHUNK, int(file.rate / 20)))
     began = time.monotonic()

@@ -6,11 +6,9 @@ is handed to rich as ``Text`` (never markup). JSON never imports rich.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jobctl._text import clean, one_line, status_label
 from jobctl._units import format_duration
@@ -41,23 +39,6 @@ STATUS_MARK = {
     Status.CANCELLED: "⊘",
     Status.UNKNOWN: "?",
 }
-
-_C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
-
-
-def dumps_json(value: Any, pretty: bool = False, ascii_only: bool = False) -> str:
-    """JSON for stdout: unicode kept readable, but C1 controls and DEL escaped too.
-
-    Everything beyond ASCII is escaped (``\\u00e9``) when ``ascii_only``: when stdout's
-    encoding is not a UTF (``PYTHONIOENCODING=ascii``, a latin-1 locale).
-    """
-    text = json.dumps(
-        value,
-        ensure_ascii=ascii_only,
-        indent=2 if pretty else None,
-        separators=None if pretty else (",", ":"),
-    )
-    return _C1_AND_DEL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def ago(when: datetime | None, now: datetime) -> str:
