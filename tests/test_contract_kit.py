@@ -14,6 +14,7 @@ from contract import SAMPLE_IDS, STATUS_WORDS
 from jobctl.model import Job, Status
 from jobctl.providers import PROVIDERS
 from jobctl.providers.declarative import declare
+from jobctl.sim.payloads import SIMULATED
 from jobctl.testing import ProviderContract
 
 CREATED = datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)
@@ -21,8 +22,7 @@ FINISHED = datetime(2026, 3, 1, 9, 31, 12, tzinfo=timezone.utc)
 
 
 def builtin_sample(name: str) -> dict[str, Any]:
-    spec = PROVIDERS[name].sim
-    assert spec is not None
+    spec = SIMULATED[name]
     return spec.payload(SAMPLE_IDS[name], spec.success, CREATED, FINISHED, [])
 
 

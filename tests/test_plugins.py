@@ -17,8 +17,9 @@ import pytest
 from conftest import KREA_ID, write_config
 
 import jobctl
-from jobctl.providers.base import Provider, iso
+from jobctl.providers.base import Provider
 from jobctl.sim import Simulator, Step
+from jobctl.sim.payloads import iso
 
 ACME = Path(__file__).parent / "fixtures" / "jobctl-acme"
 ACME_KEY = "sim-acme-key-0123456789"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
@@ -225,55 +225,6 @@ def split_result(value: object) -> tuple[list[str], dict[str, Any]]:
     return outputs, left if isinstance(left, dict) else {"result": left}
 
 
-# --- the simulator's side ---------------------------------------------------
-
-
-def iso(when: datetime | None, ms: bool = True) -> str | None:
-    """A UTC timestamp as the providers write them (``...T10:00:00.000Z``)."""
-    if when is None:
-        return None
-    return when.strftime("%Y-%m-%dT%H:%M:%S") + (f".{when.microsecond // 1000:03d}" if ms else "") + "Z"
-
-
-def stable_uuid(*parts: str) -> str:
-    import uuid  # the simulator's payloads only
-
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "jobctl-sim:" + ":".join(parts)))
-
-
-Events = list[tuple[str, str, datetime]]  # (type, content, when): AISquare's progress events
-Payload = Callable[[str, str, datetime, datetime, Events], dict[str, Any]]
-Answer = tuple[int, dict[str, Any] | None]
-
-
-class Simulated:
-    """How the built-in simulator plays a provider, written from its spec alone (not
-    from ``normalize``), so a test catches a client that reads what is never sent.
-
-    ``auth`` maps lower-case header names to templates over ``keys`` (and
-    ``{scheme}``, the simulator's auth scheme word); ``payload(id, status, created,
-    updated, events)`` is a 200 body, with final outputs or errors for final words;
-    ``outputs(id, url)`` the fields of a finished job whose one output file is ``url``.
-    """
-
-    def __init__(
-        self,
-        *,
-        keys: Mapping[str, str],
-        auth: Mapping[str, str],
-        success: str,
-        failure: tuple[str, ...],
-        payload: Payload,
-        outputs: Callable[[str, str], dict[str, Any]] = lambda job_id, url: {},
-        unauthorized: Answer = (401, {"detail": "Invalid API key"}),
-        not_found: Answer = (404, {"detail": "Not found."}),
-        rejects_id: Callable[[str], Answer | None] = lambda raw: None,
-    ) -> None:
-        self.keys, self.auth, self.payload, self.outputs = dict(keys), dict(auth), payload, outputs
-        self.success, self.failure = success, failure
-        self.unauthorized, self.not_found, self.rejects_id = unauthorized, not_found, rejects_id
-
-
 # --- the provider interface -------------------------------------------------
 
 # Terminal words the specs do not list, read by meaning (PRODUCT.md, "Reading real
@@ -300,7 +251,6 @@ class Provider:
     credentials: ClassVar[tuple[str, ...]] = ("api_key",)
     # Profile keys this provider accepts besides its credentials (see jobctl.providers.profile_keys).
     options: ClassVar[tuple[str, ...]] = COMMON_OPTIONS
-    sim: ClassVar[Simulated | None] = None
     _words: ClassVar[dict[str, Status] | None] = None
 
     def env_var(self, field: str) -> str:

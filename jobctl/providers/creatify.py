@@ -2,59 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from jobctl.model import Job, Status
 from jobctl.providers.base import (
     UUID,
-    Events,
     HeaderAuth,
     Provider,
-    Simulated,
     error_of,
     files,
-    iso,
-    stable_uuid,
     text,
     timestamp,
 )
-
-
-def outputs(job_id: str, url: str) -> dict[str, Any]:
-    return {"output": json.dumps([url])}  # a JSON list in a string, as the spec shows
-
-
-def simulated(
-    job_id: str, status: str, created: datetime, updated: datetime, events: Events
-) -> dict[str, Any]:
-    failed = status in ("failed", "rejected")
-    return {
-        "id": job_id,
-        "inspiration_id": stable_uuid("inspiration", job_id),
-        "gen_type": "image_to_video",
-        "status": status,
-        "failed_reason": "Input image is too small (min 512x512)" if failed else "",
-        "input_params": json.dumps({"aspect_ratio": "9:16"}),
-        "webhook_url": None,
-        **(
-            outputs(job_id, f"https://cdn.creatify.ai/out/{job_id}.mp4")
-            if status == "done"
-            else {"output": ""}
-        ),
-        "created_at": iso(created),
-        "updated_at": iso(updated),
-    }
-
-
-def _not_a_uuid(raw: str) -> tuple[int, dict[str, Any] | None] | None:
-    try:
-        UUID(raw)
-    except ValueError:
-        return 404, {"detail": "Not found."}
-    return None
 
 
 class Creatify(Provider):
@@ -76,15 +36,6 @@ class Creatify(Provider):
         "failed": Status.FAILED,
         "rejected": Status.FAILED,
     }
-    sim = Simulated(
-        keys={"api_id": "sim-creatify-id", "api_key": "sim-creatify-key"},
-        auth={"x-api-id": "{api_id}", "x-api-key": "{api_key}"},
-        success="done",
-        failure=("failed", "rejected"),
-        payload=simulated,
-        outputs=outputs,
-        rejects_id=_not_a_uuid,
-    )
 
     def normalize(self, job_id: str, body: Mapping[str, Any]) -> Job:
         updated = timestamp(body, "updated_at")

@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from jobctl.model import Job, Status
-from jobctl.providers.base import Events, Provider, Simulated, error_of, files, iso, text, timestamp
-
-
-def outputs(job_id: str, url: str) -> dict[str, Any]:
-    return {"output": url}
-
-
-def simulated(
-    job_id: str, status: str, created: datetime, updated: datetime, events: Events
-) -> dict[str, Any]:
-    body = {"status": status, "mode": "furnish", "createdAt": iso(created), "output": None}
-    if status == "success":
-        body.update(outputs(job_id, f"https://storage.googleapis.com/gepetto/{job_id}.jpg"))
-    return body
+from jobctl.providers.base import Provider, error_of, files, text, timestamp
 
 
 class Gepetto(Provider):
@@ -36,15 +22,6 @@ class Gepetto(Provider):
         "failed": Status.FAILED,
         "error": Status.FAILED,
     }
-    sim = Simulated(
-        keys={"api_key": "sim-gepetto-key"},
-        auth={"authorization": "Bearer {api_key}"},
-        success="success",
-        failure=("failed", "error"),
-        payload=simulated,
-        outputs=outputs,
-        unauthorized=(401, None),
-    )
 
     def normalize(self, job_id: str, body: Mapping[str, Any]) -> Job:
         failed = self.status_of(body.get("status"))[0] is Status.FAILED

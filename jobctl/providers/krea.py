@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from jobctl.model import Job, JobError, Status
-from jobctl.providers.base import Events, Provider, Simulated, error_of, files, iso, mapping, text, timestamp
+from jobctl.providers.base import Provider, error_of, files, mapping, text, timestamp
 
 
 def krea_error(body: Mapping[str, Any]) -> JobError | None:
@@ -21,23 +20,6 @@ def krea_error(body: Mapping[str, Any]) -> JobError | None:
         if found:
             return found
     return None
-
-
-def outputs(job_id: str, url: str) -> dict[str, Any]:
-    return {"result": {"urls": [url]}}
-
-
-def simulated(
-    job_id: str, status: str, created: datetime, updated: datetime, events: Events
-) -> dict[str, Any]:
-    body: dict[str, Any] = {"job_id": job_id, "status": status, "created_at": iso(created)}
-    if status in ("completed", "failed", "cancelled"):
-        body["completed_at"] = iso(updated)
-    if status == "completed":
-        body.update(outputs(job_id, f"https://gen.krea.ai/images/{job_id}.png"))
-    if status == "failed":
-        body["error"] = {"code": "nsfw_content", "message": "The prompt was flagged by the safety filter"}
-    return body
 
 
 class Krea(Provider):
@@ -57,16 +39,6 @@ class Krea(Provider):
         "failed": Status.FAILED,
         "cancelled": Status.CANCELLED,
     }
-    sim = Simulated(
-        keys={"api_key": "sim-krea-key"},
-        auth={"authorization": "Bearer {api_key}"},
-        success="completed",
-        failure=("failed", "cancelled"),
-        payload=simulated,
-        outputs=outputs,
-        unauthorized=(401, {"error": "Unauthorized"}),
-        not_found=(404, {"error": "Job not found"}),
-    )
 
     def normalize(self, job_id: str, body: Mapping[str, Any]) -> Job:
         result = mapping(body, "result")

@@ -6,7 +6,7 @@ lifecycle from its beginning; ``speed`` shortens or stretches every phase.
 
 from __future__ import annotations
 
-from jobctl.providers import PROVIDERS as REGISTRY
+from jobctl.sim.payloads import SIMULATED
 from jobctl.sim.server import Simulator, Step
 
 # (provider, id, [(status word, seconds), ...], AISquare events by phase)
@@ -83,8 +83,7 @@ def load_samples(sim: Simulator, speed: float = 1.0, rate: float | None = None) 
             fields = {}
             if not seconds and (provider, job_id) in SAMPLE_FILES:  # the final phase
                 url = sim.file_url(SAMPLE_FILES[provider, job_id][0])
-                spec = REGISTRY[provider].sim
-                fields = spec.outputs(job_id, url) if spec else {}
+                fields = SIMULATED[provider].outputs(job_id, url)
             steps.append(Step(status=word, seconds=seconds * speed or None, event=event, fields=fields))
         sim.add_job(provider, job_id, steps)
     return [(p, i) for p, i, _ in SAMPLES]

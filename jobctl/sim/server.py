@@ -20,11 +20,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from jobctl.providers import PROVIDERS as REGISTRY
-from jobctl.providers.base import Answer, Simulated
 from jobctl.sim import files
+from jobctl.sim.payloads import SIMULATED, Answer, Simulated
 
-# Every provider that says how to simulate it (see providers/base.Simulated).
-SIMULATED: dict[str, Simulated] = {name: p.sim for name, p in REGISTRY.items() if p.sim is not None}
 PROVIDERS = tuple(SIMULATED)
 
 # The keys the simulator accepts unless told otherwise; printed by `jobctl sim`.

@@ -1,0 +1,254 @@
+"""Each built-in provider as the simulator plays it: its keys and auth header, its
+answers (job bodies, 401, 404, ids it refuses), written from the provider's spec alone,
+not from its ``normalize``, so a test catches a client that reads what is never sent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from jobctl.providers.base import UUID
+
+Events = list[tuple[str, str, datetime]]  # (type, content, when): AISquare's progress events
+Payload = Callable[[str, str, datetime, datetime, Events], dict[str, Any]]
+Answer = tuple[int, dict[str, Any] | None]
+
+
+def iso(when: datetime | None, ms: bool = True) -> str | None:
+    """A UTC timestamp as the providers write them (``...T10:00:00.000Z``)."""
+    if when is None:
+        return None
+    return when.strftime("%Y-%m-%dT%H:%M:%S") + (f".{when.microsecond // 1000:03d}" if ms else "") + "Z"
+
+
+def stable_uuid(*parts: str) -> str:
+    import uuid  # the simulator's payloads only
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "jobctl-sim:" + ":".join(parts)))
+
+
+class Simulated:
+    """How the simulator plays one provider.
+
+    ``auth`` maps lower-case header names to templates over ``keys`` (and
+    ``{scheme}``, the simulator's auth scheme word); ``payload(id, status, created,
+    updated, events)`` is a 200 body, with final outputs or errors for final words;
+    ``outputs(id, url)`` the fields of a finished job whose one output file is ``url``.
+    """
+
+    def __init__(
+        self,
+        *,
+        keys: Mapping[str, str],
+        auth: Mapping[str, str],
+        success: str,
+        failure: tuple[str, ...],
+        payload: Payload,
+        outputs: Callable[[str, str], dict[str, Any]] = lambda job_id, url: {},
+        unauthorized: Answer = (401, {"detail": "Invalid API key"}),
+        not_found: Answer = (404, {"detail": "Not found."}),
+        rejects_id: Callable[[str], Answer | None] = lambda raw: None,
+    ) -> None:
+        self.keys, self.auth, self.payload, self.outputs = dict(keys), dict(auth), payload, outputs
+        self.success, self.failure = success, failure
+        self.unauthorized, self.not_found, self.rejects_id = unauthorized, not_found, rejects_id
+
+
+def _not_a_uuid(answer: Answer) -> Callable[[str], Answer | None]:
+    def rejects(raw: str) -> Answer | None:
+        try:
+            UUID(raw)
+        except ValueError:
+            return answer
+        return None
+
+    return rejects
+
+
+# --- krea (specs/krea-get-job.md) ---------------------------------------------------------
+
+
+def krea_outputs(job_id: str, url: str) -> dict[str, Any]:
+    return {"result": {"urls": [url]}}
+
+
+def krea(job_id: str, status: str, created: datetime, updated: datetime, events: Events) -> dict[str, Any]:
+    body: dict[str, Any] = {"job_id": job_id, "status": status, "created_at": iso(created)}
+    if status in ("completed", "failed", "cancelled"):
+        body["completed_at"] = iso(updated)
+    if status == "completed":
+        body.update(krea_outputs(job_id, f"https://gen.krea.ai/images/{job_id}.png"))
+    if status == "failed":
+        body["error"] = {"code": "nsfw_content", "message": "The prompt was flagged by the safety filter"}
+    return body
+
+
+# --- creatify (specs/creatify-get-inspiration-job.md) -------------------------------------
+
+
+def creatify_outputs(job_id: str, url: str) -> dict[str, Any]:
+    return {"output": json.dumps([url])}  # a JSON list in a string, as the spec shows
+
+
+def creatify(
+    job_id: str, status: str, created: datetime, updated: datetime, events: Events
+) -> dict[str, Any]:
+    failed = status in ("failed", "rejected")
+    return {
+        "id": job_id,
+        "inspiration_id": stable_uuid("inspiration", job_id),
+        "gen_type": "image_to_video",
+        "status": status,
+        "failed_reason": "Input image is too small (min 512x512)" if failed else "",
+        "input_params": json.dumps({"aspect_ratio": "9:16"}),
+        "webhook_url": None,
+        **(
+            creatify_outputs(job_id, f"https://cdn.creatify.ai/out/{job_id}.mp4")
+            if status == "done"
+            else {"output": ""}
+        ),
+        "created_at": iso(created),
+        "updated_at": iso(updated),
+    }
+
+
+# --- unstructured (specs/unstructured-get-job.md) -----------------------------------------
+
+
+def unstructured(
+    job_id: str, status: str, created: datetime, updated: datetime, events: Events
+) -> dict[str, Any]:
+    finished = status in ("COMPLETED", "FAILED", "STOPPED")
+    files = [{"node_id": stable_uuid("node", job_id), "file_id": f"{job_id[:8]}-out.json"}]
+    return {
+        "id": job_id,
+        "workflow_id": stable_uuid("workflow", job_id),
+        "workflow_name": "invoices-to-json",
+        "status": status,
+        "created_at": iso(created, ms=False),
+        "runtime": f"PT{(updated - created).total_seconds():.3f}S" if finished else None,
+        "input_file_ids": ["invoice-2026-11.pdf"],
+        "output_node_files": files if status == "COMPLETED" else None,
+        "job_type": "ephemeral",
+    }
+
+
+_UUID_422 = {"loc": ["path", "job_id"], "msg": "Input should be a valid UUID", "type": "uuid_parsing"}
+
+
+# --- gepetto (specs/gepetto-get-job.md) ---------------------------------------------------
+
+
+def gepetto_outputs(job_id: str, url: str) -> dict[str, Any]:
+    return {"output": url}
+
+
+def gepetto(job_id: str, status: str, created: datetime, updated: datetime, events: Events) -> dict[str, Any]:
+    body = {"status": status, "mode": "furnish", "createdAt": iso(created), "output": None}
+    if status == "success":
+        body.update(gepetto_outputs(job_id, f"https://storage.googleapis.com/gepetto/{job_id}.jpg"))
+    return body
+
+
+# --- aisquare (specs/aisquare-get-job.md) -------------------------------------------------
+
+
+def _audited(uid: str, when: datetime) -> dict[str, Any]:
+    """The bookkeeping fields every AISquare object carries."""
+    stamp = iso(when)
+    return {
+        "uid": uid,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "is_active": True,
+        "created_by": None,
+        "updated_by": None,
+        "deleted_by": None,
+        "deleted_at": None,
+    }
+
+
+def _event(n: int, kind: str, content: str, when: datetime) -> dict[str, Any]:
+    audited = _audited(stable_uuid("event", str(n), content), when)
+    return {"id": n, **audited, "type": kind, "content": content, "metadata": {}}
+
+
+def aisquare_outputs(job_id: str, url: str) -> dict[str, Any]:
+    return {"result": {"blog_id": int(job_id) * 10, "url": url}}
+
+
+def aisquare(
+    job_id: str, status: str, created: datetime, updated: datetime, events: Events
+) -> dict[str, Any]:
+    result = (
+        aisquare_outputs(job_id, f"https://aisquare.studio/blog/{job_id}")
+        if status == "COMPLETED"
+        else {"result": None}
+    )
+    return {
+        "id": int(job_id),
+        **_audited(stable_uuid("aisquare", job_id), created),
+        "updated_at": iso(updated),
+        "type": "BLOG_GENERATION",
+        "status": status,
+        **result,
+        "error_message": "Upstream model timed out" if status == "FAILED" else None,
+        "events": [_event(n, *e) for n, e in enumerate(events, 1)],
+    }
+
+
+def _not_a_number(raw: str) -> Answer | None:
+    return None if raw.isascii() and raw.isdigit() else (404, {"detail": "Not found."})
+
+
+SIMULATED: dict[str, Simulated] = {
+    "krea": Simulated(
+        keys={"api_key": "sim-krea-key"},
+        auth={"authorization": "Bearer {api_key}"},
+        success="completed",
+        failure=("failed", "cancelled"),
+        payload=krea,
+        outputs=krea_outputs,
+        unauthorized=(401, {"error": "Unauthorized"}),
+        not_found=(404, {"error": "Job not found"}),
+    ),
+    "creatify": Simulated(
+        keys={"api_id": "sim-creatify-id", "api_key": "sim-creatify-key"},
+        auth={"x-api-id": "{api_id}", "x-api-key": "{api_key}"},
+        success="done",
+        failure=("failed", "rejected"),
+        payload=creatify,
+        outputs=creatify_outputs,
+        rejects_id=_not_a_uuid((404, {"detail": "Not found."})),
+    ),
+    "unstructured": Simulated(
+        keys={"api_key": "sim-unstructured-key"},
+        auth={"unstructured-api-key": "{api_key}"},
+        success="COMPLETED",
+        failure=("FAILED", "STOPPED"),
+        payload=unstructured,
+        rejects_id=_not_a_uuid((422, {"detail": [_UUID_422]})),
+    ),
+    "gepetto": Simulated(
+        keys={"api_key": "sim-gepetto-key"},
+        auth={"authorization": "Bearer {api_key}"},
+        success="success",
+        failure=("failed", "error"),
+        payload=gepetto,
+        outputs=gepetto_outputs,
+        unauthorized=(401, None),
+    ),
+    "aisquare": Simulated(
+        keys={"api_key": "sim-aisquare-key"},
+        auth={"authorization": "{scheme} {api_key}"},
+        success="COMPLETED",
+        failure=("FAILED",),
+        payload=aisquare,
+        outputs=aisquare_outputs,
+        unauthorized=(401, {"detail": "Authentication credentials were not provided."}),
+        not_found=(404, {"detail": "No JobPacket matches the given query."}),
+        rejects_id=_not_a_number,
+    ),
+}
