@@ -1,4 +1,15 @@
-"""Talking to a provider: sessions, retries, redirect safety, body limits, error mapping.
+"""One HTTP toolkit for everything jobctl sends: provider API calls and output files.
+
+- Origins: a provider's credentials are attached per request, only to a URL with the
+  provider's own origin (scheme, host, port); they never sit on a shared session.
+- Redirects are followed by hand, at most ``MAX_REDIRECTS`` hops. Each hop must be a
+  URL jobctl fetches (https, or http to a loopback host), and gets credentials only
+  when it is on the origin.
+- Retries: connection errors, 429 and 5xx, backing off with jitter and honouring
+  ``Retry-After`` and rate-limit headers, bounded in count and in total time. Every
+  wait goes through the ``Clock`` the caller passes, so tests never sleep.
+- One ``User-Agent``, no ``~/.netrc``, and one wording of what went wrong
+  (``failure_reason``).
 
 Imported only on paths that send requests, so ``--help`` never pays for requests.
 """
@@ -11,11 +22,11 @@ import math
 import re
 import ssl
 import threading
-import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -24,7 +35,10 @@ from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
+from jobctl._clock import SYSTEM_CLOCK, Clock
 from jobctl._redaction import MASK
+from jobctl._rules import url_problem
+from jobctl._text import one_line
 from jobctl._version import __version__
 from jobctl.config import ProviderSettings
 from jobctl.errors import AuthError, JobctlError, NotFoundError, ProviderError, RateLimited, RequestRejected
@@ -37,15 +51,58 @@ RETRY_STATUSES = frozenset({429, *range(500, 600)})  # as the contract says: 429
 MAX_RETRIES = 3
 RETRY_BUDGET = 30.0  # seconds after the first retry past which no further retry starts
 MAX_REDIRECTS = 5
-UNIX_TIME_FLOOR = 1e9  # an X-RateLimit-Reset this large is a Unix time (2001 on), not seconds
-
-
+UNIX_TIME_FLOOR = 1e9  # a rate-limit reset this large is a Unix time (2001 on), not seconds
 DEFAULT_BACKOFF = 0.5  # seconds: the first retry waits about this long, then x2
 
 DebugLog = Callable[[str], None]
+Origin = tuple[str, str, "int | None"]
 
 
-def wait_hint(headers: Mapping[str, str]) -> float | None:
+# --- URLs -------------------------------------------------------------------------------
+
+
+def origin_of(url: str) -> Origin:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        port = None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def origin_text(url: str) -> str:
+    scheme, host, port = origin_of(url)
+    return f"{scheme}://{host}:{port}"
+
+
+def shown_url(url: str) -> str:
+    """A URL for messages: no user:password, no query (signed links carry tokens there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is no number: show what was written
+        port = ":" + parts.netloc.rpartition(":")[2]
+    return one_line(f"{parts.scheme}://{host}{port}{parts.path}", 200)
+
+
+def refusal(url: str) -> str | None:
+    """Why jobctl will not send to ``url``, or None."""
+    problem = url_problem(url)
+    if problem is None:
+        return None
+    return {
+        "invalid": "is not a valid URL",
+        "scheme": "is not an http(s) URL",
+        "http": "uses http:// for a host that is not loopback; only https:// is fetched",
+    }[problem]
+
+
+# --- rate limits and retries ------------------------------------------------------------
+
+
+def wait_hint(headers: Mapping[str, str], clock: Clock = SYSTEM_CLOCK) -> float | None:
     """Seconds the provider asked us to wait: ``Retry-After`` (seconds or an HTTP date),
     else ``X-RateLimit-Reset`` (seconds, or a Unix time) when ``X-RateLimit-Remaining`` is 0.
     None when it asked nothing (or said it in a form that means nothing)."""
@@ -59,7 +116,7 @@ def wait_hint(headers: Mapping[str, str]) -> float | None:
         except (TypeError, ValueError, IndexError):
             when = None
         if when is not None and when.tzinfo is not None:
-            return max(0.0, when.timestamp() - time.time())
+            return max(0.0, when.timestamp() - clock.time())
     if (headers.get("X-RateLimit-Remaining") or "").strip() != "0":
         return None
     try:
@@ -68,42 +125,37 @@ def wait_hint(headers: Mapping[str, str]) -> float | None:
         return None
     if not math.isfinite(reset) or reset < 0:
         return None
-    return max(0.0, reset - time.time()) if reset >= UNIX_TIME_FLOOR else reset
+    return max(0.0, reset - clock.time()) if reset >= UNIX_TIME_FLOOR else reset
 
 
 class Pause:
     """Until when one provider must not be asked, shared by every request of a client."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
         self.until = 0.0
         self.reason = ""
         self._lock = threading.Lock()
 
     def hold(self, seconds: float, reason: str) -> None:
         with self._lock:
-            until = time.monotonic() + seconds
+            until = self.clock.monotonic() + seconds
             if until > self.until:
                 self.until, self.reason = until, reason
 
     def left(self) -> float:
-        return max(0.0, self.until - time.monotonic())
+        return max(0.0, self.until - self.clock.monotonic())
 
 
 def try_again(seconds: float | None) -> str:
     return f"; try again in {math.ceil(seconds)} s" if seconds else ""
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), port
-
-
 class BoundedRetry(Retry):
     """urllib3 Retry that also stops when the next wait would pass a time budget,
-    honours ``Retry-After`` (and ``X-RateLimit-Reset``) on every retried status, and
-    reports each retry. Impatient (watch), it never waits out a rate limit: the
-    provider's ``Pause`` tells the schedule instead."""
+    honours ``Retry-After`` (and ``X-RateLimit-Reset``) on every retried status, waits
+    through a ``Clock``, and reports each retry. Impatient (watch), it never waits out a
+    rate limit: the provider's ``Pause`` tells the schedule instead."""
 
     RETRY_AFTER_STATUS_CODES = RETRY_STATUSES
 
@@ -115,6 +167,7 @@ class BoundedRetry(Retry):
         log: DebugLog | None = None,
         patient: bool = True,
         pause: Pause | None = None,
+        clock: Clock = SYSTEM_CLOCK,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -123,17 +176,19 @@ class BoundedRetry(Retry):
         self.log = log
         self.patient = patient
         self.pause = pause
+        self.clock = clock
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
         # "soon", "1.5" or "-1" mean nothing: None, and the usual backoff applies.
-        return wait_hint(response.headers)
+        return wait_hint(response.headers, self.clock)
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        asked = self.get_retry_after(response) if response is not None else None
+        self.clock.sleep(asked if asked else self.get_backoff_time())
 
     def new(self, **kw: Any) -> BoundedRetry:
-        kw.setdefault("budget", self.budget)
-        kw.setdefault("started", self.started)
-        kw.setdefault("log", self.log)
-        kw.setdefault("patient", self.patient)
-        kw.setdefault("pause", self.pause)
+        for name in ("budget", "started", "log", "patient", "pause", "clock"):
+            kw.setdefault(name, getattr(self, name))
         return super().new(**kw)
 
     def increment(
@@ -145,16 +200,16 @@ class BoundedRetry(Retry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> BoundedRetry:
-        started = self.started if self.started is not None else time.monotonic()
+        started = self.started if self.started is not None else self.clock.monotonic()
         new = super().increment(method, url, response, error, _pool, _stacktrace)
         new.started = started
         wait = new.get_backoff_time()
-        asked = wait_hint(response.headers) if response is not None else None
+        asked = wait_hint(response.headers, self.clock) if response is not None else None
         if asked is not None:
             wait = asked
         if asked and response is not None and self.pause is not None:
             self.pause.hold(asked, f"HTTP {response.status}")
-        elapsed = time.monotonic() - started
+        elapsed = self.clock.monotonic() - started
         if elapsed + wait > self.budget or (asked and not self.patient):
             reason = error or ResponseError(f"retry budget of {self.budget:g}s spent")
             raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]
@@ -164,27 +219,16 @@ class BoundedRetry(Retry):
         return new
 
 
-class OriginAuth(requests.auth.AuthBase):
-    """Adds the credential headers to a request only when it goes to the provider's
-    origin, so they are attached per request and never sit on the shared session."""
-
-    def __init__(self, origin: tuple[str, str, int | None], headers: dict[str, str]) -> None:
-        self.origin, self.headers = origin, headers
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if _origin(request.url or "") == self.origin:
-            request.headers.update(self.headers)
-        return request
-
-
-def retry_policy(backoff: float, **changes: Any) -> BoundedRetry:
-    """GETs retried on connection errors, 429 and 5xx: at most MAX_RETRIES times, backing
-    off from ``backoff`` seconds with jitter, honouring Retry-After, within RETRY_BUDGET."""
+def retry_policy(backoff: float, clock: Clock = SYSTEM_CLOCK, **changes: Any) -> BoundedRetry:
+    """Requests retried on connection errors, 429 and 5xx: at most MAX_RETRIES times,
+    backing off from ``backoff`` seconds with jitter, honouring Retry-After, within
+    RETRY_BUDGET. Redirects are jobctl's to follow (``send``), never urllib3's."""
     settings: dict[str, Any] = {
         "total": MAX_RETRIES,
         "connect": MAX_RETRIES,
         "read": MAX_RETRIES,
         "status": MAX_RETRIES,
+        "redirect": 0,
         "other": 0,
         "allowed_methods": frozenset({"GET"}),
         "status_forcelist": RETRY_STATUSES,
@@ -194,35 +238,158 @@ def retry_policy(backoff: float, **changes: Any) -> BoundedRetry:
         "respect_retry_after_header": True,
         "raise_on_status": False,
         "raise_on_redirect": False,
+        "clock": clock,
     }
     return BoundedRetry(**{**settings, **changes})
 
 
-class ProviderSession(requests.Session):
-    """A keep-alive session whose credential headers never leave the base URL's origin."""
+# --- sessions and sending ---------------------------------------------------------------
 
-    def __init__(
-        self, settings: ProviderSettings, log: DebugLog | None, backoff: float, patient: bool, pause: Pause
-    ) -> None:
-        super().__init__()
-        self.origin = _origin(settings.base_url)
-        self.credentials = OriginAuth(self.origin, settings.provider.auth.headers(settings.creds))
-        self.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self.max_redirects = MAX_REDIRECTS
-        # An auth object of our own also stops requests from adding ~/.netrc credentials.
-        self.auth = self.credentials
-        retry = retry_policy(backoff, log=log, patient=patient, pause=pause)
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=POOL_SIZE, pool_block=True, max_retries=retry)
-        self.mount("https://", adapter)
-        self.mount("http://", adapter)
 
-    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        # A redirect copies the previous request's headers: drop every credential header
-        # whenever scheme, host or port differ from the base URL (requests alone drops
-        # only Authorization, and only on a change of host).
-        if _origin(prepared_request.url or "") != self.origin:
-            for name in self.credentials.headers:
-                prepared_request.headers.pop(name, None)
+def new_session(retry: Retry, *, accept: str, pool_size: int, hosts: int = 2) -> requests.Session:
+    """A keep-alive session: jobctl's User-Agent, no default credentials, no ~/.netrc."""
+    session = requests.Session()
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": accept})
+    session.auth = lambda r: r  # an auth object of our own keeps requests from reading ~/.netrc
+    session.max_redirects = MAX_REDIRECTS
+    adapter = HTTPAdapter(pool_connections=hosts, pool_maxsize=pool_size, max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A provider's credential headers, and the one origin they may be sent to."""
+
+    origin: Origin
+    headers: Mapping[str, str]
+
+    def for_url(self, url: str) -> dict[str, str]:
+        return dict(self.headers) if origin_of(url) == self.origin else {}
+
+
+class Refused(Exception):
+    """A redirect to a URL jobctl does not send to (``why`` says why)."""
+
+    def __init__(self, url: str, why: str) -> None:
+        super().__init__(why)
+        self.url, self.why = url, why
+
+
+class TooManyRedirects(Exception):
+    pass
+
+
+@dataclass
+class Answer:
+    response: requests.Response
+    url: str  # where it finally came from, after redirects
+    hops: int  # redirects followed
+
+
+def send(
+    session: requests.Session,
+    url: str,
+    *,
+    credentials: Credentials | None,
+    timeout: tuple[float, float],
+    headers: Mapping[str, str] | None = None,
+    method: str = "GET",
+    on_hop: Callable[[str, dict[str, str]], None] | None = None,
+    on_answer: Callable[[requests.Response, str], None] | None = None,
+) -> Answer:
+    """Send to ``url``, following redirects by hand: credentials only on the origin,
+    every hop checked with ``refusal``. ``on_hop(url, headers)`` hears each request,
+    ``on_answer(response, url)`` each answer (for a debug log). Raises ``Refused``,
+    ``TooManyRedirects`` or what requests raises (see ``failure_reason``). The caller
+    closes the response."""
+    for hop in range(MAX_REDIRECTS + 1):
+        if hop:
+            why = refusal(url)
+            if why:
+                raise Refused(url, why)
+        sent = {**(headers or {}), **(credentials.for_url(url) if credentials else {})}
+        if on_hop is not None:
+            on_hop(url, sent)
+        response = session.request(
+            method, url, headers=sent, stream=True, allow_redirects=False, timeout=timeout
+        )
+        if on_answer is not None:
+            on_answer(response, url)
+        location = response.headers.get("Location")
+        if response.is_redirect and location:
+            url = urljoin(url, location)
+            response.close()
+            continue
+        return Answer(response, url, hop)
+    raise TooManyRedirects(url)
+
+
+# --- what went wrong, in words ----------------------------------------------------------
+
+
+def innermost(exc: BaseException) -> BaseException:
+    """The root cause at the bottom of a requests/urllib3 exception chain."""
+    seen = exc
+    for _ in range(20):
+        inner = getattr(seen, "reason", None)
+        if not isinstance(inner, BaseException):
+            args = getattr(seen, "args", ())
+            inner = args[0] if args and isinstance(args[0], BaseException) else None
+        if inner is None:
+            break
+        seen = inner
+    return seen
+
+
+def failure_reason(exc: BaseException, redact: Callable[[str], str] = str) -> str:
+    """A short human cause from a requests/urllib3 exception chain."""
+    seen = innermost(exc)
+    if isinstance(seen, ssl.SSLError):
+        return _tls_reason(exc, seen)
+    text = f"{type(seen).__name__} {seen}"
+    lowered = text.lower()
+    if "IncompleteRead" in text:
+        return "the server closed the connection early"
+    if "refused" in lowered:
+        return "connection refused"
+    if "reset" in lowered:
+        return "connection reset by the server"
+    if "RemoteDisconnected" in text or "aborted" in lowered:
+        return "connection closed by the server"
+    if "timed out" in lowered or "Timeout" in text:
+        return "no data within the read timeout"
+    if "Name or service not known" in text or "getaddrinfo" in text or "resolve" in lowered:
+        return "host name not found"
+    return redact((str(seen) or type(seen).__name__).split(": ", 1)[-1])[:200]
+
+
+# OpenSSL's words for "the other side does not speak TLS": a plain HTTP server
+# answering a ClientHello with "HTTP/1.0 400" reads as a bad record to the client.
+_NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "UNKNOWN_PROTOCOL", "HTTP_REQUEST"})
+
+
+def _tls_reason(exc: BaseException, seen: ssl.SSLError) -> str:
+    request = getattr(exc, "request", None)
+    _, host, port = origin_of(getattr(request, "url", None) or "")
+    where = f"{host}:{port}" if host else "the server"
+    if isinstance(seen, ssl.SSLCertVerificationError):
+        why = seen.verify_message or "certificate verify failed"
+        return f"TLS handshake with {where} failed: its certificate is not trusted ({why})"
+    if seen.reason in _NOT_TLS:
+        return f"TLS handshake with {where} failed: the answer is not TLS; is it an http:// server?"
+    said = str(seen.reason or type(seen).__name__).lower().replace("_", " ")
+    return f"TLS handshake with {where} failed: {said}"
+
+
+def status_line(response: requests.Response) -> str:
+    """``HTTP 503 Service Unavailable``, the reason cleaned and cut."""
+    reason = one_line(response.reason or "", 80)
+    return f"HTTP {response.status_code} {reason}".rstrip()
+
+
+# --- provider API calls -----------------------------------------------------------------
 
 
 class ProviderClient:
@@ -240,13 +407,19 @@ class ProviderClient:
         backoff: float = DEFAULT_BACKOFF,
         redact: Callable[[str], str] = str,
         patient: bool = True,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.settings = settings
         self.log = log
         self.redact = redact
         self.patient = patient
-        self.pause = Pause()
-        self.session = ProviderSession(settings, log, backoff, patient, self.pause)
+        self.clock = clock
+        self.pause = Pause(clock)
+        self.credentials = Credentials(
+            origin_of(settings.base_url), settings.provider.auth.headers(settings.creds)
+        )
+        retry = retry_policy(backoff, clock, log=log, patient=patient, pause=self.pause)
+        self.session = new_session(retry, accept="application/json", pool_size=POOL_SIZE)
 
     def close(self) -> None:
         self.session.close()
@@ -271,40 +444,45 @@ class ProviderClient:
         timeout = (min(10.0, self.settings.timeout), self.settings.timeout)
         self._wait_for_pause(ref)
         self._log_request(url)
-        start = time.monotonic()
+        start = self.clock.monotonic()
         try:
-            with self.session.get(url, timeout=timeout, stream=True) as resp:
+            answer = send(self.session, url, credentials=self.credentials, timeout=timeout)
+            with answer.response as resp:
                 body = _read_capped(resp, ref)
                 if self.log:
-                    hops = f" via {len(resp.history)} redirect(s)" if resp.history else ""
+                    hops = f" via {answer.hops} redirect(s)" if answer.hops else ""
                     self.log(
                         f"{resp.status_code} {resp.reason} {len(body)} bytes "
-                        f"in {1000 * (time.monotonic() - start):.0f}ms{hops}: {url}"
+                        f"in {1000 * (self.clock.monotonic() - start):.0f}ms{hops}: {url}"
                     )
-                asked = wait_hint(resp.headers)
+                asked = wait_hint(resp.headers, self.clock)
                 if asked:
                     code = resp.status_code
                     self.pause.hold(asked, f"HTTP {code}" if code >= 400 else "X-RateLimit-Remaining: 0")
-                return _decode(resp, body, ref, self.settings, asked)
+                return _decode(resp, answer.url, body, ref, self.settings, asked)
         except JobctlError:
             raise
-        except requests.TooManyRedirects:
+        except TooManyRedirects:
             raise ProviderError(f"{ref}: too many redirects (more than {MAX_REDIRECTS})") from None
+        except Refused as exc:
+            raise ProviderError(
+                f"{ref}: redirected to {shown_url(exc.url)}, which {exc.why}; not followed"
+            ) from None
         except (requests.Timeout, requests.ConnectionError) as exc:
             # A read timeout that outlived its retries arrives as a ConnectionError.
-            if isinstance(exc, requests.Timeout) or isinstance(_innermost(exc), ReadTimeoutError):
+            if isinstance(exc, requests.Timeout) or isinstance(innermost(exc), ReadTimeoutError):
                 raise ProviderError(
                     f"{ref}: no answer from {self.settings.base_url} within {self.settings.timeout:g}s "
                     "(raise 'timeout' in the profile if the provider is slow)"
                 ) from None
-            reason = _reason(exc, self.redact)
+            reason = failure_reason(exc, self.redact)
             raise ProviderError(f"{ref}: cannot reach {self.settings.base_url}: {reason}") from None
         except requests.exceptions.ChunkedEncodingError:
             raise ProviderError(
                 f"{ref}: the answer from {self.settings.base_url} broke off before its end; try again"
             ) from None
         except requests.RequestException as exc:
-            raise ProviderError(f"{ref}: request failed: {_reason(exc, self.redact)}") from None
+            raise ProviderError(f"{ref}: request failed: {failure_reason(exc, self.redact)}") from None
 
     def _wait_for_pause(self, ref: str) -> None:
         """While the provider asked for quiet: wait (patient, within the retry budget) or say so."""
@@ -314,57 +492,9 @@ class ProviderClient:
         if self.patient and left <= RETRY_BUDGET:
             if self.log:
                 self.log(f"waiting {left:.2f}s: {self.settings.provider.name} asked for a pause")
-            time.sleep(left)
+            self.clock.sleep(left)
             return
         raise RateLimited(f"{ref}: rate limited ({self.pause.reason}){try_again(left)}", retry_after=left)
-
-
-def _innermost(exc: BaseException) -> BaseException:
-    """The root cause at the bottom of a requests/urllib3 exception chain."""
-    seen = exc
-    while True:
-        inner = getattr(seen, "reason", None)
-        if isinstance(inner, BaseException):
-            seen = inner
-            continue
-        args = getattr(seen, "args", ())
-        if args and isinstance(args[0], BaseException):
-            seen = args[0]
-            continue
-        return seen
-
-
-def _reason(exc: BaseException, redact: Callable[[str], str] = str) -> str:
-    """A short human cause from a requests/urllib3 exception chain."""
-    seen = _innermost(exc)
-    if isinstance(seen, ssl.SSLError):
-        return _tls_reason(exc, seen)
-    text = str(seen) or type(seen).__name__
-    if "Connection refused" in text:
-        return "connection refused"
-    if "Connection reset" in text or "RemoteDisconnected" in text or "aborted" in text.lower():
-        return "connection closed by the server"
-    if "Name or service not known" in text or "getaddrinfo" in text or "resolve" in text:
-        return "host name not found"
-    return redact(text.split(": ", 1)[-1])[:200]
-
-
-# OpenSSL's words for "the other side does not speak TLS": a plain HTTP server
-# answering a ClientHello with "HTTP/1.0 400" reads as a bad record to the client.
-_NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "UNKNOWN_PROTOCOL", "HTTP_REQUEST"})
-
-
-def _tls_reason(exc: BaseException, seen: ssl.SSLError) -> str:
-    request = getattr(exc, "request", None)
-    _, host, port = _origin(getattr(request, "url", None) or "")
-    where = f"{host}:{port}" if host else "the server"
-    if isinstance(seen, ssl.SSLCertVerificationError):
-        why = seen.verify_message or "certificate verify failed"
-        return f"TLS handshake with {where} failed: its certificate is not trusted ({why})"
-    if seen.reason in _NOT_TLS:
-        return f"TLS handshake with {where} failed: the answer is not TLS; is it an http:// server?"
-    said = str(seen.reason or type(seen).__name__).lower().replace("_", " ")
-    return f"TLS handshake with {where} failed: {said}"
 
 
 def _read_capped(resp: requests.Response, ref: str) -> bytes:
@@ -420,21 +550,21 @@ def _found_message(body: bytes) -> str | None:
     return None
 
 
-def _origin_text(url: str) -> str:
-    scheme, host, port = _origin(url)
-    return f"{scheme}://{host}:{port}"
-
-
 def _decode(
-    resp: requests.Response, body: bytes, ref: str, settings: ProviderSettings, asked: float | None = None
+    resp: requests.Response,
+    url: str,
+    body: bytes,
+    ref: str,
+    settings: ProviderSettings,
+    asked: float | None = None,
 ) -> Any:
     code = resp.status_code
     said = _message_in(body)
     said_text = f": {said}" if said else ""
-    moved = _origin(resp.url) != _origin(settings.base_url)
+    moved = origin_of(url) != origin_of(settings.base_url)
     if code in (401, 403) and moved:
         raise AuthError(
-            f"{ref}: {settings.base_url} redirected to {_origin_text(resp.url)}, which refused the "
+            f"{ref}: {settings.base_url} redirected to {origin_text(url)}, which refused the "
             f"request (HTTP {code}); jobctl does not send credentials to another origin"
         )
     if code in (401, 403):

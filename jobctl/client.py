@@ -174,7 +174,7 @@ class Client:
 
                 settings = self.config.settings_for(provider)
                 self._clients[provider, patient] = ProviderClient(
-                    settings, self._log, self.backoff, self.redactor, patient=patient
+                    settings, self._log, self.backoff, self.redactor, patient=patient, clock=self.clock
                 )
             return self._clients[provider, patient]
 
@@ -441,7 +441,7 @@ class Client:
             max_size=max_size,
             checksums=checksums,
             log=self._log,
-            session=make_session(self.backoff),
+            session=make_session(self.backoff, self.clock),
             journal=self.journal,
         )
 

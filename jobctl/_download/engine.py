@@ -28,22 +28,36 @@ import re
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urljoin, urlsplit
 
+import requests
+
+from jobctl._clock import SYSTEM_CLOCK, Clock
 from jobctl._download.plan import DEFAULT_MAX_SIZE, Target, extension_from_type, extension_from_url
-from jobctl._rules import url_problem
+from jobctl._http import (
+    DEFAULT_BACKOFF,
+    MAX_REDIRECTS,
+    Answer,
+    Origin,
+    Refused,
+    TooManyRedirects,
+    failure_reason,
+    new_session,
+    origin_of,
+    refusal,
+    retry_policy,
+    send,
+    shown_url,
+)
+from jobctl._http import Credentials as HttpCredentials
 from jobctl._text import one_line
 from jobctl._units import format_size
-from jobctl._version import __version__
 from jobctl.errors import DownloadError, JobctlError
 
 if TYPE_CHECKING:
-    import requests
-
     from jobctl.config import ProviderSettings
 
 # 64 KiB reads into reused buffers measured fastest here (bigger buffers were slower,
@@ -52,12 +66,10 @@ CHUNK = 64 * 1024
 RING = 8
 PER_HOST = 4
 MAX_WORKERS = 32  # enough for 8 hosts at PER_HOST each
-MAX_REDIRECTS = 5
 WRITEBACK_EVERY = 32 * 1024 * 1024  # start writeback this often, so the final fsync is short
 PROGRESS_EVERY = 0.1  # seconds between progress reports for one file
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
-USER_AGENT = f"jobctl/{__version__}"
 
 _HTML_EXTS = frozenset({".html", ".htm", ".xhtml"})
 
@@ -116,74 +128,30 @@ class NoProgress:
 
 # --- the network side ----------------------------------------------------------------
 
-Origin = tuple[str, str, int | None]
-
-
-def origin_of(url: str) -> Origin:
-    parts = urlsplit(url)
-    try:
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    except ValueError:
-        port = None
-    return parts.scheme.lower(), (parts.hostname or "").lower(), port
-
-
-def _shown(url: str) -> str:
-    """A URL for messages: no user:password, no query (signed links carry tokens there)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:  # a port that is no number: show what was written
-        port = ":" + parts.netloc.rpartition(":")[2]
-    return one_line(f"{parts.scheme}://{host}{port}{parts.path}", 200)
-
-
-def _refusal(url: str) -> str | None:
-    """Why jobctl will not fetch ``url``, or None."""
-    problem = url_problem(url)
-    if problem is None:
-        return None
-    return {
-        "invalid": "is not a valid URL",
-        "scheme": "is not an http(s) URL",
-        "http": "uses http:// for a host that is not loopback; only https:// is fetched",
-    }[problem]
-
-
-def make_session(backoff: float) -> requests.Session:
-    """The streaming session for output URLs: no default credentials, no netrc, no gzip."""
-    import requests
-    from requests.adapters import HTTPAdapter
-
-    from jobctl._http import retry_policy
-
-    session = requests.Session()
-    session.headers.update({"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "identity"})
-    session.auth = lambda r: r  # any auth object keeps requests from reading ~/.netrc
-    # The API session's retry policy (429 and 5xx, Retry-After within a 30 s budget), but
-    # a body that breaks off is not retried: it is reported, and the next run resumes it.
-    retry = retry_policy(backoff, read=0, redirect=0)
-    adapter = HTTPAdapter(pool_connections=16, pool_maxsize=PER_HOST, max_retries=retry)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
-Credentials = Callable[[str], "tuple[Origin, Mapping[str, str]] | None"]
+Credentials = Callable[[str], "HttpCredentials | None"]
 
 
 def credentials_from(settings_for: Callable[[str], ProviderSettings]) -> Credentials:
-    """Per provider: (its base_url's origin, its credential headers), from the config."""
+    """Per provider: its credential headers and its base_url's origin, from the config."""
 
-    def lookup(provider: str) -> tuple[Origin, Mapping[str, str]] | None:
+    def lookup(provider: str) -> HttpCredentials | None:
         try:
             settings = settings_for(provider)
         except JobctlError:
             return None
-        return origin_of(settings.base_url), settings.provider.auth.headers(settings.creds)
+        return HttpCredentials(origin_of(settings.base_url), settings.provider.auth.headers(settings.creds))
 
     return lookup
+
+
+def make_session(backoff: float, clock: Clock = SYSTEM_CLOCK) -> requests.Session:
+    """The streaming session for output URLs: no default credentials, no netrc, no gzip."""
+    # The API's retry policy (429 and 5xx, Retry-After within a 30 s budget), but a body
+    # that breaks off is not retried: it is reported, and the next run resumes it.
+    retry = retry_policy(backoff, clock, read=0)
+    session = new_session(retry, accept="*/*", pool_size=PER_HOST, hosts=16)
+    session.headers["Accept-Encoding"] = "identity"
+    return session
 
 
 # --- writing -------------------------------------------------------------------------
@@ -294,12 +262,6 @@ def _file_sha256(path: Path) -> str:
 
 
 @dataclass
-class _Answer:
-    response: requests.Response
-    url: str  # where it finally came from, after redirects
-
-
-@dataclass
 class Downloader:
     """Downloads the files of the jobs handed to ``submit``; ``wait`` returns the results.
 
@@ -319,7 +281,7 @@ class Downloader:
     checksums: bool = True
 
     def __post_init__(self) -> None:
-        self.session = self.session or make_session(0.5)
+        self.session = self.session or make_session(DEFAULT_BACKOFF)
         self._cond = threading.Condition()
         self._pending: list[Target] = []
         self._active: dict[Origin, int] = {}
@@ -376,7 +338,7 @@ class Downloader:
                     self.errors.append(exc)
                 self.progress.failed(target, exc)
             except Exception as exc:  # a surprise must end this file, not hang the run
-                error = DownloadError(f"{target.ref}: {_shown(target.url)}: {type(exc).__name__}: {exc}")
+                error = DownloadError(f"{target.ref}: {shown_url(target.url)}: {type(exc).__name__}: {exc}")
                 with self._cond:
                     self.errors.append(error)
                 self.progress.failed(target, error)
@@ -409,9 +371,9 @@ class Downloader:
 
     def fetch(self, target: Target) -> Saved:
         """Download one target (or skip it when complete); raises DownloadError."""
-        why = _refusal(target.url)
+        why = refusal(target.url)
         if why:
-            raise DownloadError(f"{target.ref}: not downloading {_shown(target.url)}: it {why}")
+            raise DownloadError(f"{target.ref}: not downloading {shown_url(target.url)}: it {why}")
         ext = extension_from_url(target.url)
         if ext is not None:
             skipped = self._complete(target, self.folder / (target.stem + ext))
@@ -455,48 +417,44 @@ class Downloader:
             raise DownloadError(_linked(target.ref, part))
         return info.st_size if stat.S_ISREG(info.st_mode) else 0
 
-    def _get(self, target: Target, offset: int) -> _Answer:
+    def _get(self, target: Target, offset: int) -> Answer:
         """GET the URL (from ``offset`` when > 0), following redirects hop by hop."""
-        import requests
-
         assert self.session is not None
-        known = self.credentials(target.provider)
-        url = target.url
-        for _hop in range(MAX_REDIRECTS + 1):
-            why = _refusal(url)
-            if why:
-                raise DownloadError(f"{target.ref}: redirected to {_shown(url)}, which {why}; not followed")
-            headers: dict[str, str] = {}
-            if known is not None and origin_of(url) == known[0]:
-                headers.update(known[1])
-            if offset:
-                headers["Range"] = f"bytes={offset}-"
-            if self.log:
-                sent = ", ".join(sorted(headers)) or "no credentials"
-                self.log(f"GET {_shown(url)} [{sent}]")
-            try:
-                response = self.session.get(
-                    url,
-                    headers=headers,
-                    stream=True,
-                    allow_redirects=False,
-                    timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                )
-            except requests.RequestException as exc:
-                raise DownloadError(f"{target.ref}: cannot fetch {_shown(url)}: {_reason(exc)}") from None
-            if self.log:
-                self.log(f"{response.status_code} {one_line(response.reason or '', 80)}: {_shown(url)}")
-            if response.is_redirect and response.headers.get("Location"):
-                url = urljoin(url, response.headers["Location"])
-                response.close()
-                continue
-            return _Answer(response, url)
-        raise DownloadError(f"{target.ref}: {_shown(target.url)}: more than {MAX_REDIRECTS} redirects")
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        try:
+            return send(
+                self.session,
+                target.url,
+                credentials=self.credentials(target.provider),
+                headers=headers,
+                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                on_hop=self._log_hop if self.log else None,
+                on_answer=self._log_answer if self.log else None,
+            )
+        except Refused as exc:
+            raise DownloadError(
+                f"{target.ref}: redirected to {shown_url(exc.url)}, which {exc.why}; not followed"
+            ) from None
+        except TooManyRedirects:
+            raise DownloadError(
+                f"{target.ref}: {shown_url(target.url)}: more than {MAX_REDIRECTS} redirects"
+            ) from None
+        except requests.RequestException as exc:
+            where = shown_url(getattr(exc.request, "url", None) or target.url)
+            raise DownloadError(f"{target.ref}: cannot fetch {where}: {failure_reason(exc)}") from None
 
-    def _receive(self, target: Target, ext: str | None, answer: _Answer, offset: int) -> Saved:
+    def _log_hop(self, url: str, headers: dict[str, str]) -> None:
+        assert self.log is not None
+        self.log(f"GET {shown_url(url)} [{', '.join(sorted(headers)) or 'no credentials'}]")
+
+    def _log_answer(self, response: requests.Response, url: str) -> None:
+        assert self.log is not None
+        self.log(f"{response.status_code} {one_line(response.reason or '', 80)}: {shown_url(url)}")
+
+    def _receive(self, target: Target, ext: str | None, answer: Answer, offset: int) -> Saved:
         response = answer.response
         code = response.status_code
-        where = f"{target.ref}: {_shown(answer.url)}"
+        where = f"{target.ref}: {shown_url(answer.url)}"
         kind = response.headers.get("Content-Type")
         if code == 416 and offset:
             return self._range_refused(target, ext, answer, offset)
@@ -528,7 +486,7 @@ class Downloader:
             raise DownloadError(f"{where}: the server sent a range that was not asked for; run again")
         return self._stream(target, path, response, start, where)
 
-    def _range_refused(self, target: Target, ext: str | None, answer: _Answer, offset: int) -> Saved:
+    def _range_refused(self, target: Target, ext: str | None, answer: Answer, offset: int) -> Saved:
         """416 to ``Range: bytes=N-``: the .part may already be whole, else start over."""
         total = _range_total(answer.response)
         assert ext is not None  # a Range is only sent once the name is known
@@ -631,7 +589,7 @@ class Downloader:
             return DownloadError(f"{where}: cannot write {part}: {exc.strerror or exc}")
         of = f" of {format_size(total)}" if total is not None else ""
         return DownloadError(
-            f"{where}: the connection broke off after {format_size(done)}{of} ({_reason(exc)}); "
+            f"{where}: the connection broke off after {format_size(done)}{of} ({failure_reason(exc)}); "
             "the .part is kept, run again to resume"
         )
 
@@ -700,28 +658,3 @@ def _hint(code: int) -> str:
     if code == 404:
         return " (the file is gone or the link has expired)"
     return ""
-
-
-def _reason(exc: BaseException) -> str:
-    """A short cause from a requests/urllib3 exception chain."""
-    seen: BaseException = exc
-    for _ in range(10):
-        inner = getattr(seen, "reason", None)
-        if not isinstance(inner, BaseException):
-            args = getattr(seen, "args", ())
-            inner = args[0] if args and isinstance(args[0], BaseException) else None
-        if inner is None:
-            break
-        seen = inner
-    text = f"{type(seen).__name__} {seen}"
-    if "IncompleteRead" in text:
-        return "the server closed the connection early"
-    if "reset" in text.lower():
-        return "connection reset by the server"
-    if "refused" in text.lower():
-        return "connection refused"
-    if "timed out" in text.lower() or "Timeout" in text:
-        return "no data within the read timeout"
-    if "Name or service not known" in text or "getaddrinfo" in text:
-        return "host name not found"
-    return type(seen).__name__
