@@ -6,9 +6,11 @@ polls) waits through a ``Clock``; nothing calls ``time.sleep`` behind its back.
 
 from __future__ import annotations
 
-import queue
 import time
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import queue
 
 T = TypeVar("T")
 
@@ -32,6 +34,8 @@ class Clock:
         ``busy``: work is under way that will post to ``inbox`` (a request in flight); a
         clock that only pretends to pass may then wait for it instead of jumping ahead.
         """
+        import queue
+
         try:
             return inbox.get(timeout=max(0.0, timeout))
         except queue.Empty:

@@ -14,14 +14,16 @@ from typing import Any
 
 import pytest
 import yaml
+from clocks import FakeClock
 from hypothesis import Phase, settings
 
+from jobctl._clock import SYSTEM_CLOCK, Clock
 from jobctl.cli.context import Environment
 from jobctl.sim import Simulator
 
 # Before any test module (or jobctl.testing's own settings) is imported: a failing
 # property is reported at its smallest example, without the explain phase's reruns.
-settings.register_profile("jobctl", phases=[p for p in Phase if p is not Phase.explain])
+settings.register_profile("jobctl", phases=[p for p in Phase if p is not Phase.explain], database=None)
 settings.load_profile("jobctl")
 
 KREA_ID = "4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20"
@@ -80,6 +82,13 @@ def on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "xterm-256color")
 
 
+@pytest.fixture
+def clock() -> FakeClock:
+    """This test's clock: the CLI runs (``jobctl``) and both simulators keep time by it,
+    so no watch interval, retry or Retry-After waits for real."""
+    return FakeClock()
+
+
 @pytest.fixture(scope="session")
 def shared_sim() -> Iterator[Simulator]:
     with Simulator() as server:
@@ -87,9 +96,9 @@ def shared_sim() -> Iterator[Simulator]:
 
 
 @pytest.fixture
-def sim(shared_sim: Simulator) -> Simulator:
+def sim(shared_sim: Simulator, clock: FakeClock) -> Simulator:
     """The session's one simulator, emptied and back to its defaults for this test."""
-    shared_sim.reset()
+    shared_sim.reset(clock=clock)
     return shared_sim
 
 
@@ -100,9 +109,9 @@ def shared_other() -> Iterator[Simulator]:
 
 
 @pytest.fixture
-def other(shared_other: Simulator) -> Simulator:
+def other(shared_other: Simulator, clock: FakeClock) -> Simulator:
     """A second simulator on another port: another origin, for redirects and downloads."""
-    shared_other.reset()
+    shared_other.reset(clock=clock)
     return shared_other
 
 
@@ -131,24 +140,33 @@ def config_file(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def make_environment(
-    stdin: str = "", *, terminal: bool = False, debug: bool = False, **streams: Any
+    stdin: str = "",
+    *,
+    terminal: bool = False,
+    debug: bool = False,
+    clock: Clock = SYSTEM_CLOCK,
+    **streams: Any,
 ) -> Environment:
     """The Environment of one CLI run in a test: the current (monkeypatched) variables,
-    stdin from a string, stdout and stderr as pytest captures them (or as given), and
-    ``terminal``: stdout plays a terminal."""
+    stdin from a string, stdout and stderr as pytest captures them (or as given),
+    ``terminal``: stdout plays a terminal, and ``clock``: the one it waits with."""
     return Environment(
         stdin=io.StringIO(stdin),
         stdout=streams.get("stdout", sys.stdout),
         stderr=streams.get("stderr", sys.stderr),
         environ=dict(os.environ),
         stdout_isatty=terminal,
+        clock=clock,
         debug=debug,
     )
 
 
 @pytest.fixture
 def jobctl(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    clock: FakeClock,
 ) -> Any:
     """Run ``jobctl ARGS`` in-process through its error boundary, in a test Environment
     (a terminal when the test also asks for ``on_a_terminal``); returns Result(code, out, err)."""
@@ -160,7 +178,8 @@ def jobctl(
         for key, value in (env or {}).items():
             monkeypatch.setenv(key, value)
         capsys.readouterr()
-        code = run(list(args), make_environment(stdin, terminal=terminal, debug="--debug" in args))
+        env = make_environment(stdin, terminal=terminal, debug="--debug" in args, clock=clock)
+        code = run(list(args), env)
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -645,7 +645,7 @@ def test_watch_download_fetches_each_job_as_it_succeeds_while_others_run(
 def test_watch_download_on_a_terminal_finishes_its_bars_inside_the_live_display(
     sim, config_file, jobctl, out, on_a_terminal
 ) -> None:
-    url, file = served(sim, "late.png", 3 * MiB, rate=4 * MiB)
+    url, file = served(sim, "late.png", 3 * MiB, rate=12 * MiB)
     steps = [Step("processing", requests=2), Step("completed", fields={"result": {"urls": [url]}})]
     sim.add_job("krea", "late", steps)
     result = jobctl("watch", "krea:late", "--until-done", "--download", str(out), *("--interval", "0.05"))

@@ -78,9 +78,9 @@ def arrange(
     monkeypatch: Any,
     then: list[str | Step] | None = None,
 ) -> None:
-    """Profile with a 0.25 s timeout; krea:KREA_ID answers with ``fault`` (then ``then``)."""
+    """Profile with a 0.1 s timeout; krea:KREA_ID answers with ``fault`` (then ``then``)."""
     profile = sim.profile(["krea", "gepetto"])
-    profile["krea"]["timeout"] = 0.25
+    profile["krea"]["timeout"] = 0.1
     if fault.name == "connection refused":
         profile["krea"]["base_url"] = f"http://127.0.0.1:{_free_port()}/krea"
     elif fault.name == "other origin":

@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def client(sim: Simulator) -> Any:
-    with jobctl.Client(providers=sim.profile(), env={"JOBCTL_BACKOFF": "0.01"}) as c:
+def client(sim: Simulator, clock: Any) -> Any:
+    """A client of the simulator, waiting on the test's clock (see conftest.clock)."""
+    with jobctl.Client(providers=sim.profile(), env={"JOBCTL_BACKOFF": "0.01"}, clock=clock) as c:
         yield c
 
 
@@ -320,6 +321,7 @@ def test_the_readme_python_example_runs_against_the_simulator(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    clock: Any,
 ) -> None:
     from jobctl import client as client_module
 
@@ -329,7 +331,8 @@ def test_the_readme_python_example_runs_against_the_simulator(
     sim.add_job("aisquare", AISQUARE_ID, ["COMPLETED"])
     path = write_config(tmp_path / "c.yaml", {"profiles": {"default": sim.profile(), "work": sim.profile()}})
     monkeypatch.setenv("JOBCTL_CONFIG", str(path))
-    monkeypatch.setattr(client_module, "_default", None)  # a fresh default client for this config
+    # A fresh default client for this config, on the test's clock: the examples' waits pass at once.
+    monkeypatch.setattr(client_module, "_default", jobctl.Client(clock=clock))
     monkeypatch.chdir(tmp_path)
     if n == 3:  # the download example: a finished job with a file
         sim.add_file("a.png", 1000, content_type="image/png")

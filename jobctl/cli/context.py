@@ -9,9 +9,7 @@ needs as arguments, so nothing below ``jobctl.cli`` looks at ``sys.std*`` or
 from __future__ import annotations
 
 import codecs
-import json
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,7 +18,6 @@ from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 from jobctl._clock import SYSTEM_CLOCK, Clock
 from jobctl._dirs import config_dir, data_dir
 from jobctl._redaction import Redactor
-from jobctl._text import clean
 from jobctl.errors import ExitCode, JobctlError, most_severe
 
 if TYPE_CHECKING:
@@ -41,22 +38,22 @@ class OutputClosed(Exception):
     """stdout's reader went away (``| head -1``): the run ends quietly."""
 
 
-_C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
-
-
 def dumps_json(value: Any, pretty: bool = False, ascii_only: bool = False) -> str:
     """JSON for stdout: unicode kept readable, but C1 controls and DEL escaped too.
 
     Everything beyond ASCII is escaped (``\\u00e9``) when ``ascii_only``: when stdout's
     encoding is not a UTF (``PYTHONIOENCODING=ascii``, a latin-1 locale).
     """
+    import json
+    import re
+
     text = json.dumps(
         value,
         ensure_ascii=ascii_only,
         indent=2 if pretty else None,
         separators=None if pretty else (",", ":"),
     )
-    return _C1_AND_DEL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def utf_encoding(encoding: str | None) -> bool:
@@ -185,6 +182,8 @@ class Environment:
         return dumps_json(value, pretty, ascii_only=not self.unicode("stdout"))
 
     def _err(self, prefix: str, message: str) -> None:
+        from jobctl._text import clean
+
         for line in message.splitlines() or [""]:
             self.stderr.write(f"{prefix}{self.redactor(clean(line))}\n")
         self.stderr.flush()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,12 +11,11 @@ import typer
 
 from jobctl.cli.context import Environment
 from jobctl.errors import UsageError
-from jobctl.sim.samples import load_samples
-from jobctl.sim.server import Simulator
 
 if TYPE_CHECKING:
     from jobctl.client import Client
     from jobctl.model import Job
+    from jobctl.sim.server import Simulator
 
 Print = Callable[[str], None]
 
@@ -100,6 +97,8 @@ def profile_yaml(sim: Simulator, name: str = "sim") -> str:
 
 
 def write_profile(sim: Simulator) -> Path:
+    import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix="jobctl-sim-"))
     path = folder / "config.yaml"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -109,6 +108,11 @@ def write_profile(sim: Simulator) -> Path:
 
 
 def run_simulator(port: int, latency: float, speed: float, say: Print, rate: float | None = None) -> None:
+    import threading
+
+    from jobctl.sim.samples import load_samples
+    from jobctl.sim.server import Simulator
+
     try:
         sim = Simulator(port=port, latency=latency)
     except OSError as exc:
@@ -142,9 +146,11 @@ def run_demo(env: Environment, speed: float) -> None:
     from jobctl.cli.watch import show_watch
     from jobctl.client import Client
     from jobctl.refs import Ref
+    from jobctl.sim.samples import load_samples
+    from jobctl.sim.server import Simulator
 
     say = env.out
-    sim = Simulator().start()  # kept up to the end: the tour ends with a download
+    sim = Simulator(clock=env.clock).start()  # kept up to the end: the tour ends with a download
     try:
         refs = [Ref(p, i) for p, i in load_samples(sim, speed, rate=DEMO_RATE / speed)]
         say(f"jobctl demo: {len(refs)} sample jobs on a local simulator of five providers.")
@@ -178,6 +184,7 @@ DEMO_RATE = 3_000_000  # bytes per second per file: slow enough to watch the bar
 def show_download(env: Environment, client: Client, jobs: list[Job]) -> None:
     """Download the image and video jobs' files into a temporary folder, then remove it."""
     import shutil
+    import tempfile
 
     from jobctl.cli.output.progress import BarsProgress, LinesProgress
 
