@@ -1,11 +1,37 @@
-"""jobctl: check and watch long-running jobs on hosted AI APIs, from Python or one CLI.
+"""jobctl: is it done, did it fail, where is the output? Jobs on hosted AI APIs
+(Krea, Creatify, Unstructured, Gepetto, AISquare, and providers you declare or plug in),
+from Python or from one CLI.
 
     import jobctl
-    job = jobctl.get("krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20")
-    jobs = jobctl.wait(["krea:...", "aisquare:42"], timeout=600)
 
-Names are imported on first use, so ``import jobctl`` (and the CLI's start-up)
-loads neither requests nor rich.
+    job = jobctl.get("krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20")
+    for event in jobctl.watch(["krea:...", "aisquare:42"], timeout=600):
+        if isinstance(event, jobctl.JobChanged):
+            print(event.job.id, event.job.status)
+    result = jobctl.download("krea:...", dir="out")
+
+Functions (each uses a default ``Client()``, which reads the CLI's config file):
+    get, get_many       a job as it is now; several, each a Job or its error
+    watch               follow jobs until done: an iterable ``Watch`` of events
+    wait                every job in its final state, or ``WaitTimeout``
+    download            each succeeded job's files: a ``DownloadResult``
+
+Classes:
+    Client              one profile's credentials: get, get_many, watch, wait, download
+    Job, JobError, Status, Ref          a normalized job, its error, its status, a ref
+    Watch, WatchSummary                 a running watch and how it ended
+    JobChanged, PollFailed, Paused, Note, Tick, WatchEnded      what a watch yields
+    DownloadStarted, DownloadProgressed, DownloadFinished, DownloadFailed,
+    DownloadNote, DownloadResult, Saved                         what a download reports
+    Provider            the base class of provider plugins (see ``jobctl.plugin``)
+
+Errors: ``JobctlError`` (``exit_code``, ``message``) and its subclasses ``UsageError``
+and ``ConfigError`` (2), ``JobFailed`` (1), ``AuthError`` (3), ``NotFoundError`` (4),
+``ProviderError`` (5), ``WaitTimeout`` (124, also a ``TimeoutError``); ``ExitCode``.
+
+Names are imported on first use, so ``import jobctl`` (and the CLI's start-up) loads
+neither requests nor rich. ``jobctl.journal`` is the job journal the CLI keeps;
+``jobctl.testing`` the contract tests for a provider.
 """
 
 from __future__ import annotations

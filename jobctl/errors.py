@@ -28,6 +28,8 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
+    """The CLI's exit codes; every ``JobctlError`` carries the one it ends with."""
+
     OK = 0
     JOB_FAILED = 1
     USAGE = 2

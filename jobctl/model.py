@@ -11,6 +11,9 @@ from typing import Any
 
 
 class Status(str, Enum):
+    """A job's normalized status; compares equal to (and prints as) its JSON word, so
+    ``job.status == "succeeded"``. ``done``: succeeded, failed or cancelled."""
+
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
@@ -35,12 +38,22 @@ _TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELLED})
 
 @dataclass(frozen=True)
 class JobError:
+    """What the provider said went wrong with a job: its code and message, either may be None."""
+
     code: str | None
     message: str | None
 
 
 @dataclass(frozen=True)
 class Job:
+    """One job as a provider reported it, normalized: the same shape for every provider.
+
+    ``outputs`` are files (URLs, or file ids where a provider gives ids); ``results``
+    named values beside them; ``raw`` the provider's own payload. ``to_dict()`` is
+    exactly the CLI's ``--json`` object. A failed job is a ``Job`` whose status says
+    so, never an exception.
+    """
+
     provider: str
     id: str
     status: Status

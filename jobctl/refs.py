@@ -10,6 +10,9 @@ from jobctl.providers.registry import Registry, unknown_provider
 
 
 class Ref(NamedTuple):
+    """A validated job reference: the provider's name and the job's id; ``str(ref)`` is
+    ``provider:id``."""
+
     provider: str
     id: str
 

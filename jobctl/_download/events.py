@@ -25,6 +25,8 @@ class DownloadStarted:
 
 @dataclass(frozen=True)
 class DownloadProgressed:
+    """``done`` bytes of ``target`` are on disk now (at most ten reports a second)."""
+
     target: Target
     done: int
 
