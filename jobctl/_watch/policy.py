@@ -1,6 +1,6 @@
 """Where a watch spends each provider's request budget: on the jobs likeliest to have finished.
 
-``LikelihoodSchedule`` is a drop-in for ``watch.Schedule`` (the same ``due``/``record``/
+``LikelihoodSchedule`` is a drop-in for ``jobctl._watch.schedule.Schedule`` (the same ``due``/``record``/
 ``finished``/``exit_code`` and items), and as pure: no threads, no I/O, an injected clock.
 
 - While a provider's budget pays for every poll the interval schedule wants (``--interval``
@@ -145,7 +145,7 @@ class _Lane:
 
 
 class LikelihoodSchedule(Schedule):
-    """``watch.Schedule`` that spends a short budget on the jobs likeliest to have finished.
+    """``jobctl._watch.schedule.Schedule`` that spends a short budget on the jobs likeliest to have finished.
 
     ``history``: jobs from the journal. Finished ones teach durations; an entry for a
     watched ref tells its kind and age before the first poll. ``wall`` is the Unix time
