@@ -49,7 +49,9 @@ class Job:
     """One job as a provider reported it, normalized: the same shape for every provider.
 
     ``outputs`` are files (URLs, or file ids where a provider gives ids); ``results``
-    named values beside them; ``raw`` the provider's own payload. ``to_dict()`` is
+    named values beside them; ``outputs_expire_at`` when the provider deletes the
+    outputs (None: not known to expire) and ``outputs_removed`` whether it already
+    has; ``raw`` the provider's own payload. ``to_dict()`` is
     exactly the CLI's ``--json`` object. A failed job is a ``Job`` whose status says
     so, never an exception.
     """
@@ -66,6 +68,8 @@ class Job:
     outputs: tuple[str, ...] = ()
     results: dict[str, Any] = field(default_factory=dict, hash=False)
     error: JobError | None = None
+    outputs_expire_at: datetime | None = None
+    outputs_removed: bool = False
     # Newest progress line the provider reports (AISquare events); shown, not serialized.
     activity: str | None = None
     raw: Any = field(default=None, compare=False, repr=False)
@@ -101,6 +105,8 @@ def job_to_dict(job: Job, *, raw: bool = False) -> dict[str, Any]:
         "outputs": list(job.outputs),
         "results": dict(job.results),
         "error": None if job.error is None else {"code": job.error.code, "message": job.error.message},
+        "outputs_expire_at": format_timestamp(job.outputs_expire_at),
+        "outputs_removed": job.outputs_removed,
     }
     if raw:
         out["raw"] = job.raw
@@ -127,6 +133,8 @@ def job_from_dict(data: Mapping[str, Any]) -> Job:
         results=dict(data["results"]) if isinstance(data.get("results"), dict) else {},
         error=JobError(err.get("code"), err.get("message")) if isinstance(err, dict) else None,
         activity=data.get("activity") if isinstance(data.get("activity"), str) else None,
+        outputs_expire_at=parse_timestamp(data.get("outputs_expire_at")),
+        outputs_removed=data.get("outputs_removed") is True,
     )
 
 

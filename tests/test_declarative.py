@@ -59,6 +59,8 @@ def test_the_replicate_example_reads_a_succeeded_prediction(
         "outputs": [f"https://replicate.delivery/xezq/{PREDICTION_ID}/out-0.webp"],
         "results": {},
         "error": None,
+        "outputs_expire_at": None,
+        "outputs_removed": False,
     }
     assert data["finished_at"].endswith("Z") and data["finished_at"] >= data["created_at"]
 
@@ -284,6 +286,8 @@ def test_dotted_paths_read_nested_fields_and_list_items() -> None:
         "outputs": ["https://cdn.example/1.png", "https://cdn.example/2.png"],
         "results": {"n": 2},
         "error": {"code": "42", "message": "late"},
+        "outputs_expire_at": None,
+        "outputs_removed": False,
     }
 
 

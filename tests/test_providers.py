@@ -204,6 +204,8 @@ def test_a_finished_krea_job_reads_type_times_and_every_url(
         "outputs": ["https://gen.krea.ai/a.png", "https://gen.krea.ai/b.png"],
         "results": {},
         "error": None,
+        "outputs_expire_at": None,
+        "outputs_removed": False,
     }
 
 
@@ -242,6 +244,8 @@ def test_a_finished_creatify_job_reads_gen_type_times_and_the_json_list_output(
         "outputs": urls,
         "results": {},
         "error": None,
+        "outputs_expire_at": None,
+        "outputs_removed": False,
     }
 
 
@@ -281,6 +285,8 @@ def test_a_finished_unstructured_job_reads_job_type_runtime_and_output_file_ids(
         "outputs": ["out-1.json", "out-2.json"],
         "results": {},
         "error": None,
+        "outputs_expire_at": None,
+        "outputs_removed": False,
     }
 
 
@@ -306,6 +312,8 @@ def test_a_finished_gepetto_job_reads_mode_created_at_and_output(
         "outputs": ["https://storage.googleapis.com/gepetto/x.jpg"],
         "results": {},
         "error": None,
+        "outputs_expire_at": None,
+        "outputs_removed": False,
     }
 
 
@@ -333,6 +341,8 @@ def test_a_finished_aisquare_job_reads_type_times_and_result(
         "outputs": ["https://aisquare.studio/blog/1042"],
         "results": {"blog_id": 420},
         "error": None,
+        "outputs_expire_at": None,
+        "outputs_removed": False,
     }
 
 
