@@ -301,6 +301,9 @@ class Journal:
         return found
 
     def forget(self, refs: Iterable[tuple[str, str]] = (), done: bool = False) -> int:
+        """Remove the jobs named in ``refs``, or with ``done`` the finished ones (only those
+        among ``refs`` when some are named), with their downloads; returns how many."""
+        named = list(refs)
         db = self._connect()
         if db is None:
             return 0
@@ -308,14 +311,17 @@ class Journal:
             with db:
                 db.execute("BEGIN IMMEDIATE")
                 removed = 0
-                if done:
+                if done and not named:
                     removed += db.execute("DELETE FROM jobs WHERE done = 1").rowcount
-                for provider, job_id in refs:
-                    removed += db.execute(
-                        "DELETE FROM jobs WHERE provider = ? AND id = ?", (provider, job_id)
+                only_done = " AND done = 1" if done else ""
+                for provider, job_id in named:
+                    gone = db.execute(
+                        f"DELETE FROM jobs WHERE provider = ? AND id = ?{only_done}", (provider, job_id)
                     ).rowcount
-                    db.execute("DELETE FROM downloads WHERE provider = ? AND id = ?", (provider, job_id))
-                if done:
+                    if gone or not done:  # an unfinished job named with --done keeps its files
+                        db.execute("DELETE FROM downloads WHERE provider = ? AND id = ?", (provider, job_id))
+                    removed += gone
+                if done and not named:
                     db.execute(
                         "DELETE FROM downloads WHERE NOT EXISTS (SELECT 1 FROM jobs "
                         "WHERE jobs.provider = downloads.provider AND jobs.id = downloads.id)"
