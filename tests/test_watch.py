@@ -285,7 +285,7 @@ def test_ctrl_c_exits_130_without_a_traceback(sim, config_file) -> None:
     assert "Traceback" not in err
 
 
-def test_watch_into_head_ends_quietly(sim, config_file) -> None:
+def test_watch_into_head_ends_quietly_killed_by_sigpipe(sim, config_file) -> None:
     sim.add_job("krea", KREA_ID, [Step("queued", requests=2), Step("processing", requests=2), "completed"])
     shell = f"{sys.executable} -m jobctl watch krea:{KREA_ID} --json --interval 0.05 | head -1"
     proc = subprocess.run(
@@ -297,7 +297,7 @@ def test_watch_into_head_ends_quietly(sim, config_file) -> None:
     )
     lines = proc.stdout.splitlines()
     assert json.loads(lines[0])["status"] == "queued"
-    assert lines[1] == "rc=0"
+    assert lines[1] == "rc=141"
     assert proc.stderr == ""
 
 

@@ -9,6 +9,7 @@ needs as arguments, so nothing below ``jobctl.cli`` looks at ``sys.std*`` or
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -35,7 +36,22 @@ _TRUE = ("1", "true", "yes", "on")
 
 
 class OutputClosed(Exception):
-    """stdout's reader went away (``| head -1``): the run ends quietly."""
+    """stdout's reader went away (``| head -1``): the run ends quietly, killed by SIGPIPE."""
+
+
+def silence(stream: IO[str] | None) -> None:
+    """Point ``stream``'s file descriptor at /dev/null once nobody reads it: later writes,
+    and the interpreter's flush at exit, then succeed instead of failing again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(devnull, stream.fileno())  # type: ignore[union-attr]
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def dumps_json(value: Any, pretty: bool = False, ascii_only: bool = False) -> str:
@@ -102,11 +118,15 @@ class Environment:
         self.clock = clock
         self.debug = debug
         self.redactor = Redactor()
+        self.stderr_gone = False
 
     @classmethod
     def from_process(cls, debug: bool = False) -> Environment:
         """The real streams and environment variables of this process."""
-        return cls(stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr, environ=os.environ, debug=debug)
+        # Started with stderr closed (2>&-): /dev/null takes its place, and its descriptor,
+        # so no file opened later (the journal, a socket) becomes descriptor 2.
+        stderr = sys.stderr if sys.stderr is not None else open(os.devnull, "w")  # noqa: SIM115
+        return cls(stdin=sys.stdin, stdout=sys.stdout, stderr=stderr, environ=os.environ, debug=debug)
 
     # --- what the terminal can do ---------------------------------------------------
 
@@ -181,12 +201,24 @@ class Environment:
     def dumps(self, value: Any, pretty: bool = False) -> str:
         return dumps_json(value, pretty, ascii_only=not self.unicode("stdout"))
 
+    def err_text(self, text: str) -> None:
+        """``text`` on stderr as it is. A stderr nobody reads any more (closed, or its
+        reader gone) swallows it: the exit code must still say how the run went."""
+        if self.stderr_gone:
+            return
+        try:
+            self.stderr.write(text)
+            self.stderr.flush()
+        except (OSError, ValueError, AttributeError):
+            self.stderr_gone = True
+            silence(self.stderr)
+
     def _err(self, prefix: str, message: str) -> None:
         from jobctl._text import clean
 
-        for line in message.splitlines() or [""]:
-            self.stderr.write(f"{prefix}{self.redactor(clean(line))}\n")
-        self.stderr.flush()
+        self.err_text(
+            "".join(f"{prefix}{self.redactor(clean(line))}\n" for line in message.splitlines() or [""])
+        )
 
     def warn(self, message: str) -> None:
         self._err("warning: ", message)
