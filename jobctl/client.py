@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from jobctl._clock import SYSTEM_CLOCK, Clock
 from jobctl._download.plan import DEFAULT_MAX_SIZE
 from jobctl._redaction import Redactor
-from jobctl._watch.schedule import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, budget_rate
+from jobctl._watch.schedule import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, budget_rate, check_timing
+from jobctl._wording import LIBRARY, Wording
 from jobctl.config import Config, inline_config, load_config
 from jobctl.errors import JobctlError, PayloadError, UsageError
 from jobctl.model import Job
@@ -68,6 +69,8 @@ class Client:
         journal: where the jobs this client watches and downloads are remembered (a
             ``jobctl.journal.Journal``); None: nowhere.
         clock: the clock every wait goes through (tests pass one that does not sleep).
+        wording: how messages name what to change (default: this API's own parameters;
+            the command line passes its flags).
 
     Raises:
         ConfigError: the file, the profile or an entry is unusable.
@@ -90,8 +93,10 @@ class Client:
         redactor: Redactor | None = None,
         log: DebugLog | None = None,
         backoff: float | None = None,
+        wording: Wording = LIBRARY,
     ) -> None:
         env = dict(os.environ if env is None else env)  # the library's one read of os.environ
+        self.wording = wording
         self.redactor = redactor or Redactor()
         if isinstance(config, Config):  # already loaded (the CLI prints its warnings itself)
             self.config: Config = config
@@ -276,7 +281,9 @@ class Client:
             provider, exit code). ``watch.rows`` is each job's current state.
 
         Raises:
-            UsageError: a bad ref, before anything is sent.
+            UsageError: a bad ref, or timings that cannot work (an interval that is not
+                more than 0 and at most a day, ``interval`` above ``max_interval``, a
+                negative or infinite ``timeout``), before anything is sent.
             WaitTimeout: ``timeout`` ran out (raised after ``WatchEnded``).
 
         Example::
@@ -288,6 +295,7 @@ class Client:
         from jobctl._watch.policy import LikelihoodSchedule
         from jobctl._watch.run import Watch
 
+        check_timing(interval, max_interval, timeout, self.wording)
         parsed = self._refs(refs)
         budgets = {}
         for provider in {r.provider for r in parsed}:
@@ -345,6 +353,7 @@ class Client:
             The jobs in the order given; a failed job is a ``Job`` whose status says so.
 
         Raises:
+            UsageError: a bad ref or timings that cannot work (as for ``watch``).
             WaitTimeout: ``timeout`` ran out first.
             NotFoundError, AuthError, ProviderError: a ref that can never finish.
 
@@ -354,6 +363,7 @@ class Client:
         """
         from jobctl._watch.events import JobChanged, PollFailed
 
+        check_timing(interval, max_interval, timeout, self.wording)
         wanted = self._refs(refs)
         final: dict[Ref, Job] = {}
         for event in self.watch(wanted, timeout=timeout, interval=interval, max_interval=max_interval):

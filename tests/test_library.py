@@ -183,6 +183,45 @@ def test_wait_raises_the_error_of_a_job_that_can_never_finish(sim: Simulator, cl
         client.wait(["krea:gone"], interval=0.02)
 
 
+BAD_TIMINGS = [
+    (
+        {"interval": 0},
+        "interval 0 must be a positive number of seconds, at most 86400 (a day), e.g. 2 or 0.5",
+    ),
+    (
+        {"interval": -1},
+        "interval -1 must be a positive number of seconds, at most 86400 (a day), e.g. 2 or 0.5",
+    ),
+    (
+        {"interval": float("nan")},
+        "interval nan must be a positive number of seconds, at most 86400 (a day), e.g. 2 or 0.5",
+    ),
+    (
+        {"max_interval": float("inf")},
+        "max_interval inf must be a positive number of seconds, at most 86400 (a day), e.g. 2 or 0.5",
+    ),
+    (
+        {"interval": 30},
+        "interval 30 is longer than max_interval 10; shorten it or lengthen max_interval too",
+    ),
+    ({"timeout": -1}, "timeout -1 must be a number of seconds, 0 or more (None: no limit)"),
+    ({"timeout": float("inf")}, "timeout inf must be a number of seconds, 0 or more (None: no limit)"),
+    ({"interval": "2"}, "interval must be a number of seconds, not a str"),
+]
+
+
+@pytest.mark.parametrize(("timing", "message"), BAD_TIMINGS, ids=[m for _, m in BAD_TIMINGS])
+@pytest.mark.parametrize("method", ["watch", "wait"])
+def test_watch_and_wait_refuse_timings_that_cannot_work_before_anything_is_sent(
+    sim: Simulator, client: Any, method: str, timing: dict[str, Any], message: str
+) -> None:
+    sim.add_job("krea", KREA_ID, ["completed"])
+    with pytest.raises(jobctl.UsageError) as info:
+        list(getattr(client, method)(f"krea:{KREA_ID}", **timing))
+    assert (str(info.value), info.value.exit_code) == (message, 2)
+    assert sim.requests == []
+
+
 def test_download_writes_each_jobs_files_and_returns_their_paths(
     sim: Simulator, client: Any, tmp_path: Path
 ) -> None:

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 from jobctl._clock import SYSTEM_CLOCK, Clock
 from jobctl._dirs import config_dir, data_dir
 from jobctl._redaction import Redactor
+from jobctl._wording import Wording
 from jobctl.errors import ExitCode, JobctlError, most_severe
 
 if TYPE_CHECKING:
@@ -33,6 +34,23 @@ if TYPE_CHECKING:
 
 Stream = Literal["stdout", "stderr"]
 _TRUE = ("1", "true", "yes", "on")
+
+# The library's messages in the command line's words: its flags and commands.
+CLI_WORDING = Wording(
+    interval="--interval",
+    max_interval="--max-interval",
+    timeout="--timeout",
+    max_size="--max-size",
+    dir="--dir",
+    download_to="--download",
+    overwrite="--overwrite",
+    config="--config",
+    profile="--profile",
+    no_track="--no-track or JOBCTL_NO_TRACK=1",
+    get_job="jobctl get {provider} ID",
+    refresh_link="jobctl get the job again for a fresh one",
+    wait_for_files="jobctl watch {ref} --until-done --download DIR waits for it",
+)
 
 
 class OutputClosed(Exception):
@@ -294,6 +312,7 @@ class Environment:
             clock=self.clock,
             redactor=self.redactor,
             log=self.log if self.debug else None,
+            wording=CLI_WORDING,
         )
 
     def stdin_lines(self) -> list[str]:
