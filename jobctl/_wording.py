@@ -29,8 +29,9 @@ class Wording:
     profile: str = "profile="
     # What silences the journal's warnings.
     no_track: str = "journal=None"
-    # How to ask for one job of {provider}.
+    # How to ask for one job of {provider}; how to give a job's provider and id apart.
     get_job: str = "get('{provider}', 'ID')"
+    id_apart: str = "('PROVIDER', 'ID')"
     # What to do when a job's output link has expired.
     refresh_link: str = "get the job again for a fresh one"
     # What waits for {ref}, a job that has not finished, and then fetches its files.

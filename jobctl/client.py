@@ -40,7 +40,8 @@ logger = logging.getLogger("jobctl")
 # warnings to stderr when the application configured no logging.
 logger.addHandler(logging.NullHandler())
 
-RefLike = str | Ref | tuple[str, str]
+RefLike = str | Ref | tuple[str, str | int]
+Refs = str | Ref | Iterable[RefLike]  # one ref (a string or a Ref), or several
 Outcome = Job | JobctlError
 Progress = Callable[["DownloadEvent"], None]
 
@@ -122,26 +123,28 @@ class Client:
 
     # --- reading jobs ------------------------------------------------------------
 
-    def ref(self, ref: RefLike, job_id: str | None = None) -> Ref:
+    def ref(self, ref: RefLike, job_id: str | int | None = None) -> Ref:
         """A validated ``Ref`` among this client's providers (built-in, declared or plugins).
 
         Raises:
-            UsageError: an unknown provider or an id the provider's rule refuses.
+            UsageError: an unknown provider, an id the provider's rule refuses, or an
+                argument of another type (an id is a string or an int).
         """
-        return to_ref(ref, job_id, self.config.registry)
+        return to_ref(ref, job_id, self.config.registry, self.wording)
 
-    def get(self, ref: RefLike, job_id: str | None = None) -> Job:
+    def get(self, ref: RefLike, job_id: str | int | None = None) -> Job:
         """One job as it is now.
 
         Args:
             ref: ``"krea:ID"``, ``("krea", "ID")``, or the provider with ``job_id``.
-            job_id: the job's id, when ``ref`` names only the provider.
+            job_id: the job's id (a string, or an int: ``get("aisquare", 1042)``), when
+                ``ref`` names only the provider.
 
         Returns:
             The job, normalized (a failed job is a ``Job`` too, never an exception).
 
         Raises:
-            UsageError: a bad ref or id (nothing was sent).
+            UsageError: a bad ref or id, or one of another type (nothing was sent).
             AuthError, NotFoundError, ProviderError: what the provider answered.
 
         Example::
@@ -239,7 +242,7 @@ class Client:
             thread.join()
         return [results[n] for n in range(len(refs))]
 
-    def _refs(self, refs: RefLike | Iterable[RefLike]) -> list[Ref]:
+    def _refs(self, refs: Refs) -> list[Ref]:
         """One ref or several, validated, in order, without repeats."""
         if isinstance(refs, (str, Ref)):
             return [self.ref(refs)]
@@ -249,7 +252,7 @@ class Client:
 
     def watch(
         self,
-        refs: Iterable[RefLike],
+        refs: Refs,
         *,
         timeout: float | None = None,
         interval: float = DEFAULT_INTERVAL,
@@ -265,7 +268,7 @@ class Client:
         provider that asks for quiet (429, ``Retry-After``) is paused, never given up on.
 
         Args:
-            refs: the jobs to follow.
+            refs: one ref ("krea:ID") or several.
             timeout: seconds before ``WaitTimeout`` (None: no limit).
             interval: seconds between a job's polls at first; grows x1.5 while unchanged.
             max_interval: the longest gap between a job's polls.
@@ -337,7 +340,7 @@ class Client:
 
     def wait(
         self,
-        refs: RefLike | Iterable[RefLike],
+        refs: Refs,
         *,
         timeout: float | None = None,
         interval: float = DEFAULT_INTERVAL,
@@ -377,7 +380,7 @@ class Client:
 
     def download(
         self,
-        refs: RefLike | Iterable[RefLike],
+        refs: Refs,
         dir: str | os.PathLike[str] = ".",
         *,
         overwrite: bool = False,
@@ -484,7 +487,7 @@ def default_client() -> Client:
         return _default
 
 
-def get(ref: RefLike, job_id: str | None = None) -> Job:
+def get(ref: RefLike, job_id: str | int | None = None) -> Job:
     """One job as it is now, with the default ``Client()``: see ``Client.get``.
 
     Example::
@@ -501,7 +504,7 @@ def get_many(refs: Iterable[RefLike]) -> list[Outcome]:
 
 
 def watch(
-    refs: Iterable[RefLike],
+    refs: Refs,
     *,
     timeout: float | None = None,
     interval: float = DEFAULT_INTERVAL,
@@ -520,7 +523,7 @@ def watch(
 
 
 def wait(
-    refs: RefLike | Iterable[RefLike],
+    refs: Refs,
     *,
     timeout: float | None = None,
     interval: float = DEFAULT_INTERVAL,
@@ -537,7 +540,7 @@ def wait(
 
 
 def download(
-    refs: RefLike | Iterable[RefLike],
+    refs: Refs,
     dir: str | os.PathLike[str] = ".",
     *,
     overwrite: bool = False,

@@ -85,6 +85,51 @@ def test_get_raises_the_error_that_carries_the_exit_code(
         assert sim.requests == []  # nothing was sent
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.get("aisquare", 1042),
+        lambda c: c.get(("aisquare", 1042)),
+        lambda c: c.get(jobctl.Ref("aisquare", 1042)),  # type: ignore[arg-type]
+        lambda c: c.get_many([("aisquare", 1042)])[0],
+    ],
+    ids=["provider, int", "tuple", "Ref", "get_many"],
+)
+def test_an_int_id_is_accepted(sim: Simulator, client: Any, call: Any) -> None:
+    sim.add_job("aisquare", AISQUARE_ID, ["COMPLETED"])
+    job = call(client)
+    assert (job.provider, job.id, job.status) == ("aisquare", "1042", "succeeded")
+
+
+def test_an_int_id_reaches_a_provider_whose_ids_are_strings(sim: Simulator, client: Any) -> None:
+    sim.add_job("krea", "1042", ["completed"])
+    assert client.get("krea", 1042).id == "1042"
+
+
+BAD_IDS = [
+    (("aisquare", -3), 'aisquare: invalid job id "-3": expected a positive integer like 42'),
+    (("aisquare", 0), 'aisquare: invalid job id "0": expected a positive integer like 42'),
+    (("krea", 1.5), "job_id must be a string or an int, not 1.5"),
+    (("krea", True), "job_id must be a string or an int, not True"),
+    (("krea", b"abc"), "job_id must be a string or an int, not b'abc'"),
+    ((("krea", None),), "job_id must be a string or an int, not None"),
+    ((None,), "ref must be 'provider:id', ('provider', 'id') or a Ref, not None"),
+    ((b"krea:abc",), "ref must be 'provider:id', ('provider', 'id') or a Ref, not b'krea:abc'"),
+    ((1042,), "ref must be 'provider:id', ('provider', 'id') or a Ref, not 1042"),
+    ((None, "abc"), "ref must be a provider's name when job_id is given, not None"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_IDS, ids=[m for _, m in BAD_IDS])
+def test_a_bad_id_or_a_wrong_type_is_a_usage_error_naming_it(
+    sim: Simulator, client: Any, args: tuple[Any, ...], message: str
+) -> None:
+    with pytest.raises(jobctl.UsageError) as info:
+        client.get(*args)
+    assert (str(info.value), info.value.exit_code) == (message, 2)
+    assert sim.requests == []
+
+
 def test_refused_credentials_raise_auth_error(sim: Simulator) -> None:
     profile = sim.profile(["krea"])
     profile["krea"]["api_key"] = "wrong-key"
@@ -163,6 +208,14 @@ def test_wait_returns_every_job_in_its_final_state_in_the_order_given(sim: Simul
     jobs = client.wait([f"creatify:{CREATIFY_ID}", f"krea:{KREA_ID}"], interval=0.02, max_interval=0.05)
     assert [(j.provider, j.status) for j in jobs] == [("creatify", "failed"), ("krea", "succeeded")]
     assert jobs[0].error is not None and jobs[0].error.message == "Input image is too small (min 512x512)"
+
+
+def test_watch_accepts_a_single_ref_as_wait_and_download_do(sim: Simulator, client: Any) -> None:
+    sim.add_job("krea", KREA_ID, ["processing", "completed"])
+    events = list(client.watch(f"krea:{KREA_ID}", interval=0.02))
+    changed = [(e.ref, str(e.job.status)) for e in events if isinstance(e, jobctl.JobChanged)]
+    assert changed == [(jobctl.Ref("krea", KREA_ID), "running"), (jobctl.Ref("krea", KREA_ID), "succeeded")]
+    assert events[-1].summary.exit_code == 0
 
 
 def test_wait_accepts_a_single_ref(sim: Simulator, client: Any) -> None:

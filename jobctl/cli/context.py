@@ -48,6 +48,7 @@ CLI_WORDING = Wording(
     profile="--profile",
     no_track="--no-track or JOBCTL_NO_TRACK=1",
     get_job="jobctl get {provider} ID",
+    id_apart="PROVIDER ID...",
     refresh_link="jobctl get the job again for a fresh one",
     wait_for_files="jobctl watch {ref} --until-done --download DIR waits for it",
 )
@@ -329,4 +330,4 @@ class Environment:
 
         if not args and not self.stdin_isatty:
             args = ["-"]
-        return parse_refs(args, self.stdin_lines() if "-" in args else None, registry)
+        return parse_refs(args, self.stdin_lines() if "-" in args else None, registry, CLI_WORDING)
