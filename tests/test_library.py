@@ -298,6 +298,36 @@ def test_download_of_a_job_that_has_not_succeeded_lists_job_failed(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_download_lists_what_was_written_skipped_and_failed_with_the_clis_exit_code(
+    sim: Simulator, client: Any, tmp_path: Path, config_file: Path, jobctl_cli: Any
+) -> None:
+    for name in ("good.png", "there.png", "broken.png"):
+        sim.add_file(name, 1000, content_type="image/png")
+    sim.add_file("broken.png", 1000, fault="status", status=500, faults=None)
+    for job_id, name in (("good", "good.png"), ("there", "there.png"), ("bad-file", "broken.png")):
+        sim.add_job("krea", job_id, [Step("completed", fields={"result": {"urls": [sim.file_url(name)]}})])
+    sim.add_job("krea", "failed-job", ["failed"])
+    refs = ["krea:good", "krea:there", "krea:failed-job", "krea:bad-file"]
+    library, cli = tmp_path / "library", tmp_path / "cli"
+    for folder in (library, cli):
+        folder.mkdir()
+        (folder / "krea-there.png").write_bytes(b"already here")
+    result = client.download(refs, dir=library)
+    assert result.written == [library / "krea-good.png"]
+    assert result.skipped == [library / "krea-there.png"]
+    assert result.files == [library / "krea-good.png", library / "krea-there.png"]
+    assert [(type(e).__name__, e.ref, e.exit_code) for e in result.failures] == [
+        ("JobFailed", ("krea", "failed-job"), 1),
+        ("DownloadError", ("krea", "bad-file"), 5),
+    ]
+    assert result.exit_code == 5
+    with pytest.raises(jobctl.ProviderError):
+        result.raise_for_failures()
+    command = jobctl_cli("download", *refs, "-d", str(cli), "--no-track")
+    assert command.code == result.exit_code
+    assert sorted(p.name for p in cli.iterdir()) == sorted(p.name for p in library.iterdir())
+
+
 # --- no process-wide state --------------------------------------------------------------------
 
 

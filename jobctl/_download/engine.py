@@ -444,11 +444,13 @@ class Downloader:
             try:
                 saved = self.fetch(target)
             except JobctlError as exc:
+                exc.ref = exc.ref or (target.provider, target.job_id)
                 with self._cond:
                     self.errors.append(exc)
                 self.progress.failed(target, exc)
             except Exception as exc:  # a surprise must end this file, not hang the run
                 error = DownloadError(f"{target.ref}: {shown_url(target.url)}: {type(exc).__name__}: {exc}")
+                error.ref = (target.provider, target.job_id)
                 with self._cond:
                     self.errors.append(error)
                 self.progress.failed(target, error)

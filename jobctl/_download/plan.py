@@ -135,7 +135,9 @@ def plan(jobs: Sequence[Job], note: Callable[[str, str], None]) -> tuple[list[Ta
     errors: list[JobctlError] = []
     for job in jobs:
         if job.status is not Status.SUCCEEDED:
-            errors.append(not_ready(job))
+            error = not_ready(job)
+            error.ref = (job.provider, job.id)
+            errors.append(error)
             continue
         files, others = targets_for(job)
         ref = f"{job.provider}:{one_line(job.id)}"

@@ -35,8 +35,9 @@ class DownloadResult:
 
     ``saved``: each file written or found complete (``Saved.skipped``); ``failures``:
     each job that could not be read or has not succeeded (``JobFailed``) and each file
-    that could not be downloaded (``DownloadError``), with its ``exit_code``;
-    ``notes``: outputs that are no downloadable URL, jobs without files.
+    that could not be downloaded (``DownloadError``), with its ``exit_code`` and the
+    ``ref`` (provider, id) it is about; ``notes``: outputs that are no downloadable URL,
+    jobs without files.
     """
 
     saved: list[Saved] = field(default_factory=list)
