@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from jobctl._clock import SYSTEM_CLOCK, Clock
 from jobctl._download.plan import DEFAULT_MAX_SIZE
 from jobctl._redaction import Redactor
+from jobctl._units import size_limit
 from jobctl._watch.schedule import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, budget_rate, check_timing
 from jobctl._wording import LIBRARY, Wording
 from jobctl.config import Config, inline_config, load_config
@@ -260,7 +261,7 @@ class Client:
         until_done: bool = True,
         download_to: str | os.PathLike[str] | None = None,
         overwrite: bool = False,
-        max_size: int = DEFAULT_MAX_SIZE,
+        max_size: int | str = DEFAULT_MAX_SIZE,
     ) -> Watch:
         """Follow jobs until every one is done: iterate the result for events.
 
@@ -275,7 +276,8 @@ class Client:
             until_done: end once every job is done; False: run until the loop stops.
             download_to: a directory for each job's files, fetched as soon as it succeeds.
             overwrite: download files again that are already there.
-            max_size: refuse files larger than this many bytes.
+            max_size: refuse files larger than this: bytes, or a size such as ``"500MB"``
+                or ``"2GiB"``.
 
         Returns:
             A ``Watch``: iterating it yields ``JobChanged``, ``PollFailed`` (``final``: that
@@ -299,6 +301,7 @@ class Client:
         from jobctl._watch.run import Watch
 
         check_timing(interval, max_interval, timeout, self.wording)
+        cap = size_limit(max_size, self.wording.max_size)
         parsed = self._refs(refs)
         budgets = {}
         for provider in {r.provider for r in parsed}:
@@ -326,7 +329,7 @@ class Client:
             folder = prepare_dir(download_to)
 
             def downloads(emit: Callable[[DownloadEvent], None]) -> DownloadRun:
-                return self._download_run(folder, emit, overwrite=overwrite, max_size=max_size)
+                return self._download_run(folder, emit, overwrite=overwrite, max_size=cap)
 
         return Watch(
             lambda ref: self._fetch(ref, patient=False),
@@ -384,7 +387,7 @@ class Client:
         dir: str | os.PathLike[str] = ".",
         *,
         overwrite: bool = False,
-        max_size: int = DEFAULT_MAX_SIZE,
+        max_size: int | str = DEFAULT_MAX_SIZE,
         checksums: bool = False,
         progress: Progress | None = None,
     ) -> DownloadResult:
@@ -396,7 +399,8 @@ class Client:
             refs: one ref or several.
             dir: the directory for the files (created if missing).
             overwrite: download files again that are already there.
-            max_size: refuse files larger than this many bytes.
+            max_size: refuse files larger than this: bytes, or a size such as ``"500MB"``
+                or ``"2GiB"`` (default 5 GiB).
             checksums: compute each file's SHA-256 (``Saved.sha256``).
             progress: called with each download event (started, progressed, finished,
                 failed, a note), in this thread.
@@ -407,7 +411,8 @@ class Client:
             CLI's, and ``raise_for_failures()``.
 
         Raises:
-            UsageError: a bad ref, or a ``dir`` that cannot hold files (nothing was sent).
+            UsageError: a bad ref or ``max_size``, or a ``dir`` that cannot hold files
+                (nothing was sent).
 
         Example::
 
@@ -417,6 +422,7 @@ class Client:
         """
         from jobctl._download.plan import prepare_dir
 
+        cap = size_limit(max_size, self.wording.max_size)
         wanted = self._refs(refs)
         folder = prepare_dir(dir)
         outcomes = self._fetch_all(wanted)
@@ -424,9 +430,7 @@ class Client:
         if self.journal is not None:
             self.journal.record(jobs)
         inbox: queue.Queue[DownloadEvent] = queue.Queue()
-        run = self._download_run(
-            folder, inbox.put, overwrite=overwrite, max_size=max_size, checksums=checksums
-        )
+        run = self._download_run(folder, inbox.put, overwrite=overwrite, max_size=cap, checksums=checksums)
         run.add(jobs)
         while run.outstanding or not inbox.empty():
             event = self.clock.take(inbox, 0.1, busy=True)
@@ -544,7 +548,7 @@ def download(
     dir: str | os.PathLike[str] = ".",
     *,
     overwrite: bool = False,
-    max_size: int = DEFAULT_MAX_SIZE,
+    max_size: int | str = DEFAULT_MAX_SIZE,
     checksums: bool = False,
     progress: Progress | None = None,
 ) -> DownloadResult:

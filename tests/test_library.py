@@ -328,6 +328,51 @@ def test_download_lists_what_was_written_skipped_and_failed_with_the_clis_exit_c
     assert sorted(p.name for p in cli.iterdir()) == sorted(p.name for p in library.iterdir())
 
 
+@pytest.mark.parametrize("cap", ["2MiB", "2MB", 2 * 1024 * 1024, " 1.5 MiB "])
+def test_download_takes_max_size_as_the_cli_does(
+    sim: Simulator, client: Any, tmp_path: Path, cap: Any
+) -> None:
+    sim.add_file("a.png", 1024 * 1024, content_type="image/png")
+    sim.add_job("krea", KREA_ID, [Step("completed", fields={"result": {"urls": [sim.file_url("a.png")]}})])
+    result = client.download(f"krea:{KREA_ID}", dir=tmp_path, max_size=cap)
+    assert (result.exit_code, result.written) == (0, [tmp_path / f"krea-{KREA_ID}.png"])
+
+
+def test_a_file_over_a_max_size_given_as_text_is_refused(sim: Simulator, client: Any, tmp_path: Path) -> None:
+    sim.add_file("a.png", 3 * 1024 * 1024, content_type="image/png")
+    sim.add_job("krea", KREA_ID, [Step("completed", fields={"result": {"urls": [sim.file_url("a.png")]}})])
+    result = client.download(f"krea:{KREA_ID}", dir=tmp_path, max_size="1MB")
+    assert [(type(e).__name__, e.exit_code) for e in result.failures] == [("DownloadError", 5)]
+    assert "the file is 3.0 MiB, more than" in str(result.failures[0])
+    assert list(tmp_path.iterdir()) == []
+
+
+BAD_SIZES = [
+    ("lots", "max_size 'lots' is not a size; use e.g. 500MB, 2GiB or 1048576"),
+    ("0MB", "max_size '0MB' must be more than 0 bytes"),
+    (0, "max_size 0 must be more than 0 bytes"),
+    (-5, "max_size -5 must be more than 0 bytes"),
+    (1.5, "max_size must be a size such as '500MB' or '2GiB', or a number of bytes, not 1.5"),
+    (True, "max_size must be a size such as '500MB' or '2GiB', or a number of bytes, not True"),
+    (None, "max_size must be a size such as '500MB' or '2GiB', or a number of bytes, not None"),
+]
+
+
+@pytest.mark.parametrize(("cap", "message"), BAD_SIZES, ids=[m for _, m in BAD_SIZES])
+@pytest.mark.parametrize("method", ["download", "watch"])
+def test_a_bad_max_size_is_a_usage_error_before_anything_is_sent(
+    sim: Simulator, client: Any, tmp_path: Path, method: str, cap: Any, message: str
+) -> None:
+    sim.add_job("krea", KREA_ID, ["completed"])
+    with pytest.raises(jobctl.UsageError) as info:
+        if method == "download":
+            client.download(f"krea:{KREA_ID}", dir=tmp_path, max_size=cap)
+        else:
+            client.watch(f"krea:{KREA_ID}", download_to=tmp_path, max_size=cap)
+    assert (str(info.value), info.value.exit_code) == (message, 2)
+    assert sim.requests == []
+
+
 # --- no process-wide state --------------------------------------------------------------------
 
 
