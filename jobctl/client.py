@@ -107,7 +107,7 @@ class Client:
             if providers is not None:
                 self.config = inline_config(providers, env, self.redactor)
             else:
-                self.config = load_config(config, profile, env, self.redactor)
+                self.config = load_config(config, profile, env, self.redactor, words=wording)
             for warning in self.config.warnings:
                 logger.warning("%s", warning)
         self.journal = journal
@@ -326,7 +326,7 @@ class Client:
         if download_to is not None:
             from jobctl._download.plan import prepare_dir
 
-            folder = prepare_dir(download_to)
+            folder = prepare_dir(download_to, self.wording.download_to)
 
             def downloads(emit: Callable[[DownloadEvent], None]) -> DownloadRun:
                 return self._download_run(folder, emit, overwrite=overwrite, max_size=cap)
@@ -424,7 +424,7 @@ class Client:
 
         cap = size_limit(max_size, self.wording.max_size)
         wanted = self._refs(refs)
-        folder = prepare_dir(dir)
+        folder = prepare_dir(dir, self.wording.dir)
         outcomes = self._fetch_all(wanted)
         jobs = [o for o in outcomes if isinstance(o, Job)]
         if self.journal is not None:
@@ -460,6 +460,7 @@ class Client:
             log=self._log,
             session=make_session(self.backoff, self.clock),
             journal=self.journal,
+            words=self.wording,
         )
 
     # --- lifetime ----------------------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
+from jobctl._wording import LIBRARY, Wording
 from jobctl.model import Job, JobError, job_from_dict, job_to_dict
 
 SCHEMA = """
@@ -99,12 +100,13 @@ class Journal:
     """The journal at ``path`` (the CLI's is ``<data dir>/journal.sqlite3``).
 
     Opened lazily; on any database trouble it warns once through ``warn`` and carries
-    on untracked.
+    on untracked (the warning says how to stop tracking in ``words``).
     """
 
-    def __init__(self, path: Path, warn: Warn | None = None) -> None:
+    def __init__(self, path: Path, warn: Warn | None = None, words: Wording = LIBRARY) -> None:
         self.path = path
         self._warn = warn
+        self._words = words
         self._warned = False
         self._db: sqlite3.Connection | None = None
         self._broken = False
@@ -114,7 +116,7 @@ class Journal:
             self._warned = True
             self._warn(
                 f"job journal {self.path}: {what} ({exc}); results are shown but not tracked "
-                "(--no-track or JOBCTL_NO_TRACK=1 silences this)"
+                f"({self._words.no_track} silences this)"
             )
 
     def _connect(self) -> sqlite3.Connection | None:

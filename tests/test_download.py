@@ -844,7 +844,10 @@ def test_watch_download_into_an_unusable_dir_exits_2_before_anything_is_sent(
     blocker.write_text("")
     result = jobctl("watch", f"krea:{KREA_ID}", "--until-done", "--download", str(blocker))
     assert (result.code, result.out) == (2, "")
-    assert result.err_lines == [f"error: --dir {blocker} exists and is not a directory; choose another --dir"]
+    # watch has no --dir: the option that named the directory is --download.
+    assert result.err_lines == [
+        f"error: --download {blocker} exists and is not a directory; choose another --download"
+    ]
     assert sim.requests == []
 
 

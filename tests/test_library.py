@@ -161,6 +161,125 @@ def test_an_unknown_profile_fails_when_the_client_is_made(tmp_path: Path) -> Non
         jobctl.Client(profile="wrok", config=path, env={})
 
 
+# --- the library's own words ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("providers", "message"),
+    [
+        ({"krea": {"api_kye": "k"}}, "providers['krea']: unknown key 'api_kye' (did you mean 'api_key'?)"),
+        ({"kreaa": {"api_key": "k"}}, "providers: unknown provider 'kreaa' (did you mean 'krea'?)"),
+    ],
+)
+def test_an_unknown_key_or_provider_in_providers_is_a_config_error_naming_it(
+    providers: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(jobctl.ConfigError) as info:
+        jobctl.Client(providers=providers, env={})
+    assert (str(info.value), info.value.exit_code) == (message, 2)
+
+
+def test_an_unknown_key_in_the_config_file_stays_a_warning(
+    sim: Simulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = {**sim.profile(["krea"])["krea"], "api_kye": "k"}
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": {"krea": entry}}})
+    with jobctl.Client(config=path, env={}):
+        pass
+    assert [r.getMessage() for r in caplog.records if r.name == "jobctl"] == [
+        f"{path}: unknown key 'api_kye' in profiles.default.krea ignored (did you mean 'api_key'?)"
+    ]
+
+
+def test_library_messages_name_its_parameters_never_the_clis_flags(
+    sim: Simulator, client: Any, tmp_path: Path
+) -> None:
+    sim.add_file("big.png", 3 * 1024 * 1024, content_type="image/png")
+    sim.add_file("gone.png", 1000, fault="status", status=403, faults=None)
+    sim.add_file("open.png", 3 * 1024 * 1024, content_type="image/png", fault="no-length", faults=None)
+    for job_id, name in (("big", "big.png"), ("gone", "gone.png"), ("open", "open.png")):
+        sim.add_job("krea", job_id, [Step("completed", fields={"result": {"urls": [sim.file_url(name)]}})])
+    sim.add_job("krea", "busy", ["processing"])
+    sim.add_job("krea", "link", [Step("completed", fields={"result": {"urls": [sim.file_url("gone.png")]}})])
+    (tmp_path / "krea-link.png").symlink_to(tmp_path / "elsewhere")
+    result = client.download(
+        ["krea:big", "krea:gone", "krea:open", "krea:busy", "krea:link"], dir=tmp_path, max_size="1MiB"
+    )
+    said = sorted(str(e) for e in result.failures)
+    assert said == sorted(
+        [
+            f"krea:big: {sim.file_url('big.png')}: the file is 3.0 MiB, more than max_size 1.0 MiB; "
+            "nothing written",
+            f"krea:gone: {sim.file_url('gone.png')}: HTTP 403 Forbidden "
+            "(the link may have expired; get the job again for a fresh one)",
+            f"krea:open: {sim.file_url('open.png')}: more than max_size 1.0 MiB received; stopped",
+            "krea:busy: the job is running (processing), not finished; nothing downloaded "
+            "(watch('krea:busy', download_to=DIR) waits for it)",
+            f"krea:link: {tmp_path / 'krea-link.png'} is a symlink; jobctl does not follow links: remove it "
+            "(or pass overwrite=True to replace the link)",
+        ]
+    )
+    blocker = tmp_path / "taken"
+    blocker.write_text("")
+    with pytest.raises(
+        jobctl.UsageError, match=rf"^dir {blocker} exists and is not a directory; choose another dir$"
+    ):
+        client.download("krea:big", dir=blocker)
+    with pytest.raises(
+        jobctl.UsageError,
+        match=rf"^download_to {blocker} exists and is not a directory; choose another download_to$",
+    ):
+        client.watch("krea:big", download_to=blocker)
+    with pytest.raises(jobctl.UsageError, match=r"^no job id given for krea; write: get\('krea', 'ID'\)$"):
+        client.get("krea")
+    with pytest.raises(
+        jobctl.UsageError,
+        match=r"^'abc' is not a job ref; write PROVIDER:ID \(e.g. krea:abc\) or \('PROVIDER', 'ID'\)$",
+    ):
+        client.get("abc")
+
+
+def test_wait_says_it_timed_out_without_naming_the_cli(sim: Simulator, client: Any) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    with pytest.raises(jobctl.WaitTimeout) as info:
+        client.wait(f"krea:{KREA_ID}", timeout=0.2, interval=0.05)
+    assert str(info.value) == f"timed out after 0.2s; not done: krea:{KREA_ID}"
+
+
+def test_config_messages_name_the_clients_arguments(tmp_path: Path) -> None:
+    with pytest.raises(jobctl.ConfigError) as is_a_dir:
+        jobctl.Client(config=tmp_path, env={})
+    assert (
+        str(is_a_dir.value) == f"{tmp_path} is a directory, not a config file; point config= at a .yaml file"
+    )
+    with pytest.raises(jobctl.ConfigError) as missing:
+        jobctl.Client(config=tmp_path / "none.yaml", env={})
+    assert str(missing.value) == (
+        f"config file {tmp_path / 'none.yaml'} does not exist; create it (see config.example.yaml) "
+        "or fix config= / JOBCTL_CONFIG"
+    )
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"work": {}}})
+    with pytest.raises(jobctl.ConfigError) as unknown:
+        jobctl.Client(profile="wrok", config=path, env={})
+    assert str(unknown.value).startswith(f"profile 'wrok' (from profile=) is not defined in {path}")
+    with (
+        jobctl.Client(config=path, env={"JOBCTL_PROFILE": ""}) as c,
+        pytest.raises(jobctl.ConfigError) as creds,
+    ):
+        c.get("krea", KREA_ID)
+    assert "(profiles in the file: work; choose one with profile=)" in str(creds.value)
+
+
+def test_a_journals_warning_says_how_the_library_silences_it(tmp_path: Path) -> None:
+    from jobctl.journal import Journal
+
+    (tmp_path / "journal.sqlite3").mkdir()  # a directory where the database should be
+    heard: list[str] = []
+    Journal(tmp_path / "journal.sqlite3", warn=heard.append).record([])
+    Journal(tmp_path / "journal.sqlite3", warn=heard.append).entries()
+    assert heard and all(h.endswith("(journal=None silences this)") for h in heard)
+
+
 # --- get_many ---------------------------------------------------------------------------------
 
 

@@ -60,6 +60,7 @@ from jobctl._http import (
 from jobctl._http import Credentials as HttpCredentials
 from jobctl._text import one_line
 from jobctl._units import format_size
+from jobctl._wording import LIBRARY, Wording
 from jobctl.errors import DownloadError, JobctlError
 
 if TYPE_CHECKING:
@@ -378,7 +379,8 @@ class Downloader:
     ``credentials`` maps a provider name to its origin and credential headers (see
     ``credentials_from``); ``log`` receives debug lines (already redacted upstream).
     ``checksums``: compute each file's SHA-256 (for a manifest). It costs about a
-    second of CPU per GiB, so it is only done when asked for.
+    second of CPU per GiB, so it is only done when asked for. ``words``: how messages
+    name the options (``max_size``, or the command line's ``--max-size``).
     """
 
     folder: Path
@@ -389,6 +391,7 @@ class Downloader:
     log: Callable[[str], None] | None = None
     session: requests.Session | None = None
     checksums: bool = True
+    words: Wording = LIBRARY
 
     def __post_init__(self) -> None:
         self.session = self.session or make_session(DEFAULT_BACKOFF)
@@ -507,7 +510,7 @@ class Downloader:
         if stat.S_ISLNK(info.st_mode) and not self.overwrite:
             raise DownloadError(
                 f"{target.ref}: {path} is a symlink; jobctl does not follow links: remove it "
-                "(or pass --overwrite to replace the link)"
+                f"(or pass {self.words.overwrite} to replace the link)"
             )
         if not stat.S_ISREG(info.st_mode) and not stat.S_ISLNK(info.st_mode):
             raise DownloadError(f"{target.ref}: {path} exists and is not a file; remove it")
@@ -595,7 +598,7 @@ class Downloader:
             return self._range_refused(target, ext, answer, resume)
         if code not in (200, 206):
             reason = f" {response.reason}" if response.reason else ""
-            raise DownloadError(f"{where}: HTTP {code}{reason}".rstrip() + _hint(code))
+            raise DownloadError(f"{where}: HTTP {code}{reason}".rstrip() + _hint(code, self.words))
         main = (kind or "").split(";")[0].strip().lower()
         if main == "text/html" and ext is not None and ext.lower() not in _HTML_EXTS:
             raise DownloadError(
@@ -694,7 +697,7 @@ class Downloader:
         if total is not None and total > self.max_size:
             raise DownloadError(
                 f"{where}: the file is {format_size(total)}, "
-                f"more than --max-size {format_size(self.max_size)}; nothing written"
+                f"more than {self.words.max_size} {format_size(self.max_size)}; nothing written"
             )
         part = Path(f"{path}.part")
         fd = _open_part(part, target.ref)
@@ -721,7 +724,8 @@ class Downloader:
                     done += size
                     if done > self.max_size:
                         raise DownloadError(
-                            f"{where}: more than --max-size {format_size(self.max_size)} received; stopped"
+                            f"{where}: more than {self.words.max_size} {format_size(self.max_size)} "
+                            "received; stopped"
                         )
                     now = time.monotonic()
                     if now - reported >= PROGRESS_EVERY:
@@ -825,9 +829,9 @@ def _range_total(response: requests.Response) -> int | None:
     return int(match.group(3)) if match and match.group(3).isdigit() else None
 
 
-def _hint(code: int) -> str:
+def _hint(code: int, words: Wording) -> str:
     if code in (401, 403):
-        return " (the link may have expired; jobctl get the job again for a fresh one)"
+        return f" (the link may have expired; {words.refresh_link})"
     if code == 404:
         return " (the file is gone or the link has expired)"
     return ""

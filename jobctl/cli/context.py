@@ -269,7 +269,9 @@ class Environment:
         """The run's config: its warnings printed once, and later ones (plugins) too."""
         from jobctl.config import load_config
 
-        cfg = load_config(config, profile, self.environ, self.redactor, config_dir=self.config_dir)
+        cfg = load_config(
+            config, profile, self.environ, self.redactor, config_dir=self.config_dir, words=CLI_WORDING
+        )
         for message in cfg.warnings:
             self.warn(message)
         if not broken_as_errors:  # a broken declaration stops only the refs that use it
@@ -300,7 +302,7 @@ class Environment:
 
         if no_track or self.no_track:
             return NoJournal()
-        return Journal(self.data_dir / "journal.sqlite3", warn=self.warn)
+        return Journal(self.data_dir / "journal.sqlite3", warn=self.warn, words=CLI_WORDING)
 
     def client(self, cfg: Config, journal: Journal | None = None) -> Client:
         """The library client for this run's config, logging to stderr under --debug."""
