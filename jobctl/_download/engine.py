@@ -622,7 +622,7 @@ class Downloader:
         start = offset if code == 206 and _range_start(response) == offset else 0
         if code == 206 and start != offset:
             raise DownloadError(f"{where}: the server sent a range that was not asked for; run again")
-        if code == 206 and not self._continues(target, Path(f"{path}.part"), response, resume):
+        if code == 206 and offset and not self._continues(target, Path(f"{path}.part"), response, resume):
             return self._start_over(target, name[len(target.stem) :], answer)
         if code == 200 and offset:
             self._say(f"{target.ref}: {path}.part: the server sent the whole file; starting over")
@@ -662,14 +662,19 @@ class Downloader:
         path = self.folder / (target.stem + ext)
         part = Path(f"{path}.part")
         # A 416 need not name the version; what it does say, and the size, must agree.
-        now = Validator.of(answer.response, total)
-        same = (
-            resume.validator is not None
-            and (now.etag is None or now.etag == resume.validator.etag)
-            and (now.last_modified is None or now.last_modified == resume.validator.last_modified)
-            and resume.validator.size in (None, total)
-        )
-        if total == offset and same:
+        now, stored = Validator.of(answer.response, total), resume.validator
+        if (
+            total == offset
+            and stored is not None
+            and now.etag in (None, stored.etag)
+            and now.last_modified in (None, stored.last_modified)
+            and stored.size in (None, total)
+        ):
+            if stored.if_range is None:
+                self._say(
+                    f"{target.ref}: {part}: the server sends neither ETag nor Last-Modified; the .part "
+                    f"is the whole file, as the file's size ({format_size(offset)}) has not changed"
+                )
             fd = _open_part(part, target.ref)
             digest = hashlib.sha256() if self.checksums else None
             try:

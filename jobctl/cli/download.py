@@ -34,8 +34,9 @@ def download(
     """Download the output files of succeeded jobs into DIR.
 
     Files are named DIR/<provider>-<id>[-<n>]<ext>; a file already there is skipped,
-    an interrupted one (NAME.part) resumes. Exit codes: 0 all downloaded or skipped,
-    1 a job has not succeeded, 2 DIR is unusable, 5 a download failed.
+    an interrupted one (NAME.part) resumes if the server still has the same version
+    (else it starts over). Exit codes: 0 all downloaded or skipped, 1 a job has not
+    succeeded, 2 DIR is unusable, 5 a download failed.
 
     \b
     Examples:
