@@ -34,6 +34,26 @@ def parse_size(text: str) -> int:
     return value
 
 
+def size_limit(value: object, name: str = "max_size") -> int:
+    """A cap in bytes from what a caller gives: a number of bytes, or a size as
+    ``parse_size`` reads it (``"500MB"``, ``"2GiB"``). UsageError names ``name`` (the
+    library's parameter, or the command line's ``--max-size``) for anything else."""
+    from jobctl.errors import UsageError
+
+    if isinstance(value, str):
+        try:
+            return parse_size(value)
+        except ValueError as exc:
+            raise UsageError(f"{name} {exc}") from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(
+            f"{name} must be a size such as '500MB' or '2GiB', or a number of bytes, not {value!r}"
+        )
+    if value <= 0:
+        raise UsageError(f"{name} {value} must be more than 0 bytes")
+    return value
+
+
 def format_size(n: int) -> str:
     size = float(n)
     for unit in ("B", "KiB", "MiB", "GiB"):

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 from jobctl._clock import SYSTEM_CLOCK, Clock
 from jobctl._download.plan import DEFAULT_MAX_SIZE
 from jobctl._redaction import Redactor
-from jobctl._watch.schedule import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, budget_rate
+from jobctl._units import size_limit
+from jobctl._watch.schedule import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, budget_rate, check_timing
+from jobctl._wording import LIBRARY, Wording
 from jobctl.config import Config, inline_config, load_config
 from jobctl.errors import JobctlError, PayloadError, UsageError
 from jobctl.model import Job
@@ -39,7 +41,8 @@ logger = logging.getLogger("jobctl")
 # warnings to stderr when the application configured no logging.
 logger.addHandler(logging.NullHandler())
 
-RefLike = str | Ref | tuple[str, str]
+RefLike = str | Ref | tuple[str, str | int]
+Refs = str | Ref | Iterable[RefLike]  # one ref (a string or a Ref), or several
 Outcome = Job | JobctlError
 Progress = Callable[["DownloadEvent"], None]
 
@@ -68,6 +71,8 @@ class Client:
         journal: where the jobs this client watches and downloads are remembered (a
             ``jobctl.journal.Journal``); None: nowhere.
         clock: the clock every wait goes through (tests pass one that does not sleep).
+        wording: how messages name what to change (default: this API's own parameters;
+            the command line passes its flags).
 
     Raises:
         ConfigError: the file, the profile or an entry is unusable.
@@ -90,8 +95,10 @@ class Client:
         redactor: Redactor | None = None,
         log: DebugLog | None = None,
         backoff: float | None = None,
+        wording: Wording = LIBRARY,
     ) -> None:
         env = dict(os.environ if env is None else env)  # the library's one read of os.environ
+        self.wording = wording
         self.redactor = redactor or Redactor()
         if isinstance(config, Config):  # already loaded (the CLI prints its warnings itself)
             self.config: Config = config
@@ -100,7 +107,7 @@ class Client:
             if providers is not None:
                 self.config = inline_config(providers, env, self.redactor)
             else:
-                self.config = load_config(config, profile, env, self.redactor)
+                self.config = load_config(config, profile, env, self.redactor, words=wording)
             for warning in self.config.warnings:
                 logger.warning("%s", warning)
         self.journal = journal
@@ -117,26 +124,28 @@ class Client:
 
     # --- reading jobs ------------------------------------------------------------
 
-    def ref(self, ref: RefLike, job_id: str | None = None) -> Ref:
+    def ref(self, ref: RefLike, job_id: str | int | None = None) -> Ref:
         """A validated ``Ref`` among this client's providers (built-in, declared or plugins).
 
         Raises:
-            UsageError: an unknown provider or an id the provider's rule refuses.
+            UsageError: an unknown provider, an id the provider's rule refuses, or an
+                argument of another type (an id is a string or an int).
         """
-        return to_ref(ref, job_id, self.config.registry)
+        return to_ref(ref, job_id, self.config.registry, self.wording)
 
-    def get(self, ref: RefLike, job_id: str | None = None) -> Job:
+    def get(self, ref: RefLike, job_id: str | int | None = None) -> Job:
         """One job as it is now.
 
         Args:
             ref: ``"krea:ID"``, ``("krea", "ID")``, or the provider with ``job_id``.
-            job_id: the job's id, when ``ref`` names only the provider.
+            job_id: the job's id (a string, or an int: ``get("aisquare", 1042)``), when
+                ``ref`` names only the provider.
 
         Returns:
             The job, normalized (a failed job is a ``Job`` too, never an exception).
 
         Raises:
-            UsageError: a bad ref or id (nothing was sent).
+            UsageError: a bad ref or id, or one of another type (nothing was sent).
             AuthError, NotFoundError, ProviderError: what the provider answered.
 
         Example::
@@ -234,7 +243,7 @@ class Client:
             thread.join()
         return [results[n] for n in range(len(refs))]
 
-    def _refs(self, refs: RefLike | Iterable[RefLike]) -> list[Ref]:
+    def _refs(self, refs: Refs) -> list[Ref]:
         """One ref or several, validated, in order, without repeats."""
         if isinstance(refs, (str, Ref)):
             return [self.ref(refs)]
@@ -244,7 +253,7 @@ class Client:
 
     def watch(
         self,
-        refs: Iterable[RefLike],
+        refs: Refs,
         *,
         timeout: float | None = None,
         interval: float = DEFAULT_INTERVAL,
@@ -252,7 +261,7 @@ class Client:
         until_done: bool = True,
         download_to: str | os.PathLike[str] | None = None,
         overwrite: bool = False,
-        max_size: int = DEFAULT_MAX_SIZE,
+        max_size: int | str = DEFAULT_MAX_SIZE,
     ) -> Watch:
         """Follow jobs until every one is done: iterate the result for events.
 
@@ -260,14 +269,15 @@ class Client:
         provider that asks for quiet (429, ``Retry-After``) is paused, never given up on.
 
         Args:
-            refs: the jobs to follow.
+            refs: one ref ("krea:ID") or several.
             timeout: seconds before ``WaitTimeout`` (None: no limit).
             interval: seconds between a job's polls at first; grows x1.5 while unchanged.
             max_interval: the longest gap between a job's polls.
             until_done: end once every job is done; False: run until the loop stops.
             download_to: a directory for each job's files, fetched as soon as it succeeds.
             overwrite: download files again that are already there.
-            max_size: refuse files larger than this many bytes.
+            max_size: refuse files larger than this: bytes, or a size such as ``"500MB"``
+                or ``"2GiB"``.
 
         Returns:
             A ``Watch``: iterating it yields ``JobChanged``, ``PollFailed`` (``final``: that
@@ -276,7 +286,9 @@ class Client:
             provider, exit code). ``watch.rows`` is each job's current state.
 
         Raises:
-            UsageError: a bad ref, before anything is sent.
+            UsageError: a bad ref, or timings that cannot work (an interval that is not
+                more than 0 and at most a day, ``interval`` above ``max_interval``, a
+                negative or infinite ``timeout``), before anything is sent.
             WaitTimeout: ``timeout`` ran out (raised after ``WatchEnded``).
 
         Example::
@@ -288,6 +300,8 @@ class Client:
         from jobctl._watch.policy import LikelihoodSchedule
         from jobctl._watch.run import Watch
 
+        check_timing(interval, max_interval, timeout, self.wording)
+        cap = size_limit(max_size, self.wording.max_size)
         parsed = self._refs(refs)
         budgets = {}
         for provider in {r.provider for r in parsed}:
@@ -312,10 +326,10 @@ class Client:
         if download_to is not None:
             from jobctl._download.plan import prepare_dir
 
-            folder = prepare_dir(download_to)
+            folder = prepare_dir(download_to, self.wording.download_to)
 
             def downloads(emit: Callable[[DownloadEvent], None]) -> DownloadRun:
-                return self._download_run(folder, emit, overwrite=overwrite, max_size=max_size)
+                return self._download_run(folder, emit, overwrite=overwrite, max_size=cap)
 
         return Watch(
             lambda ref: self._fetch(ref, patient=False),
@@ -329,7 +343,7 @@ class Client:
 
     def wait(
         self,
-        refs: RefLike | Iterable[RefLike],
+        refs: Refs,
         *,
         timeout: float | None = None,
         interval: float = DEFAULT_INTERVAL,
@@ -345,6 +359,7 @@ class Client:
             The jobs in the order given; a failed job is a ``Job`` whose status says so.
 
         Raises:
+            UsageError: a bad ref or timings that cannot work (as for ``watch``).
             WaitTimeout: ``timeout`` ran out first.
             NotFoundError, AuthError, ProviderError: a ref that can never finish.
 
@@ -354,6 +369,7 @@ class Client:
         """
         from jobctl._watch.events import JobChanged, PollFailed
 
+        check_timing(interval, max_interval, timeout, self.wording)
         wanted = self._refs(refs)
         final: dict[Ref, Job] = {}
         for event in self.watch(wanted, timeout=timeout, interval=interval, max_interval=max_interval):
@@ -367,11 +383,11 @@ class Client:
 
     def download(
         self,
-        refs: RefLike | Iterable[RefLike],
+        refs: Refs,
         dir: str | os.PathLike[str] = ".",
         *,
         overwrite: bool = False,
-        max_size: int = DEFAULT_MAX_SIZE,
+        max_size: int | str = DEFAULT_MAX_SIZE,
         checksums: bool = False,
         progress: Progress | None = None,
     ) -> DownloadResult:
@@ -383,7 +399,8 @@ class Client:
             refs: one ref or several.
             dir: the directory for the files (created if missing).
             overwrite: download files again that are already there.
-            max_size: refuse files larger than this many bytes.
+            max_size: refuse files larger than this: bytes, or a size such as ``"500MB"``
+                or ``"2GiB"`` (default 5 GiB).
             checksums: compute each file's SHA-256 (``Saved.sha256``).
             progress: called with each download event (started, progressed, finished,
                 failed, a note), in this thread.
@@ -394,7 +411,8 @@ class Client:
             CLI's, and ``raise_for_failures()``.
 
         Raises:
-            UsageError: a bad ref, or a ``dir`` that cannot hold files (nothing was sent).
+            UsageError: a bad ref or ``max_size``, or a ``dir`` that cannot hold files
+                (nothing was sent).
 
         Example::
 
@@ -404,16 +422,15 @@ class Client:
         """
         from jobctl._download.plan import prepare_dir
 
+        cap = size_limit(max_size, self.wording.max_size)
         wanted = self._refs(refs)
-        folder = prepare_dir(dir)
+        folder = prepare_dir(dir, self.wording.dir)
         outcomes = self._fetch_all(wanted)
         jobs = [o for o in outcomes if isinstance(o, Job)]
         if self.journal is not None:
             self.journal.record(jobs)
         inbox: queue.Queue[DownloadEvent] = queue.Queue()
-        run = self._download_run(
-            folder, inbox.put, overwrite=overwrite, max_size=max_size, checksums=checksums
-        )
+        run = self._download_run(folder, inbox.put, overwrite=overwrite, max_size=cap, checksums=checksums)
         run.add(jobs)
         while run.outstanding or not inbox.empty():
             event = self.clock.take(inbox, 0.1, busy=True)
@@ -443,6 +460,7 @@ class Client:
             log=self._log,
             session=make_session(self.backoff, self.clock),
             journal=self.journal,
+            words=self.wording,
         )
 
     # --- lifetime ----------------------------------------------------------------
@@ -474,7 +492,7 @@ def default_client() -> Client:
         return _default
 
 
-def get(ref: RefLike, job_id: str | None = None) -> Job:
+def get(ref: RefLike, job_id: str | int | None = None) -> Job:
     """One job as it is now, with the default ``Client()``: see ``Client.get``.
 
     Example::
@@ -491,7 +509,7 @@ def get_many(refs: Iterable[RefLike]) -> list[Outcome]:
 
 
 def watch(
-    refs: Iterable[RefLike],
+    refs: Refs,
     *,
     timeout: float | None = None,
     interval: float = DEFAULT_INTERVAL,
@@ -510,7 +528,7 @@ def watch(
 
 
 def wait(
-    refs: RefLike | Iterable[RefLike],
+    refs: Refs,
     *,
     timeout: float | None = None,
     interval: float = DEFAULT_INTERVAL,
@@ -527,11 +545,11 @@ def wait(
 
 
 def download(
-    refs: RefLike | Iterable[RefLike],
+    refs: Refs,
     dir: str | os.PathLike[str] = ".",
     *,
     overwrite: bool = False,
-    max_size: int = DEFAULT_MAX_SIZE,
+    max_size: int | str = DEFAULT_MAX_SIZE,
     checksums: bool = False,
     progress: Progress | None = None,
 ) -> DownloadResult:

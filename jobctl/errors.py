@@ -38,6 +38,7 @@ class ExitCode(IntEnum):
     UPSTREAM = 5
     TIMEOUT = 124
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # stdout's reader went away: the process ends killed by SIGPIPE (128 + 13)
 
 
 # Which code wins when several refs fail differently: the most severe one.
@@ -50,6 +51,7 @@ _SEVERITY = [
     ExitCode.AUTH,
     ExitCode.USAGE,
     ExitCode.INTERRUPTED,
+    ExitCode.BROKEN_PIPE,
 ]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
+from jobctl._wording import LIBRARY, Wording
 from jobctl.model import Job, JobError, job_from_dict, job_to_dict
 
 SCHEMA = """
@@ -99,12 +100,13 @@ class Journal:
     """The journal at ``path`` (the CLI's is ``<data dir>/journal.sqlite3``).
 
     Opened lazily; on any database trouble it warns once through ``warn`` and carries
-    on untracked.
+    on untracked (the warning says how to stop tracking in ``words``).
     """
 
-    def __init__(self, path: Path, warn: Warn | None = None) -> None:
+    def __init__(self, path: Path, warn: Warn | None = None, words: Wording = LIBRARY) -> None:
         self.path = path
         self._warn = warn
+        self._words = words
         self._warned = False
         self._db: sqlite3.Connection | None = None
         self._broken = False
@@ -114,7 +116,7 @@ class Journal:
             self._warned = True
             self._warn(
                 f"job journal {self.path}: {what} ({exc}); results are shown but not tracked "
-                "(--no-track or JOBCTL_NO_TRACK=1 silences this)"
+                f"({self._words.no_track} silences this)"
             )
 
     def _connect(self) -> sqlite3.Connection | None:
@@ -301,6 +303,9 @@ class Journal:
         return found
 
     def forget(self, refs: Iterable[tuple[str, str]] = (), done: bool = False) -> int:
+        """Remove the jobs named in ``refs``, or with ``done`` the finished ones (only those
+        among ``refs`` when some are named), with their downloads; returns how many."""
+        named = list(refs)
         db = self._connect()
         if db is None:
             return 0
@@ -308,14 +313,17 @@ class Journal:
             with db:
                 db.execute("BEGIN IMMEDIATE")
                 removed = 0
-                if done:
+                if done and not named:
                     removed += db.execute("DELETE FROM jobs WHERE done = 1").rowcount
-                for provider, job_id in refs:
-                    removed += db.execute(
-                        "DELETE FROM jobs WHERE provider = ? AND id = ?", (provider, job_id)
+                only_done = " AND done = 1" if done else ""
+                for provider, job_id in named:
+                    gone = db.execute(
+                        f"DELETE FROM jobs WHERE provider = ? AND id = ?{only_done}", (provider, job_id)
                     ).rowcount
-                    db.execute("DELETE FROM downloads WHERE provider = ? AND id = ?", (provider, job_id))
-                if done:
+                    if gone or not done:  # an unfinished job named with --done keeps its files
+                        db.execute("DELETE FROM downloads WHERE provider = ? AND id = ?", (provider, job_id))
+                    removed += gone
+                if done and not named:
                     db.execute(
                         "DELETE FROM downloads WHERE NOT EXISTS (SELECT 1 FROM jobs "
                         "WHERE jobs.provider = downloads.provider AND jobs.id = downloads.id)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from jobctl._wording import LIBRARY, Wording
 from jobctl.errors import UsageError
 from jobctl.providers.registry import Registry, unknown_provider
 
@@ -27,7 +28,7 @@ def provider_named(text: str, known: Registry) -> str | None:
 
 
 def parse_ref(
-    text: str, default_provider: str | None = None, registry: Registry | None = None
+    text: str, default_provider: str | None = None, registry: Registry | None = None, words: Wording = LIBRARY
 ) -> tuple[str, str]:
     """``provider:id`` (or a bare id when a provider was given) -> (provider, raw id)."""
     known = registry or Registry()
@@ -44,27 +45,44 @@ def parse_ref(
     if default_provider is not None:
         return default_provider, text
     if provider_named(text, known):
-        raise UsageError(f"no job id given for {text}; write: jobctl get {text.lower()} ID")
-    raise UsageError(f"'{text}' is not a job ref; write PROVIDER:ID (e.g. krea:{text}) or PROVIDER ID...")
+        raise UsageError(f"no job id given for {text}; write: {words.get_job.format(provider=text.lower())}")
+    raise UsageError(f"'{text}' is not a job ref; write PROVIDER:ID (e.g. krea:{text}) or {words.id_apart}")
 
 
-def to_ref(value: str | tuple[str, str], job_id: str | None = None, registry: Registry | None = None) -> Ref:
-    """A validated Ref from ``"provider:id"``, ``("provider", "id")`` or ``("provider", job_id)``."""
+def to_ref(
+    value: object, job_id: object = None, registry: Registry | None = None, words: Wording = LIBRARY
+) -> Ref:
+    """A validated Ref from ``"provider:id"``, ``("provider", id)`` or ``("provider", job_id)``;
+    an id may be an int (AISquare's are). Anything else is a UsageError naming the argument."""
     known = registry or Registry()
     if job_id is not None:
         if not isinstance(value, str):
-            raise UsageError("give a provider name and an id, e.g. get('krea', 'ID')")
-        provider, raw_id = value, job_id
-    elif isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, str) for v in value):
-        provider, raw_id = value
+            raise UsageError(f"ref must be a provider's name when job_id is given, not {_shown(value)}")
+        provider, raw_id = value, _id_text(job_id)
+    elif isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+        provider, raw_id = value[0], _id_text(value[1])
     elif isinstance(value, str):
-        provider, raw_id = parse_ref(value.strip(), registry=known)
+        provider, raw_id = parse_ref(value.strip(), registry=known, words=words)
     else:
-        raise UsageError(f"{value!r} is not a job ref; write 'provider:id' or ('provider', 'id')")
+        raise UsageError(f"ref must be 'provider:id', ('provider', 'id') or a Ref, not {_shown(value)}")
     name = provider_named(provider, known)
     if name is None:
         raise unknown_provider(provider, known.names())
     return Ref(name, known.get(name).validate_id(raw_id))
+
+
+def _id_text(job_id: object) -> str:
+    """A job id as text: a string as it is, an int in decimal (never a bool or a float)."""
+    if isinstance(job_id, str):
+        return job_id
+    if isinstance(job_id, int) and not isinstance(job_id, bool):
+        return str(job_id)
+    raise UsageError(f"job_id must be a string or an int, not {_shown(job_id)}")
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _unquoted(text: str) -> str:
@@ -109,7 +127,10 @@ class RefList(list[Ref]):
 
 
 def parse_refs(
-    args: list[str], read_stdin: Iterable[str] | None = None, registry: Registry | None = None
+    args: list[str],
+    read_stdin: Iterable[str] | None = None,
+    registry: Registry | None = None,
+    words: Wording = LIBRARY,
 ) -> tuple[RefList, list[UsageError]]:
     """Validate every ref up front, so nothing is sent for a bad one.
 
@@ -132,7 +153,7 @@ def parse_refs(
     errors: list[UsageError] = []
     for text in texts:
         try:
-            provider, raw_id = parse_ref(text, default_provider, known)
+            provider, raw_id = parse_ref(text, default_provider, known, words)
             refs[Ref(provider, known.get(provider).validate_id(raw_id))] = None
         except UsageError as exc:
             errors.append(exc)

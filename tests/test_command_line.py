@@ -1,16 +1,22 @@
 """The command line itself: Typer's usage errors in jobctl's one-line style, the help's
-metavars, and the duration syntax of `watch --timeout`."""
+metavars, the duration syntax of `watch --timeout`, and how a run ends when the reader of
+its stdout goes away or its stderr is closed (real processes, real pipes)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import KREA_ID
 
-from jobctl.sim import Simulator
+from jobctl.sim import Simulator, Step
 
 USAGE_ERRORS = [
     (["get", "--bogus"], "no such option: --bogus; see jobctl get --help"),
@@ -80,3 +86,87 @@ def test_a_compound_timeout_out_of_order_is_a_usage_error(
         "error: --timeout '30m1h' is not a duration; use e.g. 90, 90s, 10m, 1h30m or 1d"
     ]
     assert sim.requests_for() == []
+
+
+# --- pipes: a reader that goes away, a closed stderr ---------------------------------------------
+
+SIGPIPE_DEATH = -signal.SIGPIPE  # how subprocess reports a process killed by SIGPIPE (141 in a shell)
+
+
+def into_a_closed_pipe(*args: str, stdin: str = "") -> tuple[int, str]:
+    """Run jobctl with its stdout's reader gone before it writes (``| head -c0``): its exit
+    status and its stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jobctl", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    proc.stdin.write(stdin.encode())
+    proc.stdin.close()
+    err = proc.stderr.read().decode()
+    return proc.wait(timeout=30), err
+
+
+def test_ls_into_a_closed_pipe_ends_as_killed_by_sigpipe(
+    sim: Simulator, config_file: Path, jobctl: Any
+) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    assert jobctl("get", f"krea:{KREA_ID}").code == 0
+    assert into_a_closed_pipe("ls", "--all") == (SIGPIPE_DEATH, "")
+
+
+def test_download_json_into_a_closed_pipe_keeps_the_files_and_ends_as_killed_by_sigpipe(
+    sim: Simulator, config_file: Path, tmp_path: Path
+) -> None:
+    sim.add_file("a.png", 1000, content_type="image/png")
+    sim.add_job("krea", KREA_ID, [Step("completed", fields={"result": {"urls": [sim.file_url("a.png")]}})])
+    path = tmp_path / f"krea-{KREA_ID}.png"
+    code, err = into_a_closed_pipe("download", f"krea:{KREA_ID}", "-d", str(tmp_path), "--json", "--no-track")
+    assert (code, err) == (SIGPIPE_DEATH, f"krea:{KREA_ID}: {path} (1000 B)\n")
+    assert path.stat().st_size == 1000
+
+
+def test_watch_until_done_into_head_exits_141_while_its_job_is_unfinished(
+    sim: Simulator, config_file: Path
+) -> None:
+    sim.add_job("krea", KREA_ID, [Step("queued", requests=4), "completed"])
+    command = f"{sys.executable} -m jobctl watch krea:{KREA_ID} --until-done --json --interval 0.1 | head -1"
+    proc = subprocess.run(
+        ["bash", "-c", f'set -o pipefail; {command}; echo "rc=$? ${{PIPESTATUS[*]}}"'],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "JOBCTL_CONFIG": str(config_file)},
+    )
+    first, status = proc.stdout.splitlines()
+    assert json.loads(first)["status"] == "queued"
+    assert (status, proc.stderr) == ("rc=141 141 0", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "how"),
+    [
+        (["get", "--bogus"], "pipe"),
+        (["watch", "krea:a", "--interval", "0"], "pipe"),
+        (["get", "--bogus"], "closed"),
+        (["watch", "krea:a", "--interval", "0"], "closed"),
+    ],
+)
+def test_a_closed_stderr_leaves_a_usage_error_exit_2(args: list[str], how: str, config_file: Path) -> None:
+    command = " ".join([sys.executable, "-m", "jobctl", *args])
+    if how == "closed":  # no stderr at all
+        shell = f'{command} 2>&-; echo "rc=$?"'
+    else:  # stderr's reader is gone before jobctl writes to it
+        shell = f'{command} 2>&1 >/dev/null | true; echo "rc=${{PIPESTATUS[0]}}"'
+    proc = subprocess.run(
+        ["bash", "-c", shell],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "JOBCTL_CONFIG": str(config_file)},
+    )
+    assert (proc.stdout, proc.stderr) == ("rc=2\n", "")

@@ -166,11 +166,21 @@ def test_a_reset_mid_file_exits_5_keeps_the_part_and_the_next_run_resumes_with_r
     assert not part.exists()
 
 
+def left_part(out: Path, data: bytes, file: SimFile) -> Path:
+    """A .part holding ``data``, recorded as cut from ``file`` as it is served now."""
+    from jobctl._download.engine import Validator, save_validator
+
+    out.mkdir(exist_ok=True)
+    part = out / f"krea-{KREA_ID}.png.part"
+    part.write_bytes(data)
+    save_validator(part, Validator(file.etag, file.last_modified, file.size))
+    return part
+
+
 def test_a_server_that_ignores_range_restarts_the_file_cleanly(sim, config_file, jobctl, out) -> None:
     url, file = served(sim, "n.png", MiB, fault="no-range", faults=None)
     krea_done(sim, KREA_ID, url)
-    out.mkdir()
-    (out / f"krea-{KREA_ID}.png.part").write_bytes(b"stale bytes from another file" * 1000)
+    left_part(out, b"stale bytes from another file" * 1000, file)
     result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out))
     assert result.code == 0
     assert file_requests(sim) == [("/files/n.png", "bytes=29000-")]
@@ -180,23 +190,145 @@ def test_a_server_that_ignores_range_restarts_the_file_cleanly(sim, config_file,
 def test_a_part_that_already_holds_the_whole_file_is_finished_on_416(sim, config_file, jobctl, out) -> None:
     url, file = served(sim, "w.png", MiB)
     krea_done(sim, KREA_ID, url)
-    out.mkdir()
-    (out / f"krea-{KREA_ID}.png.part").write_bytes(file.content())
+    left_part(out, file.content(), file)
     result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out), "--json")
     assert result.code == 0
     assert json.loads(result.out)[0]["sha256"] == file.sha256()
+    assert ranged_requests(sim) == [(f"bytes={MiB}-", file.etag)]
     assert [p.name for p in out.iterdir()] == [f"krea-{KREA_ID}.png"]
 
 
 def test_a_part_longer_than_the_file_starts_over(sim, config_file, jobctl, out) -> None:
     url, file = served(sim, "w.png", 1000)
     krea_done(sim, KREA_ID, url)
-    out.mkdir()
-    (out / f"krea-{KREA_ID}.png.part").write_bytes(b"y" * 5000)
+    left_part(out, b"y" * 5000, file)
     result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out))
     assert result.code == 0
     assert file_requests(sim) == [("/files/w.png", "bytes=5000-"), ("/files/w.png", None)]
     assert (out / f"krea-{KREA_ID}.png").read_bytes() == file.content()
+
+
+# --- resume: a .part only ever continues the version it was cut from -------------------------------
+
+
+def ranged_requests(sim: Simulator) -> list[tuple[str | None, str | None]]:
+    """Each file request's Range and If-Range."""
+    return [(r.headers.get("range"), r.headers.get("if-range")) for r in sim.requests_for("files")]
+
+
+def cut_off(sim: Simulator, jobctl: Any, out: Path, name: str, size: int, at: int, **options: Any) -> SimFile:
+    """A first run that breaks off after ``at`` bytes of /files/NAME and leaves its .part."""
+    url, file = served(sim, name, size, fault="short", fault_at=at, **options)
+    krea_done(sim, KREA_ID, url)
+    assert jobctl("download", f"krea:{KREA_ID}", "-d", str(out)).code == 5
+    assert (out / f"krea-{KREA_ID}.png.part").stat().st_size == at
+    return file
+
+
+def test_a_file_replaced_on_the_server_after_a_cut_off_run_is_fetched_whole_never_spliced(
+    sim, config_file, jobctl, out
+) -> None:
+    old = cut_off(sim, jobctl, out, "v.png", 3 * MiB, MiB)
+    new = sim.replace_file("v.png", fault=None)
+    assert new.etag != old.etag
+    result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out), "--json")
+    assert result.code == 0
+    path = out / f"krea-{KREA_ID}.png"
+    assert json.loads(result.out)[0]["sha256"] == new.sha256()
+    assert path.read_bytes() == new.content()
+    # Asked for the rest of the old version only: the server answered with the whole new one.
+    assert ranged_requests(sim)[-1] == (f"bytes={MiB}-", old.etag)
+    assert result.err_lines == [f"krea:{KREA_ID}: {path} (3.0 MiB)"]
+    assert sorted(p.name for p in out.iterdir()) == [path.name]
+
+
+def test_a_partial_answer_from_another_version_starts_the_file_over(sim, config_file, jobctl, out) -> None:
+    old = cut_off(sim, jobctl, out, "v.png", 3 * MiB, MiB)
+    new = sim.replace_file("v.png", fault=None, honours_if_range=False)  # sends the range regardless
+    result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out), "--json", "--debug")
+    assert result.code == 0
+    assert json.loads(result.out)[0]["sha256"] == new.sha256()
+    assert ranged_requests(sim)[-2:] == [(f"bytes={MiB}-", old.etag), (None, None)]
+    part = out / f"krea-{KREA_ID}.png.part"
+    assert (
+        f"debug: krea:{KREA_ID}: {part} was cut from another version of the file "
+        f"(ETag {old.etag}, now {new.etag}); starting over"
+    ) in result.err_lines
+
+
+def test_without_an_etag_the_last_modified_date_decides(sim, config_file, jobctl, out) -> None:
+    old = cut_off(sim, jobctl, out, "m.png", 3 * MiB, MiB, sends_etag=False)
+    new = sim.replace_file("m.png", fault=None)
+    result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out))
+    assert result.code == 0
+    assert (out / f"krea-{KREA_ID}.png").read_bytes() == new.content()
+    assert ranged_requests(sim)[-1] == (f"bytes={MiB}-", old.last_modified)
+
+
+def test_an_unchanged_file_resumes_with_if_range(sim, config_file, jobctl, out) -> None:
+    file = cut_off(sim, jobctl, out, "u.png", 3 * MiB, MiB)
+    result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out), "--json")
+    assert result.code == 0
+    assert json.loads(result.out)[0]["sha256"] == file.sha256()
+    assert ranged_requests(sim)[-1] == (f"bytes={MiB}-", file.etag)
+    assert result.err_lines == [
+        f"krea:{KREA_ID}: {out / f'krea-{KREA_ID}.png'} (3.0 MiB, resumed at 1.0 MiB)"
+    ]
+
+
+def test_without_any_validator_a_part_resumes_only_when_the_size_matches_and_says_so(
+    sim, config_file, jobctl, out
+) -> None:
+    file = cut_off(sim, jobctl, out, "n.png", 3 * MiB, MiB, sends_etag=False, sends_last_modified=False)
+    file.fault = None
+    part = out / f"krea-{KREA_ID}.png.part"
+    same = jobctl("download", f"krea:{KREA_ID}", "-d", str(out), "--debug")
+    assert same.code == 0
+    assert (out / f"krea-{KREA_ID}.png").read_bytes() == file.content()
+    assert ranged_requests(sim)[-1] == (f"bytes={MiB}-", None)
+    assert (
+        f"debug: krea:{KREA_ID}: {part}: the server sends neither ETag nor Last-Modified; "
+        "resuming at 1.0 MiB because the file's size (3.0 MiB) has not changed"
+    ) in same.err_lines
+    (out / f"krea-{KREA_ID}.png").unlink()
+    cut_off(sim, jobctl, out, "n2.png", 3 * MiB, MiB, sends_etag=False, sends_last_modified=False)
+    new = sim.replace_file("n2.png", fault=None, size=2 * MiB)
+    other_size = jobctl("download", f"krea:{KREA_ID}", "-d", str(out), "--debug")
+    assert other_size.code == 0
+    assert (out / f"krea-{KREA_ID}.png").read_bytes() == new.content()
+    assert ranged_requests(sim)[-2:] == [(f"bytes={MiB}-", None), (None, None)]
+    assert (
+        f"debug: krea:{KREA_ID}: {part} was cut from another version of the file "
+        "(3.0 MiB, now 2.0 MiB); starting over"
+    ) in other_size.err_lines
+
+
+def test_a_part_without_its_record_starts_over(sim, config_file, jobctl, out) -> None:
+    url, file = served(sim, "o.png", MiB)
+    krea_done(sim, KREA_ID, url)
+    out.mkdir()
+    part = out / f"krea-{KREA_ID}.png.part"
+    part.write_bytes(file.content(0, 1000))  # as jobctl 0.2 left it: no NAME.part.meta beside it
+    result = jobctl("download", f"krea:{KREA_ID}", "-d", str(out), "--debug")
+    assert result.code == 0
+    assert ranged_requests(sim) == [(None, None)]
+    assert (out / f"krea-{KREA_ID}.png").read_bytes() == file.content()
+    said = f"no record of the version it was cut from ({part}.meta); starting over"
+    assert f"debug: krea:{KREA_ID}: {part}: {said}" in result.err_lines
+
+
+def test_the_record_beside_a_part_is_private_and_goes_with_it(sim, config_file, jobctl, out) -> None:
+    file = cut_off(sim, jobctl, out, "p.png", 3 * MiB, MiB)
+    meta = out / f"krea-{KREA_ID}.png.part.meta"
+    assert oct(meta.stat().st_mode & 0o777) == oct(0o600)
+    assert json.loads(meta.read_text()) == {
+        "etag": file.etag,
+        "last_modified": file.last_modified,
+        "size": 3 * MiB,
+    }
+    file.fault = None
+    assert jobctl("download", f"krea:{KREA_ID}", "-d", str(out)).code == 0
+    assert sorted(p.name for p in out.iterdir()) == [f"krea-{KREA_ID}.png"]
 
 
 def test_a_complete_file_is_skipped_without_a_request_unless_overwrite(sim, config_file, jobctl, out) -> None:
@@ -430,7 +562,7 @@ def test_a_full_disk_exits_5_and_keeps_the_part(sim, config_file, out) -> None:
     script = (
         f'mount -t tmpfs -o size=1m tmpfs "{out}" || exit 99; '
         f'"{sys.executable}" -m jobctl download krea:{KREA_ID} -d "{out}" --no-track; echo "rc=$?"; '
-        f'stat -c "%n %s" "{out}"/*'
+        f'stat -c "%n %s" "{out}"/*.part'
     )
     proc = subprocess.run([*prefix, "sh", "-c", script], capture_output=True, text=True, timeout=60)
     if proc.returncode == 99:
@@ -712,7 +844,10 @@ def test_watch_download_into_an_unusable_dir_exits_2_before_anything_is_sent(
     blocker.write_text("")
     result = jobctl("watch", f"krea:{KREA_ID}", "--until-done", "--download", str(blocker))
     assert (result.code, result.out) == (2, "")
-    assert result.err_lines == [f"error: --dir {blocker} exists and is not a directory; choose another --dir"]
+    # watch has no --dir: the option that named the directory is --download.
+    assert result.err_lines == [
+        f"error: --download {blocker} exists and is not a directory; choose another --download"
+    ]
     assert sim.requests == []
 
 

@@ -45,6 +45,22 @@ def test_forget_removes_refs_and_finished_jobs(sim, config_file, jobctl) -> None
     assert result.err == "error: say what to forget: refs (jobctl forget krea:ID) or --done\n"
 
 
+def test_forget_done_with_refs_forgets_only_those_of_them_that_are_done(sim, config_file, jobctl) -> None:
+    sim.add_job("krea", KREA_ID, ["completed"])
+    sim.add_job("krea", "running-one", ["processing"])
+    sim.add_job("gepetto", GEPETTO_ID, ["success"])
+    jobctl("get", f"krea:{KREA_ID}", "krea:running-one", f"gepetto:{GEPETTO_ID}")
+    result = jobctl("forget", "--done", f"krea:{KREA_ID}", "krea:running-one")
+    assert (result.code, result.out, result.err) == (0, "forgot 1 job\n", "")
+    left = json.loads(jobctl("ls", "--all", "--json").out)
+    assert sorted(f"{e['provider']}:{e['id']}" for e in left) == [f"gepetto:{GEPETTO_ID}", "krea:running-one"]
+
+
+def test_forget_help_says_what_done_does_with_refs(jobctl) -> None:
+    result = jobctl("forget", "--help")
+    assert "with refs: only those of them that" in " ".join(result.out.split())
+
+
 def test_a_corrupt_journal_is_set_aside_with_one_warning(sim, config_file, jobctl) -> None:
     sim.add_job("krea", KREA_ID, ["processing"])
     journal_path().parent.mkdir(parents=True)

@@ -85,6 +85,51 @@ def test_get_raises_the_error_that_carries_the_exit_code(
         assert sim.requests == []  # nothing was sent
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.get("aisquare", 1042),
+        lambda c: c.get(("aisquare", 1042)),
+        lambda c: c.get(jobctl.Ref("aisquare", 1042)),  # type: ignore[arg-type]
+        lambda c: c.get_many([("aisquare", 1042)])[0],
+    ],
+    ids=["provider, int", "tuple", "Ref", "get_many"],
+)
+def test_an_int_id_is_accepted(sim: Simulator, client: Any, call: Any) -> None:
+    sim.add_job("aisquare", AISQUARE_ID, ["COMPLETED"])
+    job = call(client)
+    assert (job.provider, job.id, job.status) == ("aisquare", "1042", "succeeded")
+
+
+def test_an_int_id_reaches_a_provider_whose_ids_are_strings(sim: Simulator, client: Any) -> None:
+    sim.add_job("krea", "1042", ["completed"])
+    assert client.get("krea", 1042).id == "1042"
+
+
+BAD_IDS = [
+    (("aisquare", -3), 'aisquare: invalid job id "-3": expected a positive integer like 42'),
+    (("aisquare", 0), 'aisquare: invalid job id "0": expected a positive integer like 42'),
+    (("krea", 1.5), "job_id must be a string or an int, not 1.5"),
+    (("krea", True), "job_id must be a string or an int, not True"),
+    (("krea", b"abc"), "job_id must be a string or an int, not b'abc'"),
+    ((("krea", None),), "job_id must be a string or an int, not None"),
+    ((None,), "ref must be 'provider:id', ('provider', 'id') or a Ref, not None"),
+    ((b"krea:abc",), "ref must be 'provider:id', ('provider', 'id') or a Ref, not b'krea:abc'"),
+    ((1042,), "ref must be 'provider:id', ('provider', 'id') or a Ref, not 1042"),
+    ((None, "abc"), "ref must be a provider's name when job_id is given, not None"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_IDS, ids=[m for _, m in BAD_IDS])
+def test_a_bad_id_or_a_wrong_type_is_a_usage_error_naming_it(
+    sim: Simulator, client: Any, args: tuple[Any, ...], message: str
+) -> None:
+    with pytest.raises(jobctl.UsageError) as info:
+        client.get(*args)
+    assert (str(info.value), info.value.exit_code) == (message, 2)
+    assert sim.requests == []
+
+
 def test_refused_credentials_raise_auth_error(sim: Simulator) -> None:
     profile = sim.profile(["krea"])
     profile["krea"]["api_key"] = "wrong-key"
@@ -114,6 +159,125 @@ def test_an_unknown_profile_fails_when_the_client_is_made(tmp_path: Path) -> Non
     path = write_config(tmp_path / "c.yaml", {"profiles": {"work": {}}})
     with pytest.raises(jobctl.ConfigError, match=r"profile 'wrok'.*did you mean 'work'"):
         jobctl.Client(profile="wrok", config=path, env={})
+
+
+# --- the library's own words ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("providers", "message"),
+    [
+        ({"krea": {"api_kye": "k"}}, "providers['krea']: unknown key 'api_kye' (did you mean 'api_key'?)"),
+        ({"kreaa": {"api_key": "k"}}, "providers: unknown provider 'kreaa' (did you mean 'krea'?)"),
+    ],
+)
+def test_an_unknown_key_or_provider_in_providers_is_a_config_error_naming_it(
+    providers: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(jobctl.ConfigError) as info:
+        jobctl.Client(providers=providers, env={})
+    assert (str(info.value), info.value.exit_code) == (message, 2)
+
+
+def test_an_unknown_key_in_the_config_file_stays_a_warning(
+    sim: Simulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = {**sim.profile(["krea"])["krea"], "api_kye": "k"}
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"default": {"krea": entry}}})
+    with jobctl.Client(config=path, env={}):
+        pass
+    assert [r.getMessage() for r in caplog.records if r.name == "jobctl"] == [
+        f"{path}: unknown key 'api_kye' in profiles.default.krea ignored (did you mean 'api_key'?)"
+    ]
+
+
+def test_library_messages_name_its_parameters_never_the_clis_flags(
+    sim: Simulator, client: Any, tmp_path: Path
+) -> None:
+    sim.add_file("big.png", 3 * 1024 * 1024, content_type="image/png")
+    sim.add_file("gone.png", 1000, fault="status", status=403, faults=None)
+    sim.add_file("open.png", 3 * 1024 * 1024, content_type="image/png", fault="no-length", faults=None)
+    for job_id, name in (("big", "big.png"), ("gone", "gone.png"), ("open", "open.png")):
+        sim.add_job("krea", job_id, [Step("completed", fields={"result": {"urls": [sim.file_url(name)]}})])
+    sim.add_job("krea", "busy", ["processing"])
+    sim.add_job("krea", "link", [Step("completed", fields={"result": {"urls": [sim.file_url("gone.png")]}})])
+    (tmp_path / "krea-link.png").symlink_to(tmp_path / "elsewhere")
+    result = client.download(
+        ["krea:big", "krea:gone", "krea:open", "krea:busy", "krea:link"], dir=tmp_path, max_size="1MiB"
+    )
+    said = sorted(str(e) for e in result.failures)
+    assert said == sorted(
+        [
+            f"krea:big: {sim.file_url('big.png')}: the file is 3.0 MiB, more than max_size 1.0 MiB; "
+            "nothing written",
+            f"krea:gone: {sim.file_url('gone.png')}: HTTP 403 Forbidden "
+            "(the link may have expired; get the job again for a fresh one)",
+            f"krea:open: {sim.file_url('open.png')}: more than max_size 1.0 MiB received; stopped",
+            "krea:busy: the job is running (processing), not finished; nothing downloaded "
+            "(watch('krea:busy', download_to=DIR) waits for it)",
+            f"krea:link: {tmp_path / 'krea-link.png'} is a symlink; jobctl does not follow links: remove it "
+            "(or pass overwrite=True to replace the link)",
+        ]
+    )
+    blocker = tmp_path / "taken"
+    blocker.write_text("")
+    with pytest.raises(
+        jobctl.UsageError, match=rf"^dir {blocker} exists and is not a directory; choose another dir$"
+    ):
+        client.download("krea:big", dir=blocker)
+    with pytest.raises(
+        jobctl.UsageError,
+        match=rf"^download_to {blocker} exists and is not a directory; choose another download_to$",
+    ):
+        client.watch("krea:big", download_to=blocker)
+    with pytest.raises(jobctl.UsageError, match=r"^no job id given for krea; write: get\('krea', 'ID'\)$"):
+        client.get("krea")
+    with pytest.raises(
+        jobctl.UsageError,
+        match=r"^'abc' is not a job ref; write PROVIDER:ID \(e.g. krea:abc\) or \('PROVIDER', 'ID'\)$",
+    ):
+        client.get("abc")
+
+
+def test_wait_says_it_timed_out_without_naming_the_cli(sim: Simulator, client: Any) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    with pytest.raises(jobctl.WaitTimeout) as info:
+        client.wait(f"krea:{KREA_ID}", timeout=0.2, interval=0.05)
+    assert str(info.value) == f"timed out after 0.2s; not done: krea:{KREA_ID}"
+
+
+def test_config_messages_name_the_clients_arguments(tmp_path: Path) -> None:
+    with pytest.raises(jobctl.ConfigError) as is_a_dir:
+        jobctl.Client(config=tmp_path, env={})
+    assert (
+        str(is_a_dir.value) == f"{tmp_path} is a directory, not a config file; point config= at a .yaml file"
+    )
+    with pytest.raises(jobctl.ConfigError) as missing:
+        jobctl.Client(config=tmp_path / "none.yaml", env={})
+    assert str(missing.value) == (
+        f"config file {tmp_path / 'none.yaml'} does not exist; create it (see config.example.yaml) "
+        "or fix config= / JOBCTL_CONFIG"
+    )
+    path = write_config(tmp_path / "c.yaml", {"profiles": {"work": {}}})
+    with pytest.raises(jobctl.ConfigError) as unknown:
+        jobctl.Client(profile="wrok", config=path, env={})
+    assert str(unknown.value).startswith(f"profile 'wrok' (from profile=) is not defined in {path}")
+    with (
+        jobctl.Client(config=path, env={"JOBCTL_PROFILE": ""}) as c,
+        pytest.raises(jobctl.ConfigError) as creds,
+    ):
+        c.get("krea", KREA_ID)
+    assert "(profiles in the file: work; choose one with profile=)" in str(creds.value)
+
+
+def test_a_journals_warning_says_how_the_library_silences_it(tmp_path: Path) -> None:
+    from jobctl.journal import Journal
+
+    (tmp_path / "journal.sqlite3").mkdir()  # a directory where the database should be
+    heard: list[str] = []
+    Journal(tmp_path / "journal.sqlite3", warn=heard.append).record([])
+    Journal(tmp_path / "journal.sqlite3", warn=heard.append).entries()
+    assert heard and all(h.endswith("(journal=None silences this)") for h in heard)
 
 
 # --- get_many ---------------------------------------------------------------------------------
@@ -165,6 +329,14 @@ def test_wait_returns_every_job_in_its_final_state_in_the_order_given(sim: Simul
     assert jobs[0].error is not None and jobs[0].error.message == "Input image is too small (min 512x512)"
 
 
+def test_watch_accepts_a_single_ref_as_wait_and_download_do(sim: Simulator, client: Any) -> None:
+    sim.add_job("krea", KREA_ID, ["processing", "completed"])
+    events = list(client.watch(f"krea:{KREA_ID}", interval=0.02))
+    changed = [(e.ref, str(e.job.status)) for e in events if isinstance(e, jobctl.JobChanged)]
+    assert changed == [(jobctl.Ref("krea", KREA_ID), "running"), (jobctl.Ref("krea", KREA_ID), "succeeded")]
+    assert events[-1].summary.exit_code == 0
+
+
 def test_wait_accepts_a_single_ref(sim: Simulator, client: Any) -> None:
     sim.add_job("gepetto", GEPETTO_ID, ["success"])
     assert [j.id for j in client.wait(f"gepetto:{GEPETTO_ID}", interval=0.02)] == [GEPETTO_ID]
@@ -181,6 +353,45 @@ def test_wait_raises_wait_timeout_when_time_runs_out(sim: Simulator, client: Any
 def test_wait_raises_the_error_of_a_job_that_can_never_finish(sim: Simulator, client: Any) -> None:
     with pytest.raises(jobctl.NotFoundError):
         client.wait(["krea:gone"], interval=0.02)
+
+
+BAD_TIMINGS = [
+    (
+        {"interval": 0},
+        "interval 0 must be a positive number of seconds, at most 86400 (a day), e.g. 2 or 0.5",
+    ),
+    (
+        {"interval": -1},
+        "interval -1 must be a positive number of seconds, at most 86400 (a day), e.g. 2 or 0.5",
+    ),
+    (
+        {"interval": float("nan")},
+        "interval nan must be a positive number of seconds, at most 86400 (a day), e.g. 2 or 0.5",
+    ),
+    (
+        {"max_interval": float("inf")},
+        "max_interval inf must be a positive number of seconds, at most 86400 (a day), e.g. 2 or 0.5",
+    ),
+    (
+        {"interval": 30},
+        "interval 30 is longer than max_interval 10; shorten it or lengthen max_interval too",
+    ),
+    ({"timeout": -1}, "timeout -1 must be a number of seconds, 0 or more (None: no limit)"),
+    ({"timeout": float("inf")}, "timeout inf must be a number of seconds, 0 or more (None: no limit)"),
+    ({"interval": "2"}, "interval must be a number of seconds, not a str"),
+]
+
+
+@pytest.mark.parametrize(("timing", "message"), BAD_TIMINGS, ids=[m for _, m in BAD_TIMINGS])
+@pytest.mark.parametrize("method", ["watch", "wait"])
+def test_watch_and_wait_refuse_timings_that_cannot_work_before_anything_is_sent(
+    sim: Simulator, client: Any, method: str, timing: dict[str, Any], message: str
+) -> None:
+    sim.add_job("krea", KREA_ID, ["completed"])
+    with pytest.raises(jobctl.UsageError) as info:
+        list(getattr(client, method)(f"krea:{KREA_ID}", **timing))
+    assert (str(info.value), info.value.exit_code) == (message, 2)
+    assert sim.requests == []
 
 
 def test_download_writes_each_jobs_files_and_returns_their_paths(
@@ -204,6 +415,81 @@ def test_download_of_a_job_that_has_not_succeeded_lists_job_failed(
     with pytest.raises(jobctl.JobFailed):
         result.raise_for_failures()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_download_lists_what_was_written_skipped_and_failed_with_the_clis_exit_code(
+    sim: Simulator, client: Any, tmp_path: Path, config_file: Path, jobctl_cli: Any
+) -> None:
+    for name in ("good.png", "there.png", "broken.png"):
+        sim.add_file(name, 1000, content_type="image/png")
+    sim.add_file("broken.png", 1000, fault="status", status=500, faults=None)
+    for job_id, name in (("good", "good.png"), ("there", "there.png"), ("bad-file", "broken.png")):
+        sim.add_job("krea", job_id, [Step("completed", fields={"result": {"urls": [sim.file_url(name)]}})])
+    sim.add_job("krea", "failed-job", ["failed"])
+    refs = ["krea:good", "krea:there", "krea:failed-job", "krea:bad-file"]
+    library, cli = tmp_path / "library", tmp_path / "cli"
+    for folder in (library, cli):
+        folder.mkdir()
+        (folder / "krea-there.png").write_bytes(b"already here")
+    result = client.download(refs, dir=library)
+    assert result.written == [library / "krea-good.png"]
+    assert result.skipped == [library / "krea-there.png"]
+    assert result.files == [library / "krea-good.png", library / "krea-there.png"]
+    assert [(type(e).__name__, e.ref, e.exit_code) for e in result.failures] == [
+        ("JobFailed", ("krea", "failed-job"), 1),
+        ("DownloadError", ("krea", "bad-file"), 5),
+    ]
+    assert result.exit_code == 5
+    with pytest.raises(jobctl.ProviderError):
+        result.raise_for_failures()
+    command = jobctl_cli("download", *refs, "-d", str(cli), "--no-track")
+    assert command.code == result.exit_code
+    assert sorted(p.name for p in cli.iterdir()) == sorted(p.name for p in library.iterdir())
+
+
+@pytest.mark.parametrize("cap", ["2MiB", "2MB", 2 * 1024 * 1024, " 1.5 MiB "])
+def test_download_takes_max_size_as_the_cli_does(
+    sim: Simulator, client: Any, tmp_path: Path, cap: Any
+) -> None:
+    sim.add_file("a.png", 1024 * 1024, content_type="image/png")
+    sim.add_job("krea", KREA_ID, [Step("completed", fields={"result": {"urls": [sim.file_url("a.png")]}})])
+    result = client.download(f"krea:{KREA_ID}", dir=tmp_path, max_size=cap)
+    assert (result.exit_code, result.written) == (0, [tmp_path / f"krea-{KREA_ID}.png"])
+
+
+def test_a_file_over_a_max_size_given_as_text_is_refused(sim: Simulator, client: Any, tmp_path: Path) -> None:
+    sim.add_file("a.png", 3 * 1024 * 1024, content_type="image/png")
+    sim.add_job("krea", KREA_ID, [Step("completed", fields={"result": {"urls": [sim.file_url("a.png")]}})])
+    result = client.download(f"krea:{KREA_ID}", dir=tmp_path, max_size="1MB")
+    assert [(type(e).__name__, e.exit_code) for e in result.failures] == [("DownloadError", 5)]
+    assert "the file is 3.0 MiB, more than" in str(result.failures[0])
+    assert list(tmp_path.iterdir()) == []
+
+
+BAD_SIZES = [
+    ("lots", "max_size 'lots' is not a size; use e.g. 500MB, 2GiB or 1048576"),
+    ("0MB", "max_size '0MB' must be more than 0 bytes"),
+    (0, "max_size 0 must be more than 0 bytes"),
+    (-5, "max_size -5 must be more than 0 bytes"),
+    (1.5, "max_size must be a size such as '500MB' or '2GiB', or a number of bytes, not 1.5"),
+    (True, "max_size must be a size such as '500MB' or '2GiB', or a number of bytes, not True"),
+    (None, "max_size must be a size such as '500MB' or '2GiB', or a number of bytes, not None"),
+]
+
+
+@pytest.mark.parametrize(("cap", "message"), BAD_SIZES, ids=[m for _, m in BAD_SIZES])
+@pytest.mark.parametrize("method", ["download", "watch"])
+def test_a_bad_max_size_is_a_usage_error_before_anything_is_sent(
+    sim: Simulator, client: Any, tmp_path: Path, method: str, cap: Any, message: str
+) -> None:
+    sim.add_job("krea", KREA_ID, ["completed"])
+    with pytest.raises(jobctl.UsageError) as info:
+        if method == "download":
+            client.download(f"krea:{KREA_ID}", dir=tmp_path, max_size=cap)
+        else:
+            client.watch(f"krea:{KREA_ID}", download_to=tmp_path, max_size=cap)
+    assert (str(info.value), info.value.exit_code) == (message, 2)
+    assert sim.requests == []
 
 
 # --- no process-wide state --------------------------------------------------------------------

@@ -106,6 +106,41 @@ def test_interval_must_be_positive(bad: str, sim, config_file, jobctl) -> None:
     assert sim.requests_for() == []
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--interval", "inf"],
+            "--interval inf must be a positive number of seconds, at most 86400 (a day), e.g. 2 or 0.5",
+        ),
+        (
+            ["--interval", "1e300", "--max-interval", "1e300"],
+            "--interval 1e+300 must be a positive number of seconds, at most 86400 (a day), e.g. 2 or 0.5",
+        ),
+        (
+            ["--max-interval", "nan"],
+            "--max-interval nan must be a positive number of seconds, at most 86400 (a day), e.g. 2 or 0.5",
+        ),
+        (
+            ["--interval", "30"],
+            "--interval 30 is longer than --max-interval 10; shorten it or lengthen --max-interval too",
+        ),
+    ],
+)
+def test_polling_intervals_that_cannot_work_are_usage_errors_before_anything_is_sent(
+    args: list[str], message: str, sim, config_file, jobctl
+) -> None:
+    sim.add_job("krea", KREA_ID, ["completed"])
+    result = jobctl("watch", f"krea:{KREA_ID}", "--until-done", *args)
+    assert (result.code, result.out, result.err_lines) == (2, "", [f"error: {message}"])
+    assert sim.requests_for() == []
+
+
+def test_watch_help_says_an_interval_above_max_interval_is_refused(jobctl) -> None:
+    help_text = " ".join(jobctl("watch", "--help").out.split())
+    assert "up to --max-interval (a longer one is refused)" in help_text
+
+
 def test_transient_failures_are_shown_and_the_watch_goes_on(sim, config_file, jobctl) -> None:
     # 4 x 503 exhausts one fetch's retries (1 + 3); the watch must shrug and poll again.
     sim.add_job(
@@ -285,7 +320,7 @@ def test_ctrl_c_exits_130_without_a_traceback(sim, config_file) -> None:
     assert "Traceback" not in err
 
 
-def test_watch_into_head_ends_quietly(sim, config_file) -> None:
+def test_watch_into_head_ends_quietly_killed_by_sigpipe(sim, config_file) -> None:
     sim.add_job("krea", KREA_ID, [Step("queued", requests=2), Step("processing", requests=2), "completed"])
     shell = f"{sys.executable} -m jobctl watch krea:{KREA_ID} --json --interval 0.05 | head -1"
     proc = subprocess.run(
@@ -297,7 +332,7 @@ def test_watch_into_head_ends_quietly(sim, config_file) -> None:
     )
     lines = proc.stdout.splitlines()
     assert json.loads(lines[0])["status"] == "queued"
-    assert lines[1] == "rc=0"
+    assert lines[1] == "rc=141"
     assert proc.stderr == ""
 
 

@@ -6,8 +6,11 @@ and never prints: a ``Progress`` object the caller passes hears about each file.
 - Names come from ``download_plan`` (the contract's ``DIR/<provider>-<id>[-<n>]<ext>``),
   so nothing is ever written outside DIR.
 - Bytes stream in chunks (constant memory) into ``NAME.part``, opened without
-  following links; the file is fsync'd and renamed when complete. A later run
-  resumes a ``.part`` with ``Range`` when the server answers 206, else starts over.
+  following links; the file is fsync'd and renamed when complete. Beside it,
+  ``NAME.part.meta`` records which version of the file the bytes belong to (its ETag,
+  else its Last-Modified, and its size). A later run asks for the rest with ``Range``
+  and ``If-Range``, and continues only a 206 of that same version; anything else
+  starts the file over, so a file replaced on the server is never spliced.
 - Output URLs go over their own session, never the provider API session: provider
   credentials ride along only to the provider's own origin (scheme, host, port of
   its base_url), ``http://`` is refused except for loopback, each redirect hop is
@@ -20,8 +23,10 @@ keep what was written.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
+import json
 import os
 import queue
 import re
@@ -29,7 +34,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -55,6 +60,7 @@ from jobctl._http import (
 from jobctl._http import Credentials as HttpCredentials
 from jobctl._text import one_line
 from jobctl._units import format_size
+from jobctl._wording import LIBRARY, Wording
 from jobctl.errors import DownloadError, JobctlError
 
 if TYPE_CHECKING:
@@ -72,6 +78,7 @@ CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 
 _HTML_EXTS = frozenset({".html", ".htm", ".xhtml"})
+_NO_LINKS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)  # never open through a link
 
 
 # --- results and progress -----------------------------------------------------------
@@ -211,9 +218,8 @@ class _Writer:
 
 def _open_part(path: Path, ref: str) -> int:
     """Open (creating) ``path`` for reading and writing without following a link at it."""
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, flags, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | _NO_LINKS, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise DownloadError(_linked(ref, path)) from None
@@ -258,6 +264,111 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# --- resuming: which version of the file a .part holds -------------------------------
+
+
+@dataclass(frozen=True)
+class Validator:
+    """One version of a file as its server names it: a strong ETag, its Last-Modified date,
+    and its total size when the server said it.
+
+    A .part keeps the one it was started from beside it (``NAME.part.meta``), not in the
+    journal: the .part lives in DIR whether or not a journal is kept (``--no-track``, a
+    library ``Client`` without one), and the record goes wherever the .part goes.
+    """
+
+    etag: str | None = None
+    last_modified: str | None = None
+    size: int | None = None
+
+    @classmethod
+    def of(cls, response: requests.Response, size: int | None) -> Validator:
+        etag = response.headers.get("ETag", "").strip()
+        if etag.upper().startswith("W/"):  # a weak ETag never vouches for bytes (RFC 9110 13.1.5)
+            etag = ""
+        return cls(etag or None, response.headers.get("Last-Modified", "").strip() or None, size)
+
+    @property
+    def if_range(self) -> str | None:
+        """What ``If-Range`` carries: the ETag, else the Last-Modified date."""
+        return self.etag or self.last_modified
+
+    @property
+    def usable(self) -> bool:
+        """Whether a later answer can be told to be this version: by a validator or a size."""
+        return self.if_range is not None or self.size is not None
+
+    def changed(self, now: Validator) -> str | None:
+        """How ``now`` (a partial answer's) shows another version, or None when it is this one.
+
+        A 206 must carry the validators its 200 would (RFC 9110 15.3.7), so a missing one
+        counts as different; without any, only a total size that stayed the same lets
+        the bytes continue."""
+        if self.etag is not None and now.etag != self.etag:
+            return f"ETag {self.etag}, now {now.etag or 'none'}"
+        if self.etag is None and self.last_modified is not None and now.last_modified != self.last_modified:
+            return f"Last-Modified {self.last_modified}, now {now.last_modified or 'none'}"
+        if self.size is not None and now.size is not None and now.size != self.size:
+            return f"{format_size(self.size)}, now {format_size(now.size)}"
+        if self.if_range is None and (self.size is None or now.size is None):
+            return "no ETag, no Last-Modified and no size to compare"
+        return None
+
+
+def record_of(part: Path) -> Path:
+    return Path(f"{part}.meta")
+
+
+def save_validator(part: Path, validator: Validator) -> None:
+    """Record ``validator`` beside ``part``: private (0600), written whole or not at all."""
+    record = record_of(part)
+    scratch = Path(f"{record}.tmp")
+    text = json.dumps(asdict(validator))
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NO_LINKS, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # a scratch file left by a crash keeps its mode through O_CREAT
+        os.write(fd, text.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(scratch, record)
+
+
+def load_validator(part: Path) -> Validator | None:
+    """The version ``part`` was cut from, or None when no readable record says."""
+    try:
+        fd = os.open(record_of(part), os.O_RDONLY | _NO_LINKS)
+    except OSError:
+        return None
+    try:
+        data = json.loads(os.read(fd, 4096))
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+    if not isinstance(data, dict):
+        return None
+    etag, modified, size = data.get("etag"), data.get("last_modified"), data.get("size")
+    return Validator(
+        etag if isinstance(etag, str) and etag else None,
+        modified if isinstance(modified, str) and modified else None,
+        size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+    )
+
+
+def drop_validator(part: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(record_of(part))
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where an earlier run left a file: ``offset`` bytes in its .part, cut from ``validator``."""
+
+    offset: int = 0
+    validator: Validator | None = None
+
+
 # --- one file ------------------------------------------------------------------------
 
 
@@ -268,7 +379,8 @@ class Downloader:
     ``credentials`` maps a provider name to its origin and credential headers (see
     ``credentials_from``); ``log`` receives debug lines (already redacted upstream).
     ``checksums``: compute each file's SHA-256 (for a manifest). It costs about a
-    second of CPU per GiB, so it is only done when asked for.
+    second of CPU per GiB, so it is only done when asked for. ``words``: how messages
+    name the options (``max_size``, or the command line's ``--max-size``).
     """
 
     folder: Path
@@ -279,6 +391,7 @@ class Downloader:
     log: Callable[[str], None] | None = None
     session: requests.Session | None = None
     checksums: bool = True
+    words: Wording = LIBRARY
 
     def __post_init__(self) -> None:
         self.session = self.session or make_session(DEFAULT_BACKOFF)
@@ -334,11 +447,13 @@ class Downloader:
             try:
                 saved = self.fetch(target)
             except JobctlError as exc:
+                exc.ref = exc.ref or (target.provider, target.job_id)
                 with self._cond:
                     self.errors.append(exc)
                 self.progress.failed(target, exc)
             except Exception as exc:  # a surprise must end this file, not hang the run
                 error = DownloadError(f"{target.ref}: {shown_url(target.url)}: {type(exc).__name__}: {exc}")
+                error.ref = (target.provider, target.job_id)
                 with self._cond:
                     self.errors.append(error)
                 self.progress.failed(target, error)
@@ -379,10 +494,10 @@ class Downloader:
             skipped = self._complete(target, self.folder / (target.stem + ext))
             if skipped is not None:
                 return skipped
-        part_size = self._part_size(target, ext)
-        answer = self._get(target, part_size)
+        resume = self._resume_point(target, ext)
+        answer = self._get(target, resume)
         try:
-            return self._receive(target, ext, answer, part_size)
+            return self._receive(target, ext, answer, resume)
         finally:
             answer.response.close()
 
@@ -395,7 +510,7 @@ class Downloader:
         if stat.S_ISLNK(info.st_mode) and not self.overwrite:
             raise DownloadError(
                 f"{target.ref}: {path} is a symlink; jobctl does not follow links: remove it "
-                "(or pass --overwrite to replace the link)"
+                f"(or pass {self.words.overwrite} to replace the link)"
             )
         if not stat.S_ISREG(info.st_mode) and not stat.S_ISLNK(info.st_mode):
             raise DownloadError(f"{target.ref}: {path} exists and is not a file; remove it")
@@ -404,23 +519,45 @@ class Downloader:
         sha = _file_sha256(path) if self.checksums else None
         return Saved(target, path, info.st_size, sha, skipped=True)
 
-    def _part_size(self, target: Target, ext: str | None) -> int:
-        """Bytes an earlier run left in the .part (0: none); a link there stops the file."""
+    def _resume_point(self, target: Target, ext: str | None) -> Resume:
+        """What an earlier run left in the .part and which version it was cut from (a
+        .part nothing records the version of starts over); a link there stops the file."""
         if ext is None:
-            return 0  # the name waits for the Content-Type; resuming is decided then
+            return Resume()  # the name waits for the Content-Type; resuming is decided then
         part = self.folder / f"{target.stem}{ext}.part"
         try:
             info = os.lstat(part)
         except FileNotFoundError:
-            return 0
+            return Resume()
         if stat.S_ISLNK(info.st_mode):
             raise DownloadError(_linked(target.ref, part))
-        return info.st_size if stat.S_ISREG(info.st_mode) else 0
+        if not stat.S_ISREG(info.st_mode) or not info.st_size:
+            return Resume()
+        validator = load_validator(part)
+        if validator is None or not validator.usable:
+            why = (
+                f"no record of the version it was cut from ({record_of(part)})"
+                if validator is None
+                else "its server named neither the file's version nor its size"
+            )
+            self._say(f"{target.ref}: {part}: {why}; starting over")
+            return Resume()
+        return Resume(info.st_size, validator)
 
-    def _get(self, target: Target, offset: int) -> Answer:
-        """GET the URL (from ``offset`` when > 0), following redirects hop by hop."""
+    def _say(self, line: str) -> None:
+        if self.log is not None:
+            self.log(line)
+
+    def _get(self, target: Target, resume: Resume | None = None) -> Answer:
+        """GET the URL (the rest of the version ``resume`` names, if any), following
+        redirects hop by hop."""
         assert self.session is not None
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        headers = {}
+        if resume is not None and resume.offset:
+            headers["Range"] = f"bytes={resume.offset}-"
+            tag = resume.validator.if_range if resume.validator is not None else None
+            if tag is not None:
+                headers["If-Range"] = tag  # another version answers 200, the whole of it
         try:
             return send(
                 self.session,
@@ -451,16 +588,17 @@ class Downloader:
         assert self.log is not None
         self.log(f"{response.status_code} {one_line(response.reason or '', 80)}: {shown_url(url)}")
 
-    def _receive(self, target: Target, ext: str | None, answer: Answer, offset: int) -> Saved:
+    def _receive(self, target: Target, ext: str | None, answer: Answer, resume: Resume) -> Saved:
         response = answer.response
         code = response.status_code
         where = f"{target.ref}: {shown_url(answer.url)}"
         kind = response.headers.get("Content-Type")
+        offset = resume.offset
         if code == 416 and offset:
-            return self._range_refused(target, ext, answer, offset)
+            return self._range_refused(target, ext, answer, resume)
         if code not in (200, 206):
             reason = f" {response.reason}" if response.reason else ""
-            raise DownloadError(f"{where}: HTTP {code}{reason}".rstrip() + _hint(code))
+            raise DownloadError(f"{where}: HTTP {code}{reason}".rstrip() + _hint(code, self.words))
         main = (kind or "").split(";")[0].strip().lower()
         if main == "text/html" and ext is not None and ext.lower() not in _HTML_EXTS:
             raise DownloadError(
@@ -473,26 +611,70 @@ class Downloader:
             skipped = self._complete(target, path)
             if skipped is not None:
                 return skipped
-            resumable = self._part_size(target, name[len(target.stem) :])
-            if resumable and response.headers.get("Accept-Ranges", "").lower() == "bytes":
+            found = self._resume_point(target, name[len(target.stem) :])
+            if found.offset and response.headers.get("Accept-Ranges", "").lower() == "bytes":
                 response.close()
-                again = self._get(target, resumable)
+                again = self._get(target, found)
                 try:
-                    return self._receive(target, name[len(target.stem) :], again, resumable)
+                    return self._receive(target, name[len(target.stem) :], again, found)
                 finally:
                     again.response.close()
         start = offset if code == 206 and _range_start(response) == offset else 0
         if code == 206 and start != offset:
             raise DownloadError(f"{where}: the server sent a range that was not asked for; run again")
+        if code == 206 and offset and not self._continues(target, Path(f"{path}.part"), response, resume):
+            return self._start_over(target, name[len(target.stem) :], answer)
+        if code == 200 and offset:
+            self._say(f"{target.ref}: {path}.part: the server sent the whole file; starting over")
         return self._stream(target, path, response, start, where)
 
-    def _range_refused(self, target: Target, ext: str | None, answer: Answer, offset: int) -> Saved:
+    def _continues(self, target: Target, part: Path, response: requests.Response, resume: Resume) -> bool:
+        """Whether a 206 holds the rest of the version ``part`` was cut from: a server that
+        ignored If-Range may be sending another version's bytes."""
+        assert resume.validator is not None  # a Range is only sent for a .part with its record
+        now = Validator.of(response, _range_total(response))
+        why = resume.validator.changed(now)
+        if why is not None:
+            self._say(f"{target.ref}: {part} was cut from another version of the file ({why}); starting over")
+            return False
+        if resume.validator.if_range is None:
+            self._say(
+                f"{target.ref}: {part}: the server sends neither ETag nor Last-Modified; resuming at "
+                f"{format_size(resume.offset)} because the file's size ({format_size(now.size or 0)}) "
+                "has not changed"
+            )
+        return True
+
+    def _start_over(self, target: Target, ext: str, answer: Answer) -> Saved:
+        """The whole file again, from its first byte, after an answer that cannot continue the .part."""
+        answer.response.close()
+        again = self._get(target)
+        try:
+            return self._receive(target, ext, again, Resume())
+        finally:
+            again.response.close()
+
+    def _range_refused(self, target: Target, ext: str | None, answer: Answer, resume: Resume) -> Saved:
         """416 to ``Range: bytes=N-``: the .part may already be whole, else start over."""
+        offset = resume.offset
         total = _range_total(answer.response)
         assert ext is not None  # a Range is only sent once the name is known
         path = self.folder / (target.stem + ext)
         part = Path(f"{path}.part")
-        if total == offset:
+        # A 416 need not name the version; what it does say, and the size, must agree.
+        now, stored = Validator.of(answer.response, total), resume.validator
+        if (
+            total == offset
+            and stored is not None
+            and now.etag in (None, stored.etag)
+            and now.last_modified in (None, stored.last_modified)
+            and stored.size in (None, total)
+        ):
+            if stored.if_range is None:
+                self._say(
+                    f"{target.ref}: {part}: the server sends neither ETag nor Last-Modified; the .part "
+                    f"is the whole file, as the file's size ({format_size(offset)}) has not changed"
+                )
             fd = _open_part(part, target.ref)
             digest = hashlib.sha256() if self.checksums else None
             try:
@@ -502,14 +684,10 @@ class Downloader:
             finally:
                 os.close(fd)
             os.replace(part, path)
+            drop_validator(part)
             sha = None if digest is None else digest.hexdigest()
             return Saved(target, path, offset, sha, resumed_from=offset)
-        answer.response.close()
-        again = self._get(target, 0)  # the .part is longer than the file: start over
-        try:
-            return self._receive(target, ext, again, 0)
-        finally:
-            again.response.close()
+        return self._start_over(target, ext, answer)  # the .part is longer than the file, or another's
 
     def _stream(
         self, target: Target, path: Path, response: requests.Response, start: int, where: str
@@ -524,7 +702,7 @@ class Downloader:
         if total is not None and total > self.max_size:
             raise DownloadError(
                 f"{where}: the file is {format_size(total)}, "
-                f"more than --max-size {format_size(self.max_size)}; nothing written"
+                f"more than {self.words.max_size} {format_size(self.max_size)}; nothing written"
             )
         part = Path(f"{path}.part")
         fd = _open_part(part, target.ref)
@@ -534,6 +712,8 @@ class Downloader:
             if start and digest is not None:
                 _hash_prefix(fd, start, digest)
             os.ftruncate(fd, start)  # a restart empties the .part; a resume keeps its bytes
+            if not start:  # before the first byte: a .part is never without the version it holds
+                save_validator(part, Validator.of(response, total))
             os.lseek(fd, start, os.SEEK_SET)
             self.progress.started(target, path.name, total, start)
             writer = _Writer(fd, start, digest)
@@ -549,7 +729,8 @@ class Downloader:
                     done += size
                     if done > self.max_size:
                         raise DownloadError(
-                            f"{where}: more than --max-size {format_size(self.max_size)} received; stopped"
+                            f"{where}: more than {self.words.max_size} {format_size(self.max_size)} "
+                            "received; stopped"
                         )
                     now = time.monotonic()
                     if now - reported >= PROGRESS_EVERY:
@@ -575,6 +756,7 @@ class Downloader:
         # The data is durable before the rename, so a crash leaves the .part or the whole
         # file, never a short file under the final name; the directory is synced once, in wait().
         os.replace(part, path)
+        drop_validator(part)
         return Saved(target, path, done, sha, resumed_from=start)
 
     def _broken(
@@ -652,9 +834,9 @@ def _range_total(response: requests.Response) -> int | None:
     return int(match.group(3)) if match and match.group(3).isdigit() else None
 
 
-def _hint(code: int) -> str:
+def _hint(code: int, words: Wording) -> str:
     if code in (401, 403):
-        return " (the link may have expired; jobctl get the job again for a fresh one)"
+        return f" (the link may have expired; {words.refresh_link})"
     if code == 404:
         return " (the file is gone or the link has expired)"
     return ""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from jobctl._text import one_line, status_label
+from jobctl._wording import LIBRARY, Wording
 from jobctl.errors import JobctlError, JobFailed, UsageError
 from jobctl.model import Status
 
@@ -103,39 +104,46 @@ def targets_for(job: Job) -> tuple[list[Target], list[str]]:
     return [Target(job.provider, job.id, u, f"{stem}-{n}") for n, u in enumerate(urls, 1)], others
 
 
-def prepare_dir(path: str | os.PathLike[str]) -> Path:
-    """DIR, created if missing; UsageError (exit 2) when it cannot hold downloads."""
+def prepare_dir(path: str | os.PathLike[str], name: str = "dir") -> Path:
+    """The directory for downloads, created if missing; UsageError (exit 2) naming it as
+    ``name`` (the argument or the option it came from) when it cannot hold them."""
     folder = Path(path).expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise UsageError(f"--dir {folder} exists and is not a directory; choose another --dir") from None
+        raise UsageError(f"{name} {folder} exists and is not a directory; choose another {name}") from None
     except OSError as exc:
-        raise UsageError(f"--dir {folder}: cannot create it ({exc.strerror}); choose another --dir") from None
+        raise UsageError(
+            f"{name} {folder}: cannot create it ({exc.strerror}); choose another {name}"
+        ) from None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"--dir {folder} is not writable; fix its permissions or choose another --dir")
+        raise UsageError(f"{name} {folder} is not writable; fix its permissions or choose another {name}")
     return folder
 
 
-def not_ready(job: Job) -> JobFailed:
+def not_ready(job: Job, words: Wording = LIBRARY) -> JobFailed:
     """Why a job that has not succeeded has nothing to download (exit 1)."""
     ref = f"{job.provider}:{one_line(job.id)}"
     if job.done:
         return JobFailed(f"{ref}: the job {status_label(job)}; nothing to download")
     return JobFailed(
         f"{ref}: the job is {status_label(job)}, not finished; nothing downloaded "
-        f"(jobctl watch {ref} --until-done --download DIR waits for it)"
+        f"({words.wait_for_files.format(ref=ref)})"
     )
 
 
-def plan(jobs: Sequence[Job], note: Callable[[str, str], None]) -> tuple[list[Target], list[JobctlError]]:
+def plan(
+    jobs: Sequence[Job], note: Callable[[str, str], None], words: Wording = LIBRARY
+) -> tuple[list[Target], list[JobctlError]]:
     """The files to fetch, in job order; ``note(message, ref)`` for each output that is no
     URL and each job without outputs; an error per job that has not succeeded."""
     targets: list[Target] = []
     errors: list[JobctlError] = []
     for job in jobs:
         if job.status is not Status.SUCCEEDED:
-            errors.append(not_ready(job))
+            error = not_ready(job, words)
+            error.ref = (job.provider, job.id)
+            errors.append(error)
             continue
         files, others = targets_for(job)
         ref = f"{job.provider}:{one_line(job.id)}"

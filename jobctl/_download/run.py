@@ -18,6 +18,7 @@ from jobctl._download.events import (
     DownloadStarted,
 )
 from jobctl._download.plan import DEFAULT_MAX_SIZE, Target, plan
+from jobctl._wording import LIBRARY, Wording
 from jobctl.errors import ExitCode, JobctlError, most_severe
 
 if TYPE_CHECKING:
@@ -35,8 +36,9 @@ class DownloadResult:
 
     ``saved``: each file written or found complete (``Saved.skipped``); ``failures``:
     each job that could not be read or has not succeeded (``JobFailed``) and each file
-    that could not be downloaded (``DownloadError``), with its ``exit_code``;
-    ``notes``: outputs that are no downloadable URL, jobs without files.
+    that could not be downloaded (``DownloadError``), with its ``exit_code`` and the
+    ``ref`` (provider, id) it is about; ``notes``: outputs that are no downloadable URL,
+    jobs without files.
     """
 
     saved: list[Saved] = field(default_factory=list)
@@ -101,7 +103,8 @@ class DownloadRun:
     file and says what happened. ``emit`` hears every event, from worker threads too.
 
     ``checksums``: each file's SHA-256 in its ``Saved`` (about a second of CPU per GiB);
-    ``journal``: where the files are remembered (``jobctl ls --json`` shows them).
+    ``journal``: where the files are remembered (``jobctl ls --json`` shows them);
+    ``words``: how messages name the options.
     """
 
     def __init__(
@@ -116,18 +119,28 @@ class DownloadRun:
         log: Callable[[str], None] | None = None,
         session: requests.Session | None = None,
         journal: Journal | None = None,
+        words: Wording = LIBRARY,
     ) -> None:
         self.emit = emit
         self.journal = journal
+        self.words = words
         self.engine = Downloader(
-            folder, credentials, overwrite, max_size, _Relay(emit), log, session, checksums=checksums
+            folder,
+            credentials,
+            overwrite,
+            max_size,
+            _Relay(emit),
+            log,
+            session,
+            checksums=checksums,
+            words=words,
         )
         self.order: dict[Target, int] = {}
         self.errors: list[JobctlError] = []
         self.notes: list[str] = []
 
     def add(self, jobs: Sequence[Job]) -> None:
-        targets, errors = plan(jobs, self._note)
+        targets, errors = plan(jobs, self._note, self.words)
         self.errors += errors
         for target in targets:
             self.order.setdefault(target, len(self.order))

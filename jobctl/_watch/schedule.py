@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from jobctl._wording import LIBRARY, Wording
 from jobctl.errors import (
     AuthError,
     BrokenWatch,
@@ -23,6 +24,7 @@ from jobctl.errors import (
     PayloadError,
     RateLimited,
     RequestRejected,
+    UsageError,
     most_severe,
 )
 from jobctl.model import Job, job_to_dict
@@ -30,6 +32,7 @@ from jobctl.refs import Ref
 
 DEFAULT_INTERVAL = 2.0
 MAX_INTERVAL = 10.0
+LONGEST_INTERVAL = 86400.0  # a job is asked at least once a day: beyond that a gap is a typo
 GROWTH = 1.5
 JITTER = 0.1
 DEFAULT_RPM = 120.0  # Gepetto's documented limit; the default for every provider
@@ -38,6 +41,40 @@ MAX_WORKERS = 16
 RATE_LIMIT_PAUSE = 10.0  # seconds a provider rests after a 429 that did not say how long
 
 Clock = Callable[[], float]
+
+
+def check_timing(interval: object, max_interval: object, timeout: object, words: Wording = LIBRARY) -> None:
+    """Refuse polling intervals and a timeout a watch cannot keep, before anything is sent.
+
+    ``interval`` and ``max_interval``: seconds, more than 0 and at most a day, ``interval``
+    no longer than ``max_interval`` (the schedule only ever grows it towards that);
+    ``timeout``: None, or 0 seconds or more. The command line's checks are these too,
+    named with its flags (``words``).
+
+    Raises:
+        UsageError: naming the first value that cannot work.
+    """
+    first, longest = _seconds(words.interval, interval), _seconds(words.max_interval, max_interval)
+    for name, seconds in ((words.interval, first), (words.max_interval, longest)):
+        if not 0 < seconds <= LONGEST_INTERVAL:  # NaN and the infinities fail this too
+            raise UsageError(
+                f"{name} {seconds:g} must be a positive number of seconds, "
+                f"at most {LONGEST_INTERVAL:g} (a day), e.g. 2 or 0.5"
+            )
+    if first > longest:
+        raise UsageError(
+            f"{words.interval} {first:g} is longer than {words.max_interval} {longest:g}; "
+            f"shorten it or lengthen {words.max_interval} too"
+        )
+    limit = None if timeout is None else _seconds(words.timeout, timeout)
+    if limit is not None and not 0 <= limit < math.inf:
+        raise UsageError(f"{words.timeout} {limit:g} must be a number of seconds, 0 or more (None: no limit)")
+
+
+def _seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{name} must be a number of seconds, not a {type(value).__name__}")
+    return float(value)
 
 
 class Budget:

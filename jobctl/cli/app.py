@@ -19,7 +19,7 @@ import typer
 
 from jobctl import __version__
 from jobctl.cli import config, download, jobs, simulator, watch
-from jobctl.cli.context import Environment, OutputClosed
+from jobctl.cli.context import Environment, OutputClosed, silence
 from jobctl.errors import ExitCode, JobctlError, UsageError
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def usage_error(env: Environment, exc: typer.TyperException, argv: list[str]) ->
 
     message = exc.format_message()
     if message.startswith("Usage:"):  # a group given no command: its help, as before
-        env.stderr.write(message.rstrip() + "\n")
+        env.err_text(message.rstrip() + "\n")
         return int(ExitCode.USAGE)
     message = re.sub(r"is not a valid (float|int|integer)\.?", _number_word, message)
     message = re.sub(r" \(Possible options: (.*)\)$", r" (did you mean \1?)", message)
@@ -152,15 +152,6 @@ def _command_path(exc: typer.TyperException, argv: list[str]) -> str:
     return " ".join(words)
 
 
-def _silence_stdout(env: Environment) -> None:
-    """After the reader went away: later flushes (at exit) must not fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, env.stdout.fileno())
-    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
-        pass
-
-
 def run(argv: list[str], env: Environment | None = None) -> int:
     """Run one command line and return its exit code: the one error boundary."""
     # --debug is read here, before parsing, so even a parse-time crash shows its traceback.
@@ -184,17 +175,17 @@ def run(argv: list[str], env: Environment | None = None) -> int:
     except typer.TyperException as exc:  # unknown option, missing value, bad number...
         return usage_error(env, exc, argv)
     except KeyboardInterrupt:
-        env.stderr.write("\ninterrupted\n")
+        env.err_text("\ninterrupted\n")
         return int(ExitCode.INTERRUPTED)
-    except (OutputClosed, BrokenPipeError):
-        _silence_stdout(env)
-        return int(ExitCode.OK)
+    except (OutputClosed, BrokenPipeError):  # stderr's own failures never get this far
+        silence(env.stdout)
+        return int(ExitCode.BROKEN_PIPE)
     except Exception as exc:  # the last line of defence: one line, no traceback
         if env.debug:
             import traceback
 
-            env.stderr.write(env.redactor("".join(traceback.format_exception(exc))))
-        env.stderr.write(
+            env.err_text(env.redactor("".join(traceback.format_exception(exc))))
+        env.err_text(
             env.redactor(f"error: internal error: {type(exc).__name__}: {exc}") + "\n"
             "(run again with --debug for details and report it)\n"
         )
@@ -209,6 +200,24 @@ def tolerant_streams() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
+def end_by_sigpipe() -> None:
+    """End as a Unix tool does once its reader went away: killed by SIGPIPE, which a shell
+    reports as 141 and ``set -o pipefail`` as a failure, never as success.
+
+    Python ignores SIGPIPE (a write raises BrokenPipeError instead), and it must while the
+    run lasts: sockets raise it too. So the default is restored only here, at the very end,
+    once the streams are flushed into /dev/null and nothing else is left to do."""
+    import contextlib
+    import signal
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGPIPE)
+
+
 def main() -> NoReturn:
     """Console entry point."""
     tolerant_streams()
@@ -216,4 +225,6 @@ def main() -> NoReturn:
     # The process ends here: output is flushed and the journal closed, so the collector's
     # passes over every live object during interpreter shutdown buy nothing (~6 ms).
     gc.freeze()
-    sys.exit(code)
+    if code == ExitCode.BROKEN_PIPE:
+        end_by_sigpipe()
+    sys.exit(code)  # where there is no SIGPIPE (Windows): 141 all the same

@@ -9,6 +9,7 @@ needs as arguments, so nothing below ``jobctl.cli`` looks at ``sys.std*`` or
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 from jobctl._clock import SYSTEM_CLOCK, Clock
 from jobctl._dirs import config_dir, data_dir
 from jobctl._redaction import Redactor
+from jobctl._wording import Wording
 from jobctl.errors import ExitCode, JobctlError, most_severe
 
 if TYPE_CHECKING:
@@ -33,9 +35,42 @@ if TYPE_CHECKING:
 Stream = Literal["stdout", "stderr"]
 _TRUE = ("1", "true", "yes", "on")
 
+# The library's messages in the command line's words: its flags and commands.
+CLI_WORDING = Wording(
+    interval="--interval",
+    max_interval="--max-interval",
+    timeout="--timeout",
+    max_size="--max-size",
+    dir="--dir",
+    download_to="--download",
+    overwrite="--overwrite",
+    config="--config",
+    profile="--profile",
+    no_track="--no-track or JOBCTL_NO_TRACK=1",
+    get_job="jobctl get {provider} ID",
+    id_apart="PROVIDER ID...",
+    refresh_link="jobctl get the job again for a fresh one",
+    wait_for_files="jobctl watch {ref} --until-done --download DIR waits for it",
+)
+
 
 class OutputClosed(Exception):
-    """stdout's reader went away (``| head -1``): the run ends quietly."""
+    """stdout's reader went away (``| head -1``): the run ends quietly, killed by SIGPIPE."""
+
+
+def silence(stream: IO[str] | None) -> None:
+    """Point ``stream``'s file descriptor at /dev/null once nobody reads it: later writes,
+    and the interpreter's flush at exit, then succeed instead of failing again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(devnull, stream.fileno())  # type: ignore[union-attr]
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def dumps_json(value: Any, pretty: bool = False, ascii_only: bool = False) -> str:
@@ -102,11 +137,15 @@ class Environment:
         self.clock = clock
         self.debug = debug
         self.redactor = Redactor()
+        self.stderr_gone = False
 
     @classmethod
     def from_process(cls, debug: bool = False) -> Environment:
         """The real streams and environment variables of this process."""
-        return cls(stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr, environ=os.environ, debug=debug)
+        # Started with stderr closed (2>&-): /dev/null takes its place, and its descriptor,
+        # so no file opened later (the journal, a socket) becomes descriptor 2.
+        stderr = sys.stderr if sys.stderr is not None else open(os.devnull, "w")  # noqa: SIM115
+        return cls(stdin=sys.stdin, stdout=sys.stdout, stderr=stderr, environ=os.environ, debug=debug)
 
     # --- what the terminal can do ---------------------------------------------------
 
@@ -181,12 +220,24 @@ class Environment:
     def dumps(self, value: Any, pretty: bool = False) -> str:
         return dumps_json(value, pretty, ascii_only=not self.unicode("stdout"))
 
+    def err_text(self, text: str) -> None:
+        """``text`` on stderr as it is. A stderr nobody reads any more (closed, or its
+        reader gone) swallows it: the exit code must still say how the run went."""
+        if self.stderr_gone:
+            return
+        try:
+            self.stderr.write(text)
+            self.stderr.flush()
+        except (OSError, ValueError, AttributeError):
+            self.stderr_gone = True
+            silence(self.stderr)
+
     def _err(self, prefix: str, message: str) -> None:
         from jobctl._text import clean
 
-        for line in message.splitlines() or [""]:
-            self.stderr.write(f"{prefix}{self.redactor(clean(line))}\n")
-        self.stderr.flush()
+        self.err_text(
+            "".join(f"{prefix}{self.redactor(clean(line))}\n" for line in message.splitlines() or [""])
+        )
 
     def warn(self, message: str) -> None:
         self._err("warning: ", message)
@@ -218,7 +269,9 @@ class Environment:
         """The run's config: its warnings printed once, and later ones (plugins) too."""
         from jobctl.config import load_config
 
-        cfg = load_config(config, profile, self.environ, self.redactor, config_dir=self.config_dir)
+        cfg = load_config(
+            config, profile, self.environ, self.redactor, config_dir=self.config_dir, words=CLI_WORDING
+        )
         for message in cfg.warnings:
             self.warn(message)
         if not broken_as_errors:  # a broken declaration stops only the refs that use it
@@ -249,7 +302,7 @@ class Environment:
 
         if no_track or self.no_track:
             return NoJournal()
-        return Journal(self.data_dir / "journal.sqlite3", warn=self.warn)
+        return Journal(self.data_dir / "journal.sqlite3", warn=self.warn, words=CLI_WORDING)
 
     def client(self, cfg: Config, journal: Journal | None = None) -> Client:
         """The library client for this run's config, logging to stderr under --debug."""
@@ -262,6 +315,7 @@ class Environment:
             clock=self.clock,
             redactor=self.redactor,
             log=self.log if self.debug else None,
+            wording=CLI_WORDING,
         )
 
     def stdin_lines(self) -> list[str]:
@@ -278,4 +332,4 @@ class Environment:
 
         if not args and not self.stdin_isatty:
             args = ["-"]
-        return parse_refs(args, self.stdin_lines() if "-" in args else None, registry)
+        return parse_refs(args, self.stdin_lines() if "-" in args else None, registry, CLI_WORDING)

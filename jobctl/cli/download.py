@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from jobctl.cli.context import Environment
+from jobctl.cli.context import CLI_WORDING, Environment
 from jobctl.cli.options import ConfigOpt, DebugOpt, NoTrackOpt, ProfileOpt, RefsArg
 from jobctl.errors import UsageError
 
@@ -34,8 +34,9 @@ def download(
     """Download the output files of succeeded jobs into DIR.
 
     Files are named DIR/<provider>-<id>[-<n>]<ext>; a file already there is skipped,
-    an interrupted one (NAME.part) resumes. Exit codes: 0 all downloaded or skipped,
-    1 a job has not succeeded, 2 DIR is unusable, 5 a download failed.
+    an interrupted one (NAME.part) resumes if the server still has the same version
+    (else it starts over). Exit codes: 0 all downloaded or skipped, 1 a job has not
+    succeeded, 2 DIR is unusable, 5 a download failed.
 
     \b
     Examples:
@@ -44,14 +45,11 @@ def download(
       jobctl ls --all --json | jq -r '.[] | select(.status == "succeeded") | "\\(.provider):\\(.id)"' \\
         | jobctl download - -d out --json | jq -r '.[].path'
     """
-    from jobctl._units import parse_size
+    from jobctl._units import size_limit
     from jobctl.cli.output.progress import download_view
 
     env: Environment = ctx.obj
-    try:
-        cap = parse_size(max_size)
-    except ValueError as exc:
-        raise UsageError(f"--max-size {exc}") from None
+    cap = size_limit(max_size, CLI_WORDING.max_size)  # before anything else, as the library checks it
     cfg = env.load_config(profile, config)
     parsed, errors = env.read_refs(list(refs or []), cfg.registry)
     if not parsed and not errors:

@@ -92,7 +92,12 @@ def list_jobs(
 def forget(
     ctx: typer.Context,
     refs: RefsArg = None,
-    done: Annotated[bool, typer.Option("--done", help="Forget every finished job.")] = False,
+    done: Annotated[
+        bool,
+        typer.Option(
+            "--done", help="Forget every finished job; with refs: only those of them that are finished."
+        ),
+    ] = False,
 ) -> None:
     """Remove jobs from the job journal.
 
@@ -100,6 +105,7 @@ def forget(
     Examples:
       jobctl forget krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20
       jobctl forget --done
+      jobctl forget --done krea:ID1 krea:ID2      # those of the two that are finished
     """
     env: Environment = ctx.obj
     parsed, errors = env.read_refs(list(refs), env.default_registry()) if refs else ([], [])

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from jobctl.cli.context import Environment
+from jobctl.cli.context import CLI_WORDING, Environment
 from jobctl.cli.options import ConfigOpt, DebugOpt, NoTrackOpt, ProfileOpt, RawOpt, RefsArg
 from jobctl.errors import JobctlError, UsageError, WaitTimeout
 
@@ -30,7 +30,8 @@ def watch(
         float,
         typer.Option(
             "--interval",
-            help="Seconds between polls of a job at first; grows while unchanged.",
+            help="Seconds between polls of a job at first; grows while unchanged, up to "
+            "--max-interval (a longer one is refused).",
             metavar="SECONDS",
         ),
     ] = 2.0,
@@ -159,15 +160,16 @@ def show_watch(
 
 
 def watch_timeout(timeout: str | None, interval: float, max_interval: float) -> float | None:
-    """--timeout in seconds (None: none), once the polling intervals are known to be sane."""
+    """--timeout in seconds (None: none), once it and the polling intervals are known to
+    work (the library's own check, in the command line's words)."""
     from jobctl._units import parse_duration
+    from jobctl._watch.schedule import check_timing
 
     try:
         seconds = parse_duration(timeout) if timeout is not None else None
     except ValueError as exc:
         raise UsageError(f"--timeout {exc}") from None
-    if not interval > 0 or not max_interval > 0:
-        raise UsageError("--interval and --max-interval must be positive numbers of seconds, e.g. 2 or 0.5")
+    check_timing(interval, max_interval, seconds, CLI_WORDING)
     return seconds
 
 

@@ -19,6 +19,7 @@ from jobctl._dirs import expand_user
 from jobctl._redaction import Redactor, url_secrets
 from jobctl._rules import type_name
 from jobctl._text import closest
+from jobctl._wording import LIBRARY, Wording
 from jobctl.config.settings import VAR, Config, check_mapping, validate_entry
 from jobctl.errors import ConfigError
 from jobctl.providers import PROVIDERS, Provider
@@ -28,11 +29,14 @@ _TOP_KEYS = ("default_profile", "profiles", "providers")
 
 
 def config_location(
-    config_path: str | os.PathLike[str] | None, env: Mapping[str, str], config_dir: Path | None = None
+    config_path: str | os.PathLike[str] | None,
+    env: Mapping[str, str],
+    config_dir: Path | None = None,
+    words: Wording = LIBRARY,
 ) -> tuple[Path, str]:
-    """The file to read and why: ``--config`` > ``$JOBCTL_CONFIG`` > the app dir."""
+    """The file to read and why: ``config=`` (``--config``) > ``$JOBCTL_CONFIG`` > the app dir."""
     if config_path:
-        return expand_user(os.fspath(config_path), env), "--config"
+        return expand_user(os.fspath(config_path), env), words.config
     if env.get("JOBCTL_CONFIG"):
         return expand_user(env["JOBCTL_CONFIG"], env), "JOBCTL_CONFIG"
     return (config_dir or default_config_dir(env)) / "config.yaml", "default"
@@ -45,16 +49,18 @@ def load_config(
     redactor: Redactor | None = None,
     *,
     config_dir: Path | None = None,
+    words: Wording = LIBRARY,
 ) -> Config:
     """Find and validate the config file; no network, no credential checks yet.
 
     ``env``: the environment variables to resolve from; ``config_dir``: where the
-    default file lives (default: the per-user config dir ``env`` implies)."""
+    default file lives (default: the per-user config dir ``env`` implies); ``words``:
+    how messages name ``config``/``profile`` (the command line's ``--config``...)."""
     env = dict(env)
     redactor = redactor or Redactor()
-    path, path_source = config_location(config_path, env, config_dir)
+    path, path_source = config_location(config_path, env, config_dir, words)
     warnings: list[str] = []
-    data = _read(path, required=path_source != "default", warnings=warnings)
+    data = _read(path, required=path_source != "default", warnings=warnings, words=words)
     exists = data is not None
     registry = _registry(path, data or {}, warnings)
     unchecked: set[tuple[str, str]] = set()
@@ -63,7 +69,7 @@ def load_config(
 
     default_profile = (data or {}).get("default_profile")
     if profile:
-        name, source = profile, "--profile"
+        name, source = profile, words.profile
     elif env.get("JOBCTL_PROFILE"):
         name, source = env["JOBCTL_PROFILE"], "JOBCTL_PROFILE"
     elif default_profile:
@@ -81,19 +87,24 @@ def load_config(
     for var in (p.env_var(c) for p in (*PROVIDERS.values(), *declared) for c in p.credentials):
         redactor.add(env.get(var))
     return Config(
-        path, exists, path_source, name, source, profiles, env, warnings, redactor, registry, unchecked
+        path, exists, path_source, name, source, profiles, env, warnings, redactor, registry, unchecked, words
     )
 
 
 def inline_config(
     providers: Mapping[str, Any], env: Mapping[str, str], redactor: Redactor | None = None
 ) -> Config:
-    """A profile given as a mapping (``Client(providers=...)``), checked like a file's."""
+    """A profile given as a mapping (``Client(providers=...)``), checked like a file's,
+    except that an unknown provider or key is an error, not a warning: there is no file
+    to look at, and a typo (``api_kye``) would otherwise go unseen."""
     redactor = redactor or Redactor()
     where = Path("<providers=>")
     registry = Registry(config_path=where)
     unchecked: set[tuple[str, str]] = set()
-    profiles = _validate(where, {"profiles": {"inline": dict(providers)}}, [], registry, unchecked, redactor)
+    if not isinstance(providers, Mapping):
+        raise ConfigError(f"providers must be a mapping of provider names, not a {type_name(providers)}")
+    data = {"profiles": {"inline": dict(providers)}}
+    profiles = _validate(where, data, [], registry, unchecked, redactor, inline=True)
     env = dict(env)
     return Config(
         where, True, "providers=", "inline", "providers=", profiles, env, [], redactor, registry, unchecked
@@ -109,18 +120,22 @@ def _registry(path: Path, data: dict[str, Any], warnings: list[str]) -> Registry
     return Registry(read_declarations(path, data["providers"]), path, warn=warnings.append)
 
 
-def _read(path: Path, *, required: bool, warnings: list[str]) -> dict[str, Any] | None:
+def _read(
+    path: Path, *, required: bool, warnings: list[str], words: Wording = LIBRARY
+) -> dict[str, Any] | None:
     import yaml
 
     try:
         if path.is_dir():
-            raise ConfigError(f"{path} is a directory, not a config file; point --config at a .yaml file")
+            raise ConfigError(
+                f"{path} is a directory, not a config file; point {words.config} at a .yaml file"
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if required:
             raise ConfigError(
                 f"config file {path} does not exist; create it (see config.example.yaml) "
-                "or fix --config / JOBCTL_CONFIG"
+                f"or fix {words.config} / JOBCTL_CONFIG"
             ) from None
         return None
     except PermissionError:
@@ -201,11 +216,14 @@ def _validate(
     registry: Registry,
     unchecked: set[tuple[str, str]],
     redactor: Redactor,
+    *,
+    inline: bool = False,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Check every level's types; unknown names warn, wrong types stop (exit 2).
 
     An entry for a plugin's provider is checked when the plugin is loaded (settings_for),
     so a profile naming one costs a look at the entry points, never an import.
+    ``inline``: ``Client(providers=...)``, where an unknown name stops too.
     """
     for key in data:
         if key not in _TOP_KEYS:
@@ -229,7 +247,9 @@ def _validate(
         for prov, entry in entries.items():
             provider = PROVIDERS.get(prov) or registry.declared.get(prov)
             if isinstance(provider, Provider):
-                profile[prov] = validate_entry(path, f"{where}.{prov}", provider, entry, warnings)
+                profile[prov] = validate_entry(
+                    path, f"{where}.{prov}", provider, entry, warnings, inline=inline
+                )
                 literal = (profile[prov].get(c) for c in provider.credentials)
                 redactor.add_all(v for v in literal if v and not VAR.fullmatch(v))
                 redactor.add_all(url_secrets(profile[prov].get("base_url") or ""))
@@ -240,6 +260,8 @@ def _validate(
                 unchecked.add((str(pname), prov))
             else:
                 hint = closest(str(prov), registry.local_names())
+                if inline:
+                    raise ConfigError(f"providers: unknown provider '{prov}'{hint}")
                 warnings.append(f"{path}: unknown provider '{prov}' in {where} ignored{hint}")
         profiles[str(pname)] = profile
     return profiles

@@ -12,6 +12,7 @@ from typing import Any
 from jobctl._redaction import Redactor, url_secrets
 from jobctl._rules import check_base_url, is_token, string_problem, type_name
 from jobctl._text import closest
+from jobctl._wording import LIBRARY, Wording
 from jobctl.errors import ConfigError
 from jobctl.providers import Provider
 from jobctl.providers.profile_keys import OPTIONS
@@ -74,6 +75,13 @@ class Config:
     registry: Registry = field(default_factory=Registry)
     # Entries for plugin providers, checked once the plugin is loaded: (profile, name).
     unchecked: set[tuple[str, str]] = field(default_factory=set)
+    # How messages name the profile option (``profile=``, or the command line's ``--profile``).
+    words: Wording = LIBRARY
+
+    @property
+    def inline(self) -> bool:
+        """Given as ``Client(providers=...)``, not read from a file."""
+        return self.path_source == "providers="
 
     @property
     def entries(self) -> dict[str, dict[str, Any]]:
@@ -100,7 +108,7 @@ class Config:
             warnings: list[str] = []
             where = f"profiles.{self.profile}.{name}"
             self.entries[name] = validate_entry(
-                self.path, where, self.registry.get(name), self.entries[name], warnings
+                self.path, where, self.registry.get(name), self.entries[name], warnings, inline=self.inline
             )
             self.unchecked.discard((self.profile, name))
             for message in warnings:
@@ -165,7 +173,9 @@ class Config:
             )
         hint = ""
         if self.profile not in self.profiles and self.profiles:
-            hint = f" (profiles in the file: {', '.join(self.profiles)}; choose one with --profile)"
+            hint = (
+                f" (profiles in the file: {', '.join(self.profiles)}; choose one with {self.words.profile})"
+            )
         return (
             f"{provider.name}: no {cred} in profile '{self.profile}' of {self.path}{hint}; "
             f"set profiles.{self.profile}.{provider.name}.{cred} there or export {var}=..."
@@ -182,14 +192,19 @@ def check_mapping(path: Path, where: str, entry: Any) -> dict[str, Any]:
 
 
 def validate_entry(
-    path: Path, where: str, provider: Provider, entry: Any, warnings: list[str]
+    path: Path, where: str, provider: Provider, entry: Any, warnings: list[str], *, inline: bool = False
 ) -> dict[str, Any]:
+    """The entry's known keys, checked; an unknown key warns, or with ``inline``
+    (``Client(providers=...)``) is a ConfigError naming it."""
     entry = check_mapping(path, where, entry)
     allowed = (*provider.credentials, *provider.options)
     out: dict[str, Any] = {}
     for key, value in entry.items():
         if key not in allowed:
-            warnings.append(f"{path}: unknown key '{key}' in {where} ignored{closest(str(key), allowed)}")
+            hint = closest(str(key), allowed)
+            if inline:
+                raise ConfigError(f"providers[{provider.name!r}]: unknown key '{key}'{hint}")
+            warnings.append(f"{path}: unknown key '{key}' in {where} ignored{hint}")
             continue
         if value is None:
             continue

@@ -1,8 +1,10 @@
 """Output files the simulator serves under ``/files/NAME``, for downloads.
 
-Bytes are deterministic (a 64 KiB block derived from the name, repeated), so a test
-knows every byte and checksum without storing the file. ``Range`` requests get 206;
-a per-connection ``rate`` paces the body; faults replace the answer for the first
+Bytes are deterministic (a 64 KiB block derived from the name and ``version``, repeated),
+so a test knows every byte and checksum without storing the file; replacing a file at
+the same URL is a new ``version`` (new bytes, a new ETag and Last-Modified).
+``Range`` requests get 206, and ``If-Range`` is honoured unless ``honours_if_range`` is
+off; a per-connection ``rate`` paces the body; faults replace the answer for the first
 ``faults`` requests (``None``: every request).
 """
 
@@ -16,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from typing import Protocol
 
@@ -32,6 +35,7 @@ FAULTS = ("short", "reset", "html", "redirect", "no-range", "status", "no-length
 HTML_PAGE = b"<!doctype html><html><body><h1>Link expired</h1><p>Request a new one.</p></body></html>"
 RESET_GRACE = 0.5  # seconds between the last byte and the reset
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+FIRST_MODIFIED = 1_767_225_600  # 2026-01-01T00:00:00Z: version 0's Last-Modified; each later one is a day on
 
 
 @dataclass
@@ -45,12 +49,17 @@ class SimFile:
     faults: int | None = 1
     redirect: str | None = None
     status: int = 500
+    version: int = 0  # another version is other bytes at the same URL
+    sends_etag: bool = True
+    sends_last_modified: bool = True
+    honours_if_range: bool = True  # False: a server that ignores If-Range and sends the range anyway
     requests: int = 0  # requests answered so far
 
     def __post_init__(self) -> None:
         if self.fault is not None and self.fault not in FAULTS:
             raise ValueError(f"unknown fault {self.fault!r}; one of {', '.join(FAULTS)}")
-        self.block = hashlib.shake_256(self.name.encode()).digest(BLOCK)
+        seed = self.name if not self.version else f"{self.name}\0{self.version}"
+        self.block = hashlib.shake_256(seed.encode()).digest(BLOCK)
         # A tile one chunk longer than the block: any window of up to CHUNK bytes
         # starting anywhere in the block is one contiguous slice.
         self.tile = memoryview(self.block * (CHUNK // BLOCK + 1))
@@ -72,6 +81,31 @@ class SimFile:
         for chunk in self.chunks(0, self.size):
             digest.update(chunk)
         return digest.hexdigest()
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.block[:8].hex()}-{self.size}"'
+
+    @property
+    def last_modified(self) -> str:
+        return formatdate(FIRST_MODIFIED + 86400 * self.version, usegmt=True)
+
+    def validators(self) -> dict[str, str]:
+        """The ETag and Last-Modified headers this file is served with (those it sends)."""
+        headers = {"ETag": self.etag} if self.sends_etag else {}
+        if self.sends_last_modified:
+            headers["Last-Modified"] = self.last_modified
+        return headers
+
+    def if_range_holds(self, value: str | None) -> bool:
+        """Whether a request's ``If-Range`` lets its ``Range`` apply: absent, or naming
+        this version exactly (a strong ETag, or the Last-Modified date)."""
+        if value is None or not self.honours_if_range:
+            return True
+        value = value.strip()
+        if value.startswith('"'):
+            return self.sends_etag and value == self.etag
+        return self.sends_last_modified and value == self.last_modified
 
     def take_fault(self) -> str | None:
         """The fault for the request being answered now (and count the request)."""
@@ -125,7 +159,10 @@ def serve(sim: Shelf, handler: BaseHTTPRequestHandler, name: str) -> None:
         return _send_small(handler, 200, "text/html; charset=utf-8", HTML_PAGE)
     if fault == "status":
         return _send_small(handler, file.status, "text/plain", b"simulated failure\n")
-    ignore_range = fault in ("no-range", "no-length")
+    # A failed If-Range means "send me the whole (new) file": the Range is ignored (RFC 9110 13.1.5).
+    ignore_range = fault in ("no-range", "no-length") or not file.if_range_holds(
+        handler.headers.get("If-Range")
+    )
     wanted = None if ignore_range else requested_range(handler.headers.get("Range"), file.size)
     if wanted is False:
         handler.send_response(416)
@@ -138,7 +175,8 @@ def serve(sim: Shelf, handler: BaseHTTPRequestHandler, name: str) -> None:
     if file.content_type:
         handler.send_header("Content-Type", file.content_type)
     handler.send_header("Accept-Ranges", "bytes")
-    handler.send_header("ETag", f'"{file.block[:8].hex()}-{file.size}"')
+    for header, value in file.validators().items():
+        handler.send_header(header, value)
     if isinstance(wanted, tuple):
         handler.send_header("Content-Range", f"bytes {start}-{end - 1}/{file.size}")
     if fault == "no-length":

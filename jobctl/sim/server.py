@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -229,6 +229,16 @@ class Simulator:
         """Serve deterministic bytes at ``/files/NAME`` (see ``files.SimFile`` for options)."""
         file = files.SimFile(name, size, **options)
         with self.lock:
+            self.files[name] = file
+        return file
+
+    def replace_file(self, name: str, **changes: Any) -> files.SimFile:
+        """Put a new version of ``/files/NAME`` at the same URL: other bytes, a new ETag and
+        Last-Modified; ``changes`` set other options (its size, which validators it sends),
+        and its faults start over."""
+        with self.lock:
+            old = self.files[name]
+            file = replace(old, version=old.version + 1, requests=0, **changes)
             self.files[name] = file
         return file
 
