@@ -170,3 +170,18 @@ def test_a_closed_stderr_leaves_a_usage_error_exit_2(args: list[str], how: str, 
         env={**os.environ, "JOBCTL_CONFIG": str(config_file)},
     )
     assert (proc.stdout, proc.stderr) == ("rc=2\n", "")
+
+
+def test_a_closed_stdout_discards_the_output_and_keeps_the_exit_code(
+    sim: Simulator, config_file: Path
+) -> None:
+    sim.add_job("krea", "k1", ["failed"])
+    command = " ".join([sys.executable, "-m", "jobctl", "get", "krea:k1", "--exit-status", "--no-track"])
+    proc = subprocess.run(
+        ["bash", "-c", f'{command} >&-; echo "rc=$?" >&2'],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "JOBCTL_CONFIG": str(config_file)},
+    )
+    assert (proc.stdout, proc.stderr) == ("", "rc=1\n")

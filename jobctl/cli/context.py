@@ -142,10 +142,12 @@ class Environment:
     @classmethod
     def from_process(cls, debug: bool = False) -> Environment:
         """The real streams and environment variables of this process."""
-        # Started with stderr closed (2>&-): /dev/null takes its place, and its descriptor,
-        # so no file opened later (the journal, a socket) becomes descriptor 2.
+        # Started with stdout or stderr closed (>&-, 2>&-): /dev/null takes its place, and
+        # its descriptor, so no file opened later (the journal, a socket) becomes 1 or 2;
+        # the run goes on and its exit code still says how it went.
+        stdout = sys.stdout if sys.stdout is not None else open(os.devnull, "w")  # noqa: SIM115
         stderr = sys.stderr if sys.stderr is not None else open(os.devnull, "w")  # noqa: SIM115
-        return cls(stdin=sys.stdin, stdout=sys.stdout, stderr=stderr, environ=os.environ, debug=debug)
+        return cls(stdin=sys.stdin, stdout=stdout, stderr=stderr, environ=os.environ, debug=debug)
 
     # --- what the terminal can do ---------------------------------------------------
 
