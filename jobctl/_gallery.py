@@ -225,9 +225,9 @@ def _rows(job: Job, written: datetime, local: bool) -> list[tuple[str, str]]:
     """(label, HTML) for the card's details, each value escaped here."""
     rows = []
     if job.created_at:
-        rows.append(("created", _time(job.created_at)))
+        rows.append(("created", _when(job.created_at)))
     if job.finished_at:
-        rows.append(("finished", _time(job.finished_at)))
+        rows.append(("finished", _when(job.finished_at)))
     if job.duration is not None:
         rows.append(("took", format_duration(job.duration)))
     if job.activity:
@@ -245,9 +245,9 @@ def _rows(job: Job, written: datetime, local: bool) -> list[tuple[str, str]]:
     elif job.outputs_expire_at is not None:
         at = job.outputs_expire_at
         when = (
-            f"expire {_time(at)} (in {format_duration(at - written)})"
+            f"expire {_when(at)} (in {format_duration(at - written)})"
             if at > written
-            else f"expired {_time(at)}"
+            else f"expired {_when(at)}"
         )
         rows.append(("outputs", when + ("; shown from the downloaded files" if local else "")))
     return rows
@@ -307,11 +307,6 @@ def _attr(value: str, limit: int | None = None) -> str:
     return escape(clean(value)[:limit] if limit else clean(value), quote=True)
 
 
-def _time(value: datetime) -> str:
-    stamp = value.astimezone(timezone.utc)
-    return f'<time datetime="{stamp.strftime("%Y-%m-%dT%H:%M:%SZ")}">{_when(stamp)}</time>'
-
-
 def _when(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -362,7 +357,8 @@ cursor:pointer}
 input.f{position:absolute;opacity:0;width:1px;height:1px;margin:0}
 main{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,330px),1fr));gap:16px;align-items:start}
 .card{min-width:0;overflow-wrap:anywhere;background:var(--card);border:1px solid var(--line);
-border-top:4px solid var(--c);border-radius:8px;padding:10px 12px}
+border-top:4px solid var(--c);border-radius:8px;padding:10px 12px;
+content-visibility:auto;contain-intrinsic-size:auto 300px}
 .card h2{font-size:1rem;margin:0;overflow-wrap:anywhere}
 .card p{margin:4px 0}
 .badge{color:var(--c);font-weight:600}
