@@ -34,9 +34,8 @@ from jobctl.model import Job, Status
 IMAGE = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".svg"})
 VIDEO = frozenset({".mp4", ".webm", ".mov", ".m4v", ".ogv"})
 AUDIO = frozenset({".mp3", ".wav", ".ogg", ".oga", ".m4a", ".aac", ".flac", ".opus"})
-# The filter and summary order; "error": a ref that could not be read.
-STATUSES = (*(s.value for s in Status if s.done), "running", "queued", "unknown", "error")
-ERROR = "error"
+ERROR = "error"  # the status of a card whose ref could not be read
+STATUSES = ("succeeded", "failed", "cancelled", "running", "queued", "unknown", ERROR)  # filter order
 
 # (provider, id, output URL) -> the downloaded file
 Files = Mapping[tuple[str, str, str], Path]
@@ -89,7 +88,7 @@ def write_page(target: Path, text: str) -> None:
     part = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        # A lone surrogate from a provider's JSON cannot be UTF-8: it becomes U+FFFD's '?'.
+        # A lone surrogate from a provider's JSON cannot be UTF-8: it is written as '?'.
         part.write_text(text, encoding="utf-8", errors="replace")
         os.replace(part, target)
     except OSError as exc:

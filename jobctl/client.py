@@ -521,7 +521,8 @@ class Client:
         saved = cast("Iterable[Saved]", getattr(downloads, "saved", downloads) or ())
         rows += [(s.target.provider, s.target.job_id, s.target.url, s.path) for s in saved]
         written = datetime.fromtimestamp(self.clock.time(), timezone.utc)
-        write_page(target, render(cards, target.parent, local_files(rows, target.parent), written))
+        page = render(cards, target.parent, local_files(rows, target.parent), written)
+        write_page(target, self.redactor(page))  # a provider that echoes a key shows no key
         return target
 
     # --- lifetime ----------------------------------------------------------------

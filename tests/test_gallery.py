@@ -458,6 +458,17 @@ def test_hostile_provider_text_is_escaped_and_only_http_urls_and_relative_paths_
     assert [src for tag, src in media(shown.cards[0]) if tag == "img"] == [BREAKOUT_URL]
 
 
+def test_a_key_a_provider_echoes_back_is_not_in_the_page(
+    sim: Simulator, config_file: Path, jobctl: Any, tmp_path: Path
+) -> None:
+    key = sim.keys["krea"]["api_key"]
+    sim.add_job("krea", KREA_ID, [Step("failed", fields={"error": f"bad key {key}"})])
+    page = tmp_path / "g.html"
+    assert jobctl("gallery", f"krea:{KREA_ID}", "-o", str(page)).code == 0
+    assert key not in page.read_text()
+    assert read_page(page).card_texts()[0].endswith(" error bad key ***")
+
+
 def test_the_page_loads_nothing_itself_and_its_policy_lets_only_its_own_style_and_script_run(
     tmp_path: Path,
 ) -> None:
