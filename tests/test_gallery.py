@@ -563,6 +563,17 @@ def test_watch_gallery_writes_the_page_when_the_watch_ends_with_the_downloaded_f
     assert media(shown.card("krea", KREA_ID)) == [("a", name), ("img", name), ("a", name)]
 
 
+def test_watch_gallery_is_written_when_the_timeout_ends_the_watch_too(
+    sim: Simulator, config_file: Path, jobctl: Any, tmp_path: Path
+) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    page = tmp_path / "g.html"
+    result = jobctl("watch", f"krea:{KREA_ID}", "--timeout", "5", "--gallery", str(page), "--interval", "0.5")
+    assert result.code == 124
+    assert result.err_lines[0] == f"gallery: {page}"
+    assert read_page(page).card_texts()[0].startswith(f"krea {KREA_ID} running (processing) created ")
+
+
 def test_watch_gallery_needs_a_watch_that_ends(sim: Simulator, config_file: Path, jobctl: Any) -> None:
     result = jobctl("watch", f"krea:{KREA_ID}", "--gallery", "g.html")
     assert (result.code, result.out) == (2, "")

@@ -35,9 +35,7 @@ def gallery(
         bool, typer.Option("--offline", help="Show the journal's last known state; send nothing.")
     ] = False,
     output: OutputOpt = "jobctl-gallery.html",
-    open_page: Annotated[bool, typer.Option("--open", help="Open the page in the desktop's browser.")] = (
-        False
-    ),
+    open_page: Annotated[bool, typer.Option("--open", help="Open it in the desktop's browser.")] = False,
     profile: ProfileOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
