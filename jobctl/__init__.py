@@ -9,15 +9,17 @@ from Python or from one CLI.
         if isinstance(event, jobctl.JobChanged):
             print(event.job.id, event.job.status)
     result = jobctl.download("krea:...", dir="out")
+    page = jobctl.gallery(["krea:...", "aisquare:42"], "out/gallery.html", downloads=result)
 
 Functions (each uses a default ``Client()``, which reads the CLI's config file):
     get, get_many       a job as it is now; several, each a Job or its error
     watch               follow jobs until done: an iterable ``Watch`` of events
     wait                every job in its final state, or ``WaitTimeout``
     download            each succeeded job's files: a ``DownloadResult``
+    gallery             one self-contained HTML page of jobs and their outputs
 
 Classes:
-    Client              one profile's credentials: get, get_many, watch, wait, download
+    Client              one profile's credentials: get, get_many, watch, wait, download, gallery
     Job, JobError, Status, Ref          a normalized job, its error, its status, a ref
     Watch, WatchSummary                 a running watch and how it ended
     JobChanged, PollFailed, Paused, Note, Tick, WatchEnded      what a watch yields
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     from jobctl._download.run import DownloadResult
     from jobctl._watch.events import JobChanged, Note, Paused, PollFailed, Tick, WatchEnded, WatchSummary
     from jobctl._watch.run import Watch
-    from jobctl.client import Client, download, get, get_many, wait, watch
+    from jobctl.client import Client, download, gallery, get, get_many, wait, watch
     from jobctl.errors import (
         AuthError,
         ConfigError,
@@ -70,7 +72,7 @@ if TYPE_CHECKING:
     from jobctl.refs import Ref
 
 _EXPORTS = {
-    "jobctl.client": ("Client", "download", "get", "get_many", "wait", "watch"),
+    "jobctl.client": ("Client", "download", "gallery", "get", "get_many", "wait", "watch"),
     "jobctl._watch.run": ("Watch",),
     "jobctl._watch.events": (
         "JobChanged",
@@ -139,6 +141,7 @@ __all__ = [
     "WatchEnded",
     "WatchSummary",
     "download",
+    "gallery",
     "get",
     "get_many",
     "wait",

@@ -1,5 +1,5 @@
 """The library: ``Client`` and the module-level functions ``jobctl.get``, ``get_many``,
-``watch``, ``wait`` and ``download`` that use a default one.
+``watch``, ``wait``, ``download`` and ``gallery`` that use a default one.
 
 A client owns everything one user's settings need: the resolved profile, one
 keep-alive session per provider, the redactor of its secrets and its debug log.
@@ -14,7 +14,8 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, cast
 
 from jobctl._clock import SYSTEM_CLOCK, Clock
 from jobctl._download.plan import DEFAULT_MAX_SIZE
@@ -30,6 +31,7 @@ from jobctl.refs import Ref, to_ref
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from jobctl._download.engine import Saved
     from jobctl._download.events import DownloadEvent
     from jobctl._download.run import DownloadResult, DownloadRun
     from jobctl._http import DebugLog, ProviderClient
@@ -44,6 +46,8 @@ logger.addHandler(logging.NullHandler())
 RefLike = str | Ref | tuple[str, str | int]
 Refs = str | Ref | Iterable[RefLike]  # one ref (a string or a Ref), or several
 Outcome = Job | JobctlError
+Shown = RefLike | Job | JobctlError
+DEFAULT_PAGE = "jobctl-gallery.html"  # where a gallery goes unless told (the CLI's -o default too)
 Progress = Callable[["DownloadEvent"], None]
 
 
@@ -463,6 +467,84 @@ class Client:
             words=self.wording,
         )
 
+    # --- showing -----------------------------------------------------------------
+
+    def gallery(
+        self,
+        jobs: Shown | Iterable[Shown],
+        path: str | os.PathLike[str] = DEFAULT_PAGE,
+        *,
+        offline: bool = False,
+        downloads: DownloadResult | Iterable[Saved] | None = None,
+    ) -> Path:
+        """Write one self-contained HTML page of jobs and their outputs: a card per job
+        (status, kind, times, error, results, expiry) with its images as thumbnails, its
+        videos and audio as players and any other file as a link, newest job first, with
+        a summary and filters by status and provider. Nothing in it loads from the
+        network but the outputs themselves, and nothing a provider sent can run in it.
+
+        Args:
+            jobs: refs (fetched now, several at a time), ``Job`` objects, or the
+                ``JobctlError`` of a ref that could not be read (``get_many``'s outcomes
+                as they are); each error gets a card that shows it.
+            path: the HTML file to write (its folders are created if missing).
+            offline: take refs' last known state from this client's journal instead of
+                asking the providers; a ref the journal does not hold gets an error card.
+            downloads: files downloaded for these jobs (a ``DownloadResult``, or its
+                ``saved``), shown from their paths relative to the page's folder instead of
+                their URLs; so are the files the client's journal knows of.
+
+        Returns:
+            The page's absolute path.
+
+        Raises:
+            UsageError: ``path`` cannot be written (checked before anything is fetched),
+                or ``offline`` without a journal.
+
+        Example::
+
+            outcomes = client.get_many(["krea:a", "creatify:b"])
+            page = client.gallery(outcomes, "out/gallery.html")
+            print(page.as_uri())
+        """
+        from jobctl._gallery import Card, local_files, page_path, render, write_page
+
+        target = page_path(path)
+        book = self.journal
+        if offline and book is None:
+            raise UsageError("offline=True reads the job journal; this client has none (Client(journal=...))")
+        # One ref, job or error, or several (a tuple is several, as for every method here).
+        one = isinstance(jobs, (str, Ref, Job, JobctlError))
+        items: list[Shown] = [cast(Shown, jobs)] if one else list(cast("Iterable[Shown]", jobs))
+        shown: list[Job | JobctlError | Ref] = []
+        for item in items:
+            if isinstance(item, (Job, JobctlError)):
+                shown.append(item)
+                continue
+            try:
+                shown.append(self.ref(item))
+            except UsageError as exc:
+                shown.append(exc)
+        refs = list(dict.fromkeys(r for r in shown if isinstance(r, Ref)))
+        if book is not None and offline:
+            outcomes: list[Outcome] = list(book.last_known(refs))
+        else:
+            outcomes = self._fetch_all(refs)
+            if book is not None:
+                book.record(o for o in outcomes if isinstance(o, Job))
+        found = dict(zip(refs, outcomes, strict=True))
+        cards = [Card.of(found[i] if isinstance(i, Ref) else i) for i in dict.fromkeys(shown)]
+        rows: list[tuple[str, str, str, str | os.PathLike[str]]] = []
+        if book is not None:
+            for (provider, job_id), files in book.downloads().items():
+                rows += [(provider, job_id, str(f["url"]), str(f["path"])) for f in files]
+        saved = cast("Iterable[Saved]", getattr(downloads, "saved", downloads) or ())
+        rows += [(s.target.provider, s.target.job_id, s.target.url, s.path) for s in saved]
+        written = datetime.fromtimestamp(self.clock.time(), timezone.utc)
+        page = render(cards, target.parent, local_files(rows, target.parent), written)
+        write_page(target, self.redactor(page))  # a provider that echoes a key shows no key
+        return target
+
     # --- lifetime ----------------------------------------------------------------
 
     def close(self) -> None:
@@ -566,4 +648,21 @@ def download(
     )
 
 
-__all__ = ["Client", "default_client", "download", "get", "get_many", "wait", "watch"]
+def gallery(
+    jobs: Shown | Iterable[Shown],
+    path: str | os.PathLike[str] = DEFAULT_PAGE,
+    *,
+    downloads: DownloadResult | Iterable[Saved] | None = None,
+) -> Path:
+    """Write one self-contained HTML page of jobs and their outputs, with the default
+    ``Client()``: see ``Client.gallery``. Returns the page's absolute path.
+
+    Example::
+
+        result = jobctl.download(["krea:a", "creatify:b"], dir="out")
+        page = jobctl.gallery(["krea:a", "creatify:b"], "out/gallery.html", downloads=result)
+    """
+    return default_client().gallery(jobs, path, downloads=downloads)
+
+
+__all__ = ["Client", "default_client", "download", "gallery", "get", "get_many", "wait", "watch"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from jobctl._wording import LIBRARY, Wording
+from jobctl.errors import UsageError
 from jobctl.model import Job, JobError, job_from_dict, job_to_dict
 
 SCHEMA = """
@@ -266,6 +267,18 @@ class Journal:
                 continue
         return out
 
+    def last_known(self, refs: Iterable[tuple[str, str]]) -> list[Job | UsageError]:
+        """Each ref's last known state, in order (a gone job says so, as ``ls`` shows it),
+        or, for a ref the journal does not hold, the error that says so."""
+        refs = list(refs)
+        wanted = set(refs)
+        known = {
+            (e.job.provider, e.job.id): e.shown_job
+            for e in self.entries(include_done=True)
+            if (e.job.provider, e.job.id) in wanted
+        }
+        return [known.get((p, i)) or _not_held(p, i) for p, i in refs]
+
     def record_downloads(self, files: Iterable[dict[str, object]]) -> None:
         """Remember downloaded files: dicts with provider, id, url, path, bytes, sha256 (or None)."""
         keys = ("provider", "id", "url", "path", "bytes", "sha256")
@@ -337,6 +350,12 @@ class Journal:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _not_held(provider: str, job_id: str) -> UsageError:
+    error = UsageError(f"{provider}:{job_id}: not in the job journal; fetch it instead (without --offline)")
+    error.ref = (provider, job_id)
+    return error
 
 
 def _stamp(at: float) -> str | None:

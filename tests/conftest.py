@@ -87,6 +87,20 @@ def on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def demo_tmp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Where the demo leaves its folder (downloads and gallery) in this test: a fresh
+    directory with a path as short as /tmp's (the demo prints it and fits 80 columns),
+    removed afterwards."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="jt", dir="/tmp" if os.path.isdir("/tmp") else None))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     """This test's clock: the CLI runs (``jobctl``) and both simulators keep time by it,
     so no watch interval, retry or Retry-After waits for real."""

@@ -52,6 +52,7 @@ HELP_METAVARS = [
     (["watch"], ["--interval SECONDS", "--max-interval SECONDS", "--timeout DURATION", "-p, --profile NAME"]),
     (["sim"], ["--port PORT", "--latency SECONDS", "--speed FACTOR"]),
     (["demo"], ["--speed FACTOR"]),
+    (["gallery"], ["-o, --output FILE", "-p, --profile NAME"]),
     (["config", "check"], ["-p, --profile NAME"]),
 ]
 

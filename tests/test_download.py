@@ -851,23 +851,26 @@ def test_watch_download_into_an_unusable_dir_exits_2_before_anything_is_sent(
     assert sim.requests == []
 
 
-def test_the_demo_ends_by_downloading_three_jobs_files(jobctl) -> None:
+def test_the_demo_downloads_three_jobs_files_into_a_folder_that_stays(jobctl, demo_tmp) -> None:
     result = jobctl("demo", "--speed", "0.05")
     assert result.code == 0, result.err
     lines = result.lines
     start = next(n for n, line in enumerate(lines) if line.startswith("$ jobctl download "))
-    end = next(n for n, line in enumerate(lines) if line.startswith("(the demo has removed "))
+    end = next(n for n, line in enumerate(lines) if line.startswith("The same with your own keys:"))
     folder = next(line for line in lines[start:end] if line.startswith("    -d ")).removeprefix("    -d ")
     shown = " ".join(lines[start:end])
-    for ref, name in [
-        (f"creatify:{CREATIFY_ID}", f"creatify-{CREATIFY_ID}.mp4 (6.0 MiB)"),
-        (f"gepetto:{GEPETTO_ID}", f"gepetto-{GEPETTO_ID}.jpg (2.0 MiB)"),
-        (f"krea:{KREA_ID}", f"krea-{KREA_ID}.png (3.0 MiB)"),
-    ]:
-        assert f"{ref}: {name}" in shown or f"{ref}:     {name}" in shown, shown
-    assert lines[end] == f"(the demo has removed {folder} again)"
-    assert all(len(line) <= 80 for line in lines[start : end + 1])
-    assert not Path(folder).exists()
+    files = [
+        (f"creatify:{CREATIFY_ID}", f"creatify-{CREATIFY_ID}.mp4", "6.0 MiB"),
+        (f"gepetto:{GEPETTO_ID}", f"gepetto-{GEPETTO_ID}.jpg", "2.0 MiB"),
+        (f"krea:{KREA_ID}", f"krea-{KREA_ID}.png", "3.0 MiB"),
+    ]
+    for ref, name, size in files:
+        assert f"{ref}: {name} ({size})" in shown or f"{ref}:     {name} ({size})" in shown, shown
+    assert all(len(line) <= 80 for line in lines[start:end])
+    assert Path(folder).parent == demo_tmp  # for the gallery the demo ends with
+    assert sorted(p.name for p in Path(folder).iterdir()) == sorted(
+        [*(name for _, name, _ in files), "gallery.html"]
+    )
 
 
 def test_sim_file_rate_must_be_a_size(jobctl) -> None:

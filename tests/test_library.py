@@ -633,3 +633,5 @@ def test_the_readme_python_example_runs_against_the_simulator(
     if n == 3:
         assert (tmp_path / "out" / f"krea-{KREA_ID}.png").stat().st_size == 1000
         assert (tmp_path / "out" / f"gepetto-{GEPETTO_ID}.png").stat().st_size == 1000
+        page = (tmp_path / "out" / "gallery.html").read_text()
+        assert f'src="krea-{KREA_ID}.png"' in page and f'src="gepetto-{GEPETTO_ID}.png"' in page

@@ -386,7 +386,9 @@ DEMO_ENDS = [
 ]
 
 
-def test_the_demo_fits_80_columns_and_shows_every_sample_job(jobctl: Any, on_a_terminal: None) -> None:
+def test_the_demo_fits_80_columns_and_shows_every_sample_job(
+    jobctl: Any, on_a_terminal: None, demo_tmp: Path
+) -> None:
     from jobctl.sim.samples import SAMPLES
 
     result = jobctl("demo", "--speed", "0.05")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from jobctl import __version__
-from jobctl.cli import config, download, jobs, simulator, watch
+from jobctl.cli import config, download, gallery, jobs, simulator, watch
 from jobctl.cli.context import Environment, OutputClosed, silence
 from jobctl.errors import ExitCode, JobctlError, UsageError
 
@@ -30,6 +30,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "get": jobs.get,
     "watch": watch.watch,
     "download": download.download,
+    "gallery": gallery.gallery,
     "ls": jobs.list_jobs,
     "forget": jobs.forget,
     "providers": config.providers,

@@ -13,6 +13,7 @@ from jobctl.cli.context import Environment
 from jobctl.errors import UsageError
 
 if TYPE_CHECKING:
+    from jobctl._download.run import DownloadResult
     from jobctl.client import Client
     from jobctl.model import Job
     from jobctl.sim.server import Simulator
@@ -166,7 +167,7 @@ def run_demo(env: Environment, speed: float) -> None:
             first = jobs[0]
             say(f"\n$ jobctl get {first.provider} {first.id} --json\n")
             say(env.dumps(first.to_dict(), pretty=True))
-            show_download(env, client, jobs)
+            folder, files = show_download(env, client, jobs)
     finally:
         sim.stop()
     say("\nThe same with your own keys:\n")
@@ -176,14 +177,15 @@ def run_demo(env: Environment, speed: float) -> None:
     say("  jobctl download krea:<id> -d out          # its files, into ./out")
     say("\nwith a config file at `jobctl config path`, for example:\n")
     say(CONFIG_SNIPPET)
+    show_gallery(env, jobs, folder, files)
 
 
 DEMO_RATE = 3_000_000  # bytes per second per file: slow enough to watch the bars move
 
 
-def show_download(env: Environment, client: Client, jobs: list[Job]) -> None:
-    """Download the image and video jobs' files into a temporary folder, then remove it."""
-    import shutil
+def show_download(env: Environment, client: Client, jobs: list[Job]) -> tuple[Path, DownloadResult]:
+    """Download the image and video jobs' files into a temporary folder, which stays for
+    the gallery at the end."""
     import tempfile
 
     from jobctl.cli.output.progress import BarsProgress, LinesProgress
@@ -194,19 +196,28 @@ def show_download(env: Environment, client: Client, jobs: list[Job]) -> None:
     folder = Path(tempfile.mkdtemp(prefix="jobctl-demo-"))
     refs = " \\\n    ".join(f"{j.provider}:{j.id}" for j in wanted)  # one ref a line: 80 columns
     env.out(f"\n$ jobctl download {refs} \\\n    -d {folder}\n")
-    try:
-        view: BarsProgress | LinesProgress
-        if env.live("stdout"):
-            view = BarsProgress(env.console("stdout"), env.unicode("stdout"))
-        else:
-            view = LinesProgress(lambda line: env.out(_fit(line.replace(f"{folder}{os.sep}", ""))))
-        with view:
-            result = client.download([(j.provider, j.id) for j in wanted], folder, progress=view.show)
-        for error in result.failures:
-            env.out(f"error: {error.message}")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    env.out(f"(the demo has removed {folder} again)")
+    view: BarsProgress | LinesProgress
+    if env.live("stdout"):
+        view = BarsProgress(env.console("stdout"), env.unicode("stdout"))
+    else:
+        view = LinesProgress(lambda line: env.out(_fit(line.replace(f"{folder}{os.sep}", ""))))
+    with view:
+        result = client.download([(j.provider, j.id) for j in wanted], folder, progress=view.show)
+    for error in result.failures:
+        env.out(f"error: {error.message}")
+    return folder, result
+
+
+def show_gallery(env: Environment, jobs: list[Job], folder: Path, files: DownloadResult) -> None:
+    """The tour's end: a page of every job, written beside the files it downloaded (in
+    the folder it leaves behind), so the page shows them once the simulator is gone."""
+    from jobctl.client import Client
+
+    with Client(providers={}, env={}, clock=env.clock) as client:
+        page = client.gallery(jobs, folder / "gallery.html", downloads=files)
+    env.out(f"\n$ jobctl gallery {jobs[0].provider}:{jobs[0].id} ... \\\n    -o {page}\n{page}\n")
+    env.out("Open it in a browser: a card per job, the files above shown from their folder")
+    env.out("(the folder stays for the page; remove it when you are done).")
 
 
 def _fit(line: str) -> str:

@@ -12,6 +12,7 @@ from jobctl.errors import JobctlError, UsageError, WaitTimeout
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from jobctl._watch.events import Event, WatchSummary
     from jobctl._watch.run import Watch
@@ -67,6 +68,16 @@ def watch(
             show_default=False,
         ),
     ] = None,
+    gallery_page: Annotated[
+        str | None,
+        typer.Option(
+            "--gallery",
+            help="When the watch ends, write an HTML page of the jobs and their outputs "
+            "(with --download, from the files on disk).",
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None,
     notify: Annotated[
         bool,
         typer.Option(
@@ -89,10 +100,12 @@ def watch(
       jobctl watch krea ID --json | jq -c '{id, status}'
       jobctl watch --until-done --timeout 10m && echo all done
       jobctl watch krea:ID creatify:ID --until-done --download out
+      jobctl watch - --until-done --download out --gallery out/index.html < refs.txt
       jobctl watch - --until-done --notify < refs.txt     # bell + desktop notice at the end
     """
     env: Environment = ctx.obj
     seconds = watch_timeout(timeout, interval, max_interval)
+    page = gallery_path(gallery_page, until_done or seconds is not None)
     cfg = env.load_config(profile, config)
     book = env.journal(no_track)
     parsed, errors = refs_to_watch(env, list(refs or []), cfg, book)
@@ -107,6 +120,9 @@ def watch(
             download_to=download_dir,
         )
         summary, timed_out = show_watch(env, run, ndjson=ndjson, raw=raw)
+        if page is not None:
+            shown = client.gallery([*summary.jobs, *summary.failures], page, downloads=summary.downloads)
+            env.note(f"gallery: {shown}")
     if notify:
         from jobctl.cli.output.notify import notice_text
         from jobctl.cli.output.notify import notify as ring
@@ -171,6 +187,17 @@ def watch_timeout(timeout: str | None, interval: float, max_interval: float) -> 
         raise UsageError(f"--timeout {exc}") from None
     check_timing(interval, max_interval, seconds, CLI_WORDING)
     return seconds
+
+
+def gallery_path(page: str | None, ends: bool) -> Path | None:
+    """--gallery's file, checked before anything is sent; only a watch that ends writes it."""
+    if page is None:
+        return None
+    if not ends:
+        raise UsageError("--gallery writes the page when the watch ends: add --until-done (or --timeout)")
+    from jobctl._gallery import page_path
+
+    return page_path(page)
 
 
 def refs_to_watch(

@@ -2,9 +2,11 @@
 
 Bytes are deterministic (a 64 KiB block derived from the name and ``version``, repeated),
 so a test knows every byte and checksum without storing the file; replacing a file at
-the same URL is a new ``version`` (new bytes, a new ETag and Last-Modified).
-``Range`` requests get 206, and ``If-Range`` is honoured unless ``honours_if_range`` is
-off; a per-connection ``rate`` paces the body; faults replace the answer for the first
+the same URL is a new ``version`` (new bytes, a new ETag and Last-Modified). A file may
+start with ``lead`` bytes instead (``picture()``: a real PNG, so a page that shows the
+sample images has something to show). ``Range`` requests get 206, and ``If-Range`` is
+honoured unless ``honours_if_range`` is off; a per-connection ``rate`` paces the body;
+faults replace the answer for the first
 ``faults`` requests (``None``: every request).
 """
 
@@ -16,6 +18,7 @@ import socket
 import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -53,13 +56,17 @@ class SimFile:
     sends_etag: bool = True
     sends_last_modified: bool = True
     honours_if_range: bool = True  # False: a server that ignores If-Range and sends the range anyway
+    lead: bytes = b""  # the block's first bytes (then the name's pattern): a picture, say
     requests: int = 0  # requests answered so far
 
     def __post_init__(self) -> None:
         if self.fault is not None and self.fault not in FAULTS:
             raise ValueError(f"unknown fault {self.fault!r}; one of {', '.join(FAULTS)}")
+        if len(self.lead) > BLOCK:
+            raise ValueError(f"lead is {len(self.lead)} bytes; at most {BLOCK}")
         seed = self.name if not self.version else f"{self.name}\0{self.version}"
-        self.block = hashlib.shake_256(seed.encode()).digest(BLOCK)
+        pattern = hashlib.shake_256(seed.encode()).digest(BLOCK)
+        self.block = self.lead + pattern[len(self.lead) :]
         # A tile one chunk longer than the block: any window of up to CHUNK bytes
         # starting anywhere in the block is one contiguous slice.
         self.tile = memoryview(self.block * (CHUNK // BLOCK + 1))
@@ -113,6 +120,40 @@ class SimFile:
         if self.fault is None or (self.faults is not None and self.requests > self.faults):
             return None
         return self.fault
+
+
+def picture(name: str, width: int = 480, height: int = 300) -> bytes:
+    """A PNG of soft circles on a gradient, its colours taken from ``name``: what an
+    image output looks like in a browser (bytes after its end are ignored by viewers,
+    and they sniff the format, so it serves as a ``.jpg`` too)."""
+    seed = hashlib.shake_256(name.encode()).digest(32)
+    top, bottom = seed[0:3], seed[3:6]
+    ramps: dict[int, bytes] = {}  # a channel's row, by its shade at the left edge
+    rows = []
+    for y in range(height):
+        row = bytearray(3 * width)
+        for c in range(3):
+            shade = (top[c] * (height - y) + bottom[c] * y) // height
+            if shade not in ramps:
+                ramps[shade] = bytes(min(255, shade + x * 48 // width) for x in range(width))
+            row[c::3] = ramps[shade]
+        rows.append(row)
+    lighter = bytes((v + 255) // 2 for v in range(256))
+    for n in range(4):  # circles, lighter than what is under them
+        cx, cy = seed[8 + n] * width // 256, seed[12 + n] * height // 256
+        radius = height // 12 + seed[16 + n] * height // 1024
+        for y in range(max(0, cy - radius), min(height, cy + radius)):
+            half = int((radius * radius - (y - cy) ** 2) ** 0.5)
+            start, end = 3 * max(0, cx - half), 3 * min(width, cx + half)
+            rows[y][start:end] = rows[y][start:end].translate(lighter)
+    raw = b"".join(b"\x00" + bytes(row) for row in rows)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    data = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + data
 
 
 def requested_range(header: str | None, size: int) -> tuple[int, int] | bool | None:

@@ -6,6 +6,7 @@ lifecycle from its beginning; ``speed`` shortens or stretches every phase.
 
 from __future__ import annotations
 
+from jobctl.sim.files import picture
 from jobctl.sim.payloads import SIMULATED
 from jobctl.sim.server import Simulator, Step
 
@@ -50,6 +51,7 @@ AISQUARE_EVENTS = [
 
 # The files a finished sample job links to, served by the simulator itself (so
 # `jobctl download` works offline): (file name under /files/, bytes, Content-Type).
+# The images start with a real picture, so a gallery of the samples shows one.
 SAMPLE_FILES: dict[tuple[str, str], tuple[str, int, str]] = {
     ("krea", "4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20"): (
         "4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20.png",
@@ -70,7 +72,8 @@ def load_samples(sim: Simulator, speed: float = 1.0, rate: float | None = None) 
     """Add every sample job (and the files they link to, served at ``rate`` bytes/s)
     to ``sim``; returns (provider, id) in display order."""
     for name, size, kind in SAMPLE_FILES.values():
-        sim.add_file(name, size, content_type=kind, rate=rate)
+        lead = picture(name) if kind.startswith("image/") else b""
+        sim.add_file(name, size, content_type=kind, rate=rate, lead=lead)
     for provider, job_id, phases in SAMPLES:
         steps = []
         for word, seconds in phases:
