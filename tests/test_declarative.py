@@ -448,6 +448,83 @@ def test_config_check_names_the_line_of_a_mistake_in_a_declaration(
     assert result.err_lines == [f"error: {path}:{line}: {message}"]
 
 
+DOT_SEGMENTS = (
+    "providers.render.path must not hold a '.' or '..' segment, plain or percent-encoded "
+    "(%2e%2e): it would send the request to another path than the one jobctl shows"
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/../admin/{id}",
+        "/v1/./jobs/{id}",
+        "/jobs/{id}/..",
+        "/v1/%2e%2e/admin/{id}",
+        "/v1/%2E./admin/{id}",
+        "/v1/.%2e/admin/{id}",
+        "/v1/%2e/jobs/{id}",
+    ],
+)
+def test_a_path_with_dot_segments_is_refused_by_config_check_and_at_use(
+    path: str, sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(GOOD.replace("BASE", sim.base_url("krea")).replace("/jobs/{id}", path))
+    config.chmod(0o600)
+    check = jobctl("config", "check", "--config", str(config))
+    assert (check.code, check.out, check.err_lines) == (2, "", [f"error: {config}:7: {DOT_SEGMENTS}"])
+    used = jobctl("get", "render:3c90c3cc-0d44-4b50-8888-8dd25736052a", "--config", str(config))
+    assert used.code == 2
+    assert used.err_lines[-1] == f"error: {config}:7: {DOT_SEGMENTS}"
+    assert sim.requests_for() == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/jobs.json/{id}", "/v1/..x/{id}", "/v1/.well-known/jobs/{id}", "/jobs/{id}?to=/../x"]
+)
+def test_a_path_with_dots_inside_its_segments_is_fine(path: str) -> None:
+    provider = declare(
+        "render", {"base_url": "https://render.example", "path": path, "status": {"map": {"ok": "succeeded"}}}
+    )()
+    assert provider.job_path("j1") == path.replace("{id}", "j1")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Host",
+        "host",
+        "Content-Length",
+        "TRANSFER-ENCODING",
+        "Connection",
+        "Keep-Alive",
+        "Proxy-Connection",
+        "TE",
+        "Trailer",
+        "Upgrade",
+        "Proxy-Authorization",
+    ],
+)
+def test_an_auth_header_that_http_itself_controls_is_refused(
+    header: str, sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        GOOD.replace("BASE", sim.base_url("krea")).replace(
+            "    id: uuid\n", f"    id: uuid\n    auth: {{header: {header}}}\n"
+        )
+    )
+    config.chmod(0o600)
+    check = jobctl("config", "check", "--config", str(config))
+    assert (check.code, check.out) == (2, "")
+    assert check.err_lines == [
+        f"error: {config}:9: providers.render.auth.header cannot be '{header}', a header HTTP itself "
+        "controls (the host, the message's framing or the connection); name the header the API "
+        "reads the key from, like Authorization or X-API-Key"
+    ]
+
+
 def test_the_good_declaration_passes_config_check(sim: Simulator, tmp_path: Path, jobctl: Any) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(GOOD.replace("BASE", sim.base_url("krea")))

@@ -27,13 +27,29 @@ from jobctl.providers.base import (
     error_of,
     value_at,
 )
-from jobctl.providers.registry import NAME, NAME_RULE, PATH_RULE, good_path
+from jobctl.providers.registry import NAME, NAME_RULE, path_problem
 
 KEYS = ("title", "docs_url", "base_url", "path", "auth", "id", "status", "fields")
 FIELDS = ("created_at", "updated_at", "finished_at", "kind", "outputs", "error", "results")
 ID_RULES: dict[str, IdRule] = {"single-segment": SINGLE_SEGMENT, "uuid": UUID, "positive-int": POSITIVE_INT}
 STATUSES = {s.value: s for s in Status if s is not Status.UNKNOWN}
 _DOTTED = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
+# Headers HTTP itself sets or spends on the way (RFC 9110 7.2, 6.1, 7.6.1, 11.7.2): a key
+# put there would steer the request, break its framing, or never reach the API.
+HTTP_OWN_HEADERS = frozenset(
+    (
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authorization",
+    )
+)
 
 
 class HeaderSchemeAuth:
@@ -188,8 +204,9 @@ def declare(name: str, spec: object) -> type[DeclaredProvider]:
     docs_url = _text(spec, at, "docs_url")
     base_url = _base_url(spec, at)
     path = _text(spec, at, "path", "path: /v1/jobs/{id}")
-    if not good_path(path):
-        raise Mistake((*at, "path"), PATH_RULE)
+    path_rule = path_problem(path)
+    if path_rule:
+        raise Mistake((*at, "path"), path_rule)
     auth = _auth(spec.get("auth"), (*at, "auth"))
     id_rule = _id_rule(spec.get("id"), (*at, "id"))
     status_field, statuses = _statuses(spec.get("status"), (*at, "status"))
@@ -244,6 +261,13 @@ def _auth(value: object, at: tuple[str, ...]) -> Any:
     if not is_token(header):  # a header name is an HTTP token, like an auth scheme
         where = (*at, "header") if "header" in value else at
         raise Mistake(where, f"needs a header name like Authorization or X-API-Key, not {_shown(header)}")
+    if header.lower() in HTTP_OWN_HEADERS:
+        raise Mistake(
+            (*at, "header"),
+            f"cannot be {header!r}, a header HTTP itself controls (the host, the message's framing "
+            "or the connection); name the header the API reads the key from, like Authorization "
+            "or X-API-Key",
+        )
     if scheme is not None and not is_token(scheme):
         raise Mistake((*at, "scheme"), f"must be one word like Bearer or Token, not {_shown(scheme)}")
     return HeaderSchemeAuth(header, scheme or None)
