@@ -11,6 +11,8 @@ import pytest
 import replicate
 import yaml
 from conftest import KREA_ID, write_config
+from hypothesis import given
+from hypothesis import strategies as st
 from replicate import KEY, MODEL, PREDICTION_ID
 
 from jobctl.model import job_to_dict
@@ -331,6 +333,101 @@ def test_a_declared_answer_without_its_status_word_is_exit_5(
     assert result.err_lines == [
         f"error: replicate:{PREDICTION_ID}: the answer has no 'status'; not the documented Replicate job"
     ]
+
+
+# --- times as numbers --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("created_at", "completed_at", "shown"),
+    [
+        (1767225600, 1767225605, ("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:05.000Z")),
+        (1767225600.25, "1767225605.5", ("2026-01-01T00:00:00.250Z", "2026-01-01T00:00:05.500Z")),
+        (1767225600000, "1767225605123", ("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:05.123Z")),
+        (" 1767225600 ", 1767225605123.0, ("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:05.123Z")),
+        # The edge of the rule: below 10^11 seconds (to the year 5138), from there milliseconds.
+        (99_999_999_999, 100_000_000_000, ("5138-11-16T09:46:39.000Z", "1973-03-03T09:46:40.000Z")),
+        # 0 and blanks are how answers say "not yet": no time, and nothing to warn about.
+        (0, "", (None, None)),
+        ("2026-01-01T00:00:00Z", "0", ("2026-01-01T00:00:00.000Z", None)),
+    ],
+)
+def test_epoch_seconds_and_milliseconds_are_read_as_times(
+    created_at: Any,
+    completed_at: Any,
+    shown: tuple[str | None, str | None],
+    sim: Simulator,
+    replicate_config: Path,
+    jobctl: Any,
+) -> None:
+    fields = {"created_at": created_at, "completed_at": completed_at}
+    sim.add_job("replicate", PREDICTION_ID, [Step(status="succeeded", fields=fields)])
+    result = jobctl("get", "replicate", PREDICTION_ID, "--json")
+    assert (result.code, result.err) == (0, "")
+    data = json.loads(result.out)
+    assert (data["created_at"], data["finished_at"]) == shown
+
+
+def test_a_time_field_that_cannot_be_read_is_said_once_for_the_whole_watch(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    unreadable = {"completed_at": "tomorrow at five", "created_at": True}
+    sim.add_job(
+        "replicate",
+        PREDICTION_ID,
+        [
+            Step("starting", fields=unreadable, requests=2),
+            Step("processing", fields=unreadable, requests=2),
+            Step("succeeded", fields=unreadable),
+        ],
+    )
+    result = jobctl("watch", f"replicate:{PREDICTION_ID}", "--until-done", "--json", *FAST)
+    assert result.code == 0
+    assert len(sim.requests_for("replicate")) >= 5
+    assert [json.loads(line)["finished_at"] for line in result.lines] == [None, None, None]
+    assert result.err_lines == [
+        f"warning: replicate:{PREDICTION_ID}: created_at: the answer's 'created_at' is true, not a "
+        "time jobctl can read (ISO 8601, or Unix seconds or milliseconds); shown as null",
+        f"warning: replicate:{PREDICTION_ID}: finished_at: the answer's 'completed_at' is "
+        '"tomorrow at five", not a time jobctl can read (ISO 8601, or Unix seconds or milliseconds); '
+        "shown as null",
+    ]
+
+
+def test_under_the_live_table_that_warning_is_a_note_that_does_not_tear_the_redraw(
+    sim: Simulator, replicate_config: Path, jobctl: Any, on_a_terminal: None
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, [Step("succeeded", fields={"completed_at": "soon"})])
+    result = jobctl("watch", f"replicate:{PREDICTION_ID}", "--until-done", *FAST)
+    assert (result.code, result.err) == (0, "")
+    assert result.lines[2:4] == [
+        "replicate  gm3qorzdh…vhg6dckhu  ✓ succeeded  -        https://replicate.deliver…",
+        "1 succeeded   replicate 1/120 per min",
+    ]
+    assert " ".join(line.strip() for line in result.lines[4:]) == (  # the note wraps
+        f"warning: replicate:{PREDICTION_ID}: finished_at: the answer's 'completed_at' is "
+        '"soon", not a time jobctl can read (ISO 8601, or Unix seconds or milliseconds); shown as null'
+    )
+
+
+@given(st.integers(min_value=10**11, max_value=4_102_444_800_000))  # March 1973 to 2100
+def test_an_instant_reads_alike_in_milliseconds_seconds_and_iso(ms: int) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    fields = {"created_at": "a", "updated_at": "b", "finished_at": "c"}
+    provider = declare(
+        "render",
+        {
+            "base_url": "https://render.example",
+            "path": "/jobs/{id}",
+            "status": {"map": {"ok": "succeeded"}},
+            "fields": fields,
+        },
+    )()
+    instant = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms)
+    seconds = f"{ms // 1000}.{ms % 1000:03d}"
+    job = provider.normalize("j1", {"status": "ok", "a": ms, "b": seconds, "c": instant.isoformat()})
+    assert job.created_at == job.updated_at == job.finished_at == instant
 
 
 # --- mistakes ---------------------------------------------------------------------------------

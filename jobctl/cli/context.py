@@ -11,7 +11,8 @@ from __future__ import annotations
 import codecs
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 
@@ -102,6 +103,7 @@ class Environment:
         self.clock = clock
         self.debug = debug
         self.redactor = Redactor()
+        self._warnings_to: Callable[[str], None] | None = None
 
     @classmethod
     def from_process(cls, debug: bool = False) -> Environment:
@@ -189,7 +191,22 @@ class Environment:
         self.stderr.flush()
 
     def warn(self, message: str) -> None:
+        if self._warnings_to is not None:
+            from jobctl._text import clean
+
+            self._warnings_to(self.redactor(clean(f"warning: {message}")))
+            return
         self._err("warning: ", message)
+
+    @contextmanager
+    def warnings_under(self, sink: Callable[[str], None]) -> Iterator[None]:
+        """While a live display redraws, warnings go to ``sink`` (shown under it): a
+        stderr line would tear the redraw."""
+        self._warnings_to = sink
+        try:
+            yield
+        finally:
+            self._warnings_to = None
 
     def report(self, error: JobctlError) -> None:
         self._err("error: ", error.message)

@@ -150,7 +150,7 @@ def show_watch(
         console = env.console("stdout")
         marks = env.unicode("stdout")
         bars = BarsProgress(console, marks, standalone=False) if run.downloads is not None else None
-        with LiveTable.of(run, console, marks, bars) as table:
+        with LiveTable.of(run, console, marks, bars) as table, env.warnings_under(table.notes.append):
             consume(table.show)
     else:
         consume(LinesView(env.out, notice, env.out if say else env.note, run.clock).show)

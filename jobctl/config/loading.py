@@ -106,7 +106,11 @@ def _registry(path: Path, data: dict[str, Any], warnings: list[str]) -> Registry
         return Registry(config_path=path, warn=warnings.append)
     from jobctl.providers.declarative import read_declarations
 
-    return Registry(read_declarations(path, data["providers"]), path, warn=warnings.append)
+    registry = Registry(config_path=path, warn=warnings.append)
+    # What a declared provider says about an answer goes where the registry's warnings go
+    # by then: the CLI's stderr, else the jobctl logger.
+    registry.declared = read_declarations(path, data["providers"], lambda message: registry.warn(message))
+    return registry
 
 
 def _read(path: Path, *, required: bool, warnings: list[str]) -> dict[str, Any] | None:
