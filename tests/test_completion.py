@@ -107,6 +107,13 @@ def test_a_broken_config_file_offers_no_profiles_and_no_error(tmp_path: Path) ->
     assert complete("bash", "jobctl get -p ", env={"JOBCTL_CONFIG": str(path)}) == []
 
 
+def test_a_config_file_over_1_mib_offers_no_profiles_and_is_not_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("profiles: {work: {}}\n" + ("# padding\n" * 110_000))
+    assert path.stat().st_size > 1024 * 1024
+    assert complete("bash", "jobctl get -p w", env={"JOBCTL_CONFIG": str(path)}) == []
+
+
 # Typer detects the user's shell from the process tree; under pytest that is not a
 # user's shell, so the tests name it (Typer's own switch for that).
 NAME_THE_SHELL = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}

@@ -74,7 +74,7 @@ def tracked_ids(env: Environment, provider: str) -> list[str]:
 
 def complete_profiles(ctx: typer.Context, incomplete: str) -> list[str]:
     """Profile names in the config file the command line would read."""
-    from jobctl.config import config_location
+    from jobctl.config import config_location, read_config_text
 
     env = environment(ctx)
     config = ctx.params.get("config")
@@ -82,9 +82,7 @@ def complete_profiles(ctx: typer.Context, incomplete: str) -> list[str]:
         path, _ = config_location(config if isinstance(config, str) else None, env.environ, env.config_dir)
         import yaml
 
-        data = yaml.load(
-            path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        )
+        data = yaml.load(read_config_text(path), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except Exception:  # completion never fails: an unreadable file offers nothing
         return []
     profiles = data.get("profiles") if isinstance(data, dict) else None
