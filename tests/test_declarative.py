@@ -715,6 +715,65 @@ def test_a_declared_provider_works_through_download_without_sending_its_key_else
     assert "authorization" not in fetched.headers  # a CDN is not the provider's origin
 
 
+UNUSABLE_NAMES = """\
+profiles:
+  default:
+    krea: {api_key: sim-krea-key, base_url: "BASE"}
+    rendr: {}
+providers:
+  Render:
+    base_url: https://render.example
+    path: /jobs/{id}
+    status: {map: {done: succeeded}}
+  My Render:
+    base_url: https://render.example
+    path: /jobs/{id}
+    status: {map: {done: succeeded}}
+"""
+
+
+def test_a_declared_name_refs_cannot_use_is_never_suggested(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(UNUSABLE_NAMES.replace("BASE", sim.base_url("krea")))
+    path.chmod(0o600)
+    result = jobctl("get", "render:x", "--config", str(path))
+    assert result.code == 2
+    assert result.err_lines[0] == f"warning: {path}: unknown provider 'rendr' in profiles.default ignored"
+    assert result.err_lines[-1] == (
+        "error: unknown provider 'render'; supported: krea, creatify, unstructured, gepetto, aisquare"
+    )
+    assert sim.requests_for() == []
+
+
+def test_a_declared_name_refs_cannot_use_is_never_offered_by_completion(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "c.yaml"
+    path.write_text(UNUSABLE_NAMES.replace("BASE", sim.base_url("krea")))
+    env = {
+        **os.environ,
+        "JOBCTL_CONFIG": str(path),
+        "_JOBCTL_COMPLETE": "complete_bash",
+        "COMP_WORDS": "jobctl get ",
+        "COMP_CWORD": "2",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "jobctl"], env=env, capture_output=True, text=True, timeout=30
+    )
+    names = ["krea", "creatify", "unstructured", "gepetto", "aisquare"]
+    assert (proc.returncode, proc.stdout.splitlines(), proc.stderr) == (
+        0,
+        [v for n in names for v in (n, f"{n}:")],
+        "",
+    )
+
+
 def test_a_declared_provider_name_completes(replicate_config: Path) -> None:
     import os
     import subprocess

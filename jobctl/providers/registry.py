@@ -95,7 +95,14 @@ def provider_problems(provider: Provider) -> list[str]:
     return problems
 
 
+def usable(names: Iterable[str]) -> list[str]:
+    """The names a ref can use: a declaration or entry point called ``My Render`` is
+    reported as such (config check, providers), never offered or suggested."""
+    return [n for n in names if NAME.fullmatch(n)]
+
+
 def unknown_provider(name: str, known: list[str]) -> UsageError:
+    known = usable(known)
     return UsageError(f"unknown provider '{name}'{closest(name, known)}; supported: {', '.join(known)}")
 
 
@@ -159,11 +166,11 @@ class Registry:
 
     def offered_names(self) -> list[str]:
         """Every name refs may use, plugins by their entry point (none imported): for completion."""
-        return list(dict.fromkeys([*PROVIDERS, *self.declared, *(e.name for e in self._listed())]))
+        return usable(dict.fromkeys([*PROVIDERS, *self.declared, *(e.name for e in self._listed())]))
 
     def local_names(self) -> list[str]:
         """Built-ins and declarations: what suggestions may offer without loading plugins."""
-        return list(dict.fromkeys([*PROVIDERS, *self.declared]))
+        return usable(dict.fromkeys([*PROVIDERS, *self.declared]))
 
     def source(self, name: str) -> str:
         """``built-in``, ``plugin <distribution>`` or the config file's path."""
