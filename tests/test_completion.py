@@ -82,7 +82,7 @@ def test_ids_complete_after_a_provider_name_and_after_bashs_colon_split(journal:
     assert complete("bash", "jobctl watch krea : 4ddf") == ["4ddf0000-0000-4000-8000-000000000000"]
 
 
-@pytest.mark.parametrize("command", ["get", "watch", "forget", "download"])
+@pytest.mark.parametrize("command", ["get", "download"])
 def test_bash_offers_a_providers_tracked_ids_right_after_its_colon(command: str, journal: Journal) -> None:
     # bash splits "krea:" at the colon (COMP_WORDBREAKS): the word completed is ":" and
     # what it offers replaces only what follows the colon, so ids come bare.
