@@ -3,10 +3,13 @@
 A small SQLite file in the per-user data dir (WAL, busy timeout) so several
 jobctl processes can write at once. A damaged, locked or unwritable journal
 costs one warning, never an answer: every method degrades to doing nothing.
+It holds whole payloads, output URLs with their access tokens among them, so its
+folder and files are its user's alone (0700, 0600).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -57,6 +60,8 @@ UPSERT = (
 )
 # Rows set aside while the journal was busy: never over a state seen later.
 UPSERT_IF_NEWER = UPSERT + " WHERE excluded.last_seen >= jobs.last_seen"
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -68,6 +73,16 @@ def _same_file(fh: IO[str], path: Path) -> bool:
         return os.path.samestat(os.fstat(fh.fileno()), os.stat(path))
     except OSError:
         return False
+
+
+def _narrow(path: Path, mode: int) -> None:
+    """Take from ``path`` every permission ``mode`` does not grant (group and others')."""
+    try:
+        current = os.stat(path).st_mode & 0o777
+        if current & ~mode:
+            os.chmod(path, current & mode)
+    except OSError:
+        pass  # gone meanwhile, or not ours to change: the journal works on regardless
 
 
 def _lock(fh: IO[str]) -> None:
@@ -124,7 +139,7 @@ class Journal:
         if self._db is not None or self._broken:
             return self._db
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._make_private()
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA journal_mode = WAL")
@@ -146,6 +161,23 @@ class Journal:
             return None
         self._db = db
         return db
+
+    def _make_private(self) -> None:
+        """The folder 0700 and the files 0600 whatever the umask; a journal an older
+        jobctl left open to others is narrowed to that when opened."""
+        self.path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        if os.name != "posix":
+            return
+        _narrow(self.path.parent, PRIVATE_DIR)
+        # Created here rather than by SQLite, so it is never open to others, not even for
+        # a moment; SQLite gives the -wal and -shm files the database's own mode.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        for path in (self.path, self._sibling("-wal"), self._sibling("-shm"), self._aside):
+            _narrow(path, PRIVATE_FILE)
+
+    def _sibling(self, suffix: str) -> Path:
+        return self.path.with_name(self.path.name + suffix)
 
     def _recover(self, exc: BaseException) -> sqlite3.Connection | None:
         """Move a damaged file aside and start a fresh journal (once)."""
@@ -198,7 +230,8 @@ class Journal:
         lines = "".join(json.dumps([*row, now]) + "\n" for row in rows)
         try:
             while True:
-                with open(self._aside, "a", encoding="utf-8") as fh:
+                fd = os.open(self._aside, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+                with open(fd, "a", encoding="utf-8") as fh:
                     _lock(fh)
                     # A merger may have taken the file between our open and our lock.
                     if _same_file(fh, self._aside):

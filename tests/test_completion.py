@@ -82,6 +82,19 @@ def test_ids_complete_after_a_provider_name_and_after_bashs_colon_split(journal:
     assert complete("bash", "jobctl watch krea : 4ddf") == ["4ddf0000-0000-4000-8000-000000000000"]
 
 
+@pytest.mark.parametrize("command", ["get", "download"])
+def test_bash_offers_a_providers_tracked_ids_right_after_its_colon(command: str, journal: Journal) -> None:
+    # bash splits "krea:" at the colon (COMP_WORDBREAKS): the word completed is ":" and
+    # what it offers replaces only what follows the colon, so ids come bare.
+    assert complete("bash", f"jobctl {command} krea :") == [
+        "4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20",
+        "4ddf0000-0000-4000-8000-000000000000",
+    ]
+    after_one = f"jobctl {command} krea : 4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20 gepetto :"
+    assert complete("bash", after_one) == ["gp_8Kq2xR7wLm"]
+    assert complete("bash", f"jobctl {command} nosuch :") == []
+
+
 def test_zsh_and_fish_complete_refs_from_the_journal(journal: Journal) -> None:
     zsh = complete("zsh", "jobctl watch gepetto:gp")
     assert len(zsh) == 1 and "gepetto\\\\:gp_8Kq2xR7wLm" in zsh[0]
@@ -105,6 +118,13 @@ def test_a_broken_config_file_offers_no_profiles_and_no_error(tmp_path: Path) ->
     path = tmp_path / "c.yaml"
     path.write_text("profiles: [unclosed")
     assert complete("bash", "jobctl get -p ", env={"JOBCTL_CONFIG": str(path)}) == []
+
+
+def test_a_config_file_over_1_mib_offers_no_profiles_and_is_not_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("profiles: {work: {}}\n" + ("# padding\n" * 110_000))
+    assert path.stat().st_size > 1024 * 1024
+    assert complete("bash", "jobctl get -p w", env={"JOBCTL_CONFIG": str(path)}) == []
 
 
 # Typer detects the user's shell from the process tree; under pytest that is not a

@@ -447,6 +447,42 @@ def test_an_unreadable_file_is_an_error_that_says_how_to_fix_it(tmp_path: Path, 
     ]
 
 
+def padded_config(path: Path, sim: Simulator, size: int) -> Path:
+    """A valid profile for ``sim``, padded with YAML comments to ``size`` bytes."""
+    head = f"profiles:\n  default:\n    krea: {{api_key: sim-krea-key, base_url: '{sim.base_url('krea')}'}}\n"
+    line = "# " + "x" * 97 + "\n"
+    body = head + line * ((size - len(head)) // len(line))
+    path.write_text(body + "#" * (size - len(body) - 1) + "\n")
+    path.chmod(0o600)
+    assert path.stat().st_size == size
+    return path
+
+
+def test_a_config_file_over_1_mib_is_refused_in_one_line_before_it_is_parsed(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    path = padded_config(tmp_path / "c.yaml", sim, 1024 * 1024 + 1)
+    refused = [
+        f"error: {path} is larger than 1 MiB (1.0 MiB); not read: a config file is a few "
+        "kilobytes of YAML (is --config or JOBCTL_CONFIG pointing at the right file?)"
+    ]
+    check = jobctl("config", "check", "--config", str(path))
+    assert (check.code, check.out, check.err_lines) == (2, "", refused)
+    got = jobctl("get", f"krea:{KREA_ID}", "--config", str(path))
+    assert (got.code, got.out, got.err_lines) == (2, "", refused)
+    assert_nothing_sent(sim)
+
+
+def test_a_config_file_of_1_mib_exactly_is_read(sim: Simulator, tmp_path: Path, jobctl: Any) -> None:
+    path = padded_config(tmp_path / "c.yaml", sim, 1024 * 1024)
+    check = jobctl("config", "check", "--config", str(path))
+    assert (check.code, check.err, check.lines) == (
+        0,
+        "",
+        [f"ok: {path}, profile 'default': krea configured"],
+    )
+
+
 def test_a_python_object_tag_is_rejected_not_executed(tmp_path: Path, jobctl: Any) -> None:
     marker = tmp_path / "executed"
     path = tmp_path / "c.yaml"

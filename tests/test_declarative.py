@@ -11,6 +11,8 @@ import pytest
 import replicate
 import yaml
 from conftest import KREA_ID, write_config
+from hypothesis import given
+from hypothesis import strategies as st
 from replicate import KEY, MODEL, PREDICTION_ID
 
 from jobctl.model import job_to_dict
@@ -333,6 +335,101 @@ def test_a_declared_answer_without_its_status_word_is_exit_5(
     ]
 
 
+# --- times as numbers --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("created_at", "completed_at", "shown"),
+    [
+        (1767225600, 1767225605, ("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:05.000Z")),
+        (1767225600.25, "1767225605.5", ("2026-01-01T00:00:00.250Z", "2026-01-01T00:00:05.500Z")),
+        (1767225600000, "1767225605123", ("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:05.123Z")),
+        (" 1767225600 ", 1767225605123.0, ("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:05.123Z")),
+        # The edge of the rule: below 10^11 seconds (to the year 5138), from there milliseconds.
+        (99_999_999_999, 100_000_000_000, ("5138-11-16T09:46:39.000Z", "1973-03-03T09:46:40.000Z")),
+        # 0 and blanks are how answers say "not yet": no time, and nothing to warn about.
+        (0, "", (None, None)),
+        ("2026-01-01T00:00:00Z", "0", ("2026-01-01T00:00:00.000Z", None)),
+    ],
+)
+def test_epoch_seconds_and_milliseconds_are_read_as_times(
+    created_at: Any,
+    completed_at: Any,
+    shown: tuple[str | None, str | None],
+    sim: Simulator,
+    replicate_config: Path,
+    jobctl: Any,
+) -> None:
+    fields = {"created_at": created_at, "completed_at": completed_at}
+    sim.add_job("replicate", PREDICTION_ID, [Step(status="succeeded", fields=fields)])
+    result = jobctl("get", "replicate", PREDICTION_ID, "--json")
+    assert (result.code, result.err) == (0, "")
+    data = json.loads(result.out)
+    assert (data["created_at"], data["finished_at"]) == shown
+
+
+def test_a_time_field_that_cannot_be_read_is_said_once_for_the_whole_watch(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    unreadable = {"completed_at": "tomorrow at five", "created_at": True}
+    sim.add_job(
+        "replicate",
+        PREDICTION_ID,
+        [
+            Step("starting", fields=unreadable, requests=2),
+            Step("processing", fields=unreadable, requests=2),
+            Step("succeeded", fields=unreadable),
+        ],
+    )
+    result = jobctl("watch", f"replicate:{PREDICTION_ID}", "--until-done", "--json", *FAST)
+    assert result.code == 0
+    assert len(sim.requests_for("replicate")) >= 5
+    assert [json.loads(line)["finished_at"] for line in result.lines] == [None, None, None]
+    assert result.err_lines == [
+        f"warning: replicate:{PREDICTION_ID}: created_at: the answer's 'created_at' is true, not a "
+        "time jobctl can read (ISO 8601, or Unix seconds or milliseconds); shown as null",
+        f"warning: replicate:{PREDICTION_ID}: finished_at: the answer's 'completed_at' is "
+        '"tomorrow at five", not a time jobctl can read (ISO 8601, or Unix seconds or milliseconds); '
+        "shown as null",
+    ]
+
+
+def test_under_the_live_table_that_warning_is_a_note_that_does_not_tear_the_redraw(
+    sim: Simulator, replicate_config: Path, jobctl: Any, on_a_terminal: None
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, [Step("succeeded", fields={"completed_at": "soon"})])
+    result = jobctl("watch", f"replicate:{PREDICTION_ID}", "--until-done", *FAST)
+    assert (result.code, result.err) == (0, "")
+    assert result.lines[2:4] == [
+        "replicate  gm3qorzdh…vhg6dckhu  ✓ succeeded  -        https://replicate.deliver…",
+        "1 succeeded   replicate 1/120 per min",
+    ]
+    assert " ".join(line.strip() for line in result.lines[4:]) == (  # the note wraps
+        f"warning: replicate:{PREDICTION_ID}: finished_at: the answer's 'completed_at' is "
+        '"soon", not a time jobctl can read (ISO 8601, or Unix seconds or milliseconds); shown as null'
+    )
+
+
+@given(st.integers(min_value=10**11, max_value=4_102_444_800_000))  # March 1973 to 2100
+def test_an_instant_reads_alike_in_milliseconds_seconds_and_iso(ms: int) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    fields = {"created_at": "a", "updated_at": "b", "finished_at": "c"}
+    provider = declare(
+        "render",
+        {
+            "base_url": "https://render.example",
+            "path": "/jobs/{id}",
+            "status": {"map": {"ok": "succeeded"}},
+            "fields": fields,
+        },
+    )()
+    instant = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms)
+    seconds = f"{ms // 1000}.{ms % 1000:03d}"
+    job = provider.normalize("j1", {"status": "ok", "a": ms, "b": seconds, "c": instant.isoformat()})
+    assert job.created_at == job.updated_at == job.finished_at == instant
+
+
 # --- mistakes ---------------------------------------------------------------------------------
 
 GOOD = """\
@@ -448,6 +545,83 @@ def test_config_check_names_the_line_of_a_mistake_in_a_declaration(
     assert result.err_lines == [f"error: {path}:{line}: {message}"]
 
 
+DOT_SEGMENTS = (
+    "providers.render.path must not hold a '.' or '..' segment, plain or percent-encoded "
+    "(%2e%2e): it would send the request to another path than the one jobctl shows"
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/../admin/{id}",
+        "/v1/./jobs/{id}",
+        "/jobs/{id}/..",
+        "/v1/%2e%2e/admin/{id}",
+        "/v1/%2E./admin/{id}",
+        "/v1/.%2e/admin/{id}",
+        "/v1/%2e/jobs/{id}",
+    ],
+)
+def test_a_path_with_dot_segments_is_refused_by_config_check_and_at_use(
+    path: str, sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(GOOD.replace("BASE", sim.base_url("krea")).replace("/jobs/{id}", path))
+    config.chmod(0o600)
+    check = jobctl("config", "check", "--config", str(config))
+    assert (check.code, check.out, check.err_lines) == (2, "", [f"error: {config}:7: {DOT_SEGMENTS}"])
+    used = jobctl("get", "render:3c90c3cc-0d44-4b50-8888-8dd25736052a", "--config", str(config))
+    assert used.code == 2
+    assert used.err_lines[-1] == f"error: {config}:7: {DOT_SEGMENTS}"
+    assert sim.requests_for() == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/jobs.json/{id}", "/v1/..x/{id}", "/v1/.well-known/jobs/{id}", "/jobs/{id}?to=/../x"]
+)
+def test_a_path_with_dots_inside_its_segments_is_fine(path: str) -> None:
+    provider = declare(
+        "render", {"base_url": "https://render.example", "path": path, "status": {"map": {"ok": "succeeded"}}}
+    )()
+    assert provider.job_path("j1") == path.replace("{id}", "j1")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Host",
+        "host",
+        "Content-Length",
+        "TRANSFER-ENCODING",
+        "Connection",
+        "Keep-Alive",
+        "Proxy-Connection",
+        "TE",
+        "Trailer",
+        "Upgrade",
+        "Proxy-Authorization",
+    ],
+)
+def test_an_auth_header_that_http_itself_controls_is_refused(
+    header: str, sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        GOOD.replace("BASE", sim.base_url("krea")).replace(
+            "    id: uuid\n", f"    id: uuid\n    auth: {{header: {header}}}\n"
+        )
+    )
+    config.chmod(0o600)
+    check = jobctl("config", "check", "--config", str(config))
+    assert (check.code, check.out) == (2, "")
+    assert check.err_lines == [
+        f"error: {config}:9: providers.render.auth.header cannot be '{header}', a header HTTP itself "
+        "controls (the host, the message's framing or the connection); name the header the API "
+        "reads the key from, like Authorization or X-API-Key"
+    ]
+
+
 def test_the_good_declaration_passes_config_check(sim: Simulator, tmp_path: Path, jobctl: Any) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(GOOD.replace("BASE", sim.base_url("krea")))
@@ -539,6 +713,65 @@ def test_a_declared_provider_works_through_download_without_sending_its_key_else
     assert (out / f"replicate-{PREDICTION_ID}.webp").stat().st_size == 4096
     (fetched,) = other.requests_for("files")
     assert "authorization" not in fetched.headers  # a CDN is not the provider's origin
+
+
+UNUSABLE_NAMES = """\
+profiles:
+  default:
+    krea: {api_key: sim-krea-key, base_url: "BASE"}
+    rendr: {}
+providers:
+  Render:
+    base_url: https://render.example
+    path: /jobs/{id}
+    status: {map: {done: succeeded}}
+  My Render:
+    base_url: https://render.example
+    path: /jobs/{id}
+    status: {map: {done: succeeded}}
+"""
+
+
+def test_a_declared_name_refs_cannot_use_is_never_suggested(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(UNUSABLE_NAMES.replace("BASE", sim.base_url("krea")))
+    path.chmod(0o600)
+    result = jobctl("get", "render:x", "--config", str(path))
+    assert result.code == 2
+    assert result.err_lines[0] == f"warning: {path}: unknown provider 'rendr' in profiles.default ignored"
+    assert result.err_lines[-1] == (
+        "error: unknown provider 'render'; supported: krea, creatify, unstructured, gepetto, aisquare"
+    )
+    assert sim.requests_for() == []
+
+
+def test_a_declared_name_refs_cannot_use_is_never_offered_by_completion(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "c.yaml"
+    path.write_text(UNUSABLE_NAMES.replace("BASE", sim.base_url("krea")))
+    env = {
+        **os.environ,
+        "JOBCTL_CONFIG": str(path),
+        "_JOBCTL_COMPLETE": "complete_bash",
+        "COMP_WORDS": "jobctl get ",
+        "COMP_CWORD": "2",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "jobctl"], env=env, capture_output=True, text=True, timeout=30
+    )
+    names = ["krea", "creatify", "unstructured", "gepetto", "aisquare"]
+    assert (proc.returncode, proc.stdout.splitlines(), proc.stderr) == (
+        0,
+        [v for n in names for v in (n, f"{n}:")],
+        "",
+    )
 
 
 def test_a_declared_provider_name_completes(replicate_config: Path) -> None:

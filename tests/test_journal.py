@@ -190,3 +190,66 @@ def test_an_unchanged_state_is_not_written_again() -> None:
     journal.record([Job("krea", "x", Status.SUCCEEDED, "completed")])
     [after] = journal.entries(include_done=True)
     assert after.job.status is Status.SUCCEEDED and after.last_seen >= first.last_seen
+
+
+# --- a private journal: it holds output URLs that may carry tokens ------------------------
+
+
+def modes(*paths: object) -> dict[str, str]:
+    """``{name: '0o600'}`` for each path that exists."""
+    found = {}
+    for path in map(str, paths):
+        if os.path.exists(path):
+            found[os.path.basename(path)] = oct(os.stat(path).st_mode & 0o777)
+    return found
+
+
+def journal_files() -> list[str]:
+    base = str(journal_path())
+    return [base, base + "-wal", base + "-shm", base + ".pending"]
+
+
+def test_a_new_journal_is_readable_by_its_user_alone_whatever_the_umask(sim, config_file, jobctl) -> None:
+    sim.add_job("krea", KREA_ID, ["processing"])
+    old = os.umask(0)  # the loosest: a file gets what its creator asks for
+    try:
+        assert jobctl("get", "krea", KREA_ID).code == 0
+        journal = Journal(journal_path())
+        journal.record([Job("krea", "x", Status.RUNNING, "processing")])  # held open: -wal, -shm
+        db = sqlite3.connect(journal_path(), isolation_level=None)
+        db.execute("BEGIN EXCLUSIVE")
+        try:
+            journal.record([Job("krea", "y", Status.RUNNING, "processing")])  # busy: set aside
+        finally:
+            db.execute("ROLLBACK")
+            db.close()
+        assert modes(journal_path().parent) == {"jobctl": "0o700"}
+        assert modes(*journal_files()) == {
+            "journal.sqlite3": "0o600",
+            "journal.sqlite3-wal": "0o600",
+            "journal.sqlite3-shm": "0o600",
+            "journal.sqlite3.pending": "0o600",
+        }
+        journal.close()
+    finally:
+        os.umask(old)
+
+
+def test_a_journal_left_open_to_others_is_made_private_when_next_opened(sim, config_file, jobctl) -> None:
+    Journal(journal_path()).record([Job("krea", "x", Status.RUNNING, "processing")])
+    holder = sqlite3.connect(journal_path(), isolation_level=None)  # keeps -wal and -shm there
+    holder.execute("SELECT count(*) FROM jobs").fetchone()
+    journal_path().parent.chmod(0o755)  # as earlier versions left them
+    for name in journal_files()[:3]:
+        os.chmod(name, 0o644)
+    try:
+        sim.add_job("krea", KREA_ID, ["processing"])
+        assert jobctl("get", "krea", KREA_ID).code == 0
+        assert modes(journal_path().parent) == {"jobctl": "0o700"}
+        assert modes(*journal_files()) == {
+            "journal.sqlite3": "0o600",
+            "journal.sqlite3-wal": "0o600",
+            "journal.sqlite3-shm": "0o600",
+        }
+    finally:
+        holder.close()

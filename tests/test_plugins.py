@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import KREA_ID, write_config
+from conftest import KREA_ID, run_process, write_config
 
 import jobctl
 from jobctl.providers.base import Provider
@@ -151,6 +151,24 @@ def test_an_unknown_provider_suggests_an_installed_plugin(sim: Simulator, acme: 
     assert result.err_lines == [
         f"error: unknown provider 'acmee' (did you mean 'acme'?); supported: {BUILT_INS}, acme"
     ]
+
+
+def test_a_plugin_name_refs_cannot_use_is_neither_offered_nor_suggested(
+    sim: Simulator, site: Path, config_file: Path, jobctl: Any
+) -> None:
+    install(
+        site,
+        "jobctl-acme",
+        {"Acme": "jobctl_acme:Acme"},
+        {"jobctl_acme": (ACME / "jobctl_acme.py").read_text()},
+    )
+    tab = {"_JOBCTL_COMPLETE": "complete_bash", "COMP_WORDS": "jobctl get ", "COMP_CWORD": "2"}
+    offered = run_process(env={**tab, "PYTHONPATH": str(site)})
+    assert (offered.returncode, offered.stderr) == (0, "")
+    assert offered.stdout.split() == [v for n in BUILT_INS.split(", ") for v in (n, f"{n}:")]
+    result = jobctl("get", "acme:r_1")
+    assert result.code == 2
+    assert result.err_lines[-1] == f"error: unknown provider 'acme'; supported: {BUILT_INS}"
 
 
 def test_a_plugin_entry_in_the_profile_is_checked_when_the_plugin_is_used(

@@ -26,7 +26,7 @@ from jobctl.cli.context import utf_encoding
 from jobctl.cli.output.grid import cut_middle
 from jobctl.cli.output.live import LiveTable
 from jobctl.cli.output.stream import LinesView
-from jobctl.cli.output.views import error_text, table_rich
+from jobctl.cli.output.views import STATUS_MARK, error_text, table_rich
 from jobctl.errors import ProviderError
 from jobctl.model import Job, JobError, Status
 from jobctl.refs import Ref
@@ -386,6 +386,132 @@ DEMO_ENDS = [
 ]
 
 
+# --- narrower than the table: STATUS whole, then a line per job ---------------------------------
+
+LINES_OF_JOBS = [
+    f"✓ succeeded  krea:{KREA_ID}  https://gen.krea.ai/images/{KREA_ID}.png",
+    f"✗ failed  krea:{FAILED_KREA}  [nsfw_content] The prompt was flagged by the safety filter",
+    f"✗ failed  creatify:{CREATIFY_ID}  Input image is too small",
+    "▶ running  aisquare:1042",
+]
+NARROW_GET_TABLES = {
+    36: [
+        "PROVIDER  ID             STATUS",
+        "─" * 36,
+        "krea      4dd4ae…abdd20  ✓ succeeded",
+        "krea      9b1f6c…0c4b11  ✗ failed",
+        "creatify  2f8c6e…0e1f32  ✗ failed",
+        "aisquare  1042           ▶ running",
+    ],
+    # An output column of a few cells says nothing: it is left out, its room goes to the id.
+    40: [
+        "PROVIDER  ID                 STATUS",
+        "─" * 40,
+        "krea      4dd4aefd…0dabdd20  ✓ succeeded",
+        "krea      9b1f6c1e…8a0c4b11  ✗ failed",
+        "creatify  2f8c6e1a…8d0e1f32  ✗ failed",
+        "aisquare  1042               ▶ running",
+    ],
+    **{width: LINES_OF_JOBS for width in (20, 25, 30, 35)},
+}
+
+
+def jobs_on_a_terminal(jobs: list[Job], width: int, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from jobctl.cli.output.views import jobs_text
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    return jobs_text(make_environment(stdout=stdout, terminal=True), jobs, many=True).splitlines()
+
+
+@pytest.mark.parametrize("width", sorted(NARROW_GET_TABLES))
+def test_below_the_table_s_width_get_and_ls_print_a_line_per_job_with_its_status_first(
+    width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert jobs_on_a_terminal(JOBS, width, monkeypatch) == NARROW_GET_TABLES[width]
+
+
+def test_every_status_is_shown_whole_with_its_mark_at_any_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    for width in range(20, 201):
+        shown = jobs_on_a_terminal(JOBS, width, monkeypatch)
+        live = live_lines(watched(), width)
+        for job in JOBS:
+            word = f"{STATUS_MARK[job.status]} {job.status.value}"
+            assert any(job.provider in line and word in line for line in shown), (width, word, shown)
+            assert any(job.provider in line and word in line for line in live), (width, word, live)
+        assert all(len(line) <= width for line in live), (width, live)  # a live frame never wraps
+
+
+NARROW_LIVE = {
+    40: [
+        "PROVIDER      ID             STATUS",
+        "─" * 40,
+        "krea          4dd4ae…abdd20  ✓ succeeded",
+        "krea          9b1f6c…0c4b11  ✗ failed",
+        "creatify      2f8c6e…0e1f32  ✗ failed",
+        "aisquare      1042           ▶ running",
+        "gepetto       gp_8Kq2xR7wLm  ! retrying",
+        "unstructured  3c90c3…36052a  · waiting",
+        "1 running · 1 succeeded · 2 failed · 1…",
+    ],
+    30: [
+        "✓ succeeded  krea:4dd4aefd-2a…",
+        "✗ failed  krea:9b1f6c1e-3f0a-…",
+        "✗ failed  creatify:2f8c6e1a-5…",
+        "▶ running  aisquare:1042",
+        "! retrying  gepetto:gp_8Kq2xR…",
+        "· waiting  unstructured:3c90c…",
+        "1 running · 1 succeeded · 2 f…",
+    ],
+    20: [
+        "✓ succeeded  krea:4…",
+        "✗ failed  krea:9b1f…",
+        "✗ failed  creatify:…",
+        "▶ running  aisquare…",
+        "! retrying  gepetto…",
+        "· waiting  unstruct…",
+        "1 running · 1 succe…",
+    ],
+}
+
+
+@pytest.mark.parametrize("width", sorted(NARROW_LIVE))
+def test_a_live_table_narrowed_below_its_width_shows_a_line_per_job_cut_at_the_width(width: int) -> None:
+    # watch starts in line mode on such a terminal; this is a terminal narrowed while it runs.
+    assert live_lines(watched(), width) == NARROW_LIVE[width]
+
+
+def test_watch_on_a_terminal_too_narrow_for_its_table_prints_a_line_per_change(
+    sim: Simulator, config_file: Path, jobctl: Any, on_a_terminal: None
+) -> None:
+    sim.add_job("krea", KREA_ID, [Step(status="completed", fields=TIMELESS)])
+    sim.add_job("unstructured", "3c90c3cc-0d44-4b50-8888-8dd25736052a", [Step(status="COMPLETED")])
+    refs = (f"krea:{KREA_ID}", "unstructured:3c90c3cc-0d44-4b50-8888-8dd25736052a")
+    narrow = jobctl("watch", *refs, "--until-done", *FAST, env={"COLUMNS": "39"})
+    assert (narrow.code, narrow.err) == (0, "")
+    assert sorted(re.sub(r"^\d\d:\d\d:\d\dZ", "HH:MM:SSZ", line) for line in narrow.lines) == [
+        f"HH:MM:SSZ  krea:{KREA_ID}  succeeded (completed)  https://gen.krea.ai/images/{KREA_ID}.png",
+        "HH:MM:SSZ  unstructured:3c90c3cc-0d44-4b50-8888-8dd25736052a  succeeded (COMPLETED)  "
+        "3c90c3cc-out.json",
+    ]
+    wide_enough = jobctl("watch", *refs, "--until-done", *FAST, env={"COLUMNS": "40"})
+    assert wide_enough.lines[:2] == ["PROVIDER      ID             STATUS", "─" * 40]
+
+
+def test_get_and_ls_on_a_30_column_terminal_print_a_line_per_job(
+    sim: Simulator, config_file: Path, jobctl: Any, on_a_terminal: None
+) -> None:
+    result = jobctl("get", *add_three_krea_jobs(sim), env={"COLUMNS": "30"})
+    assert (result.code, result.err) == (0, "")
+    lines = [
+        f"✓ succeeded  krea:{KREA_ID}  https://gen.krea.ai/images/{KREA_ID}.png",
+        f"✗ failed  krea:{FAILED_KREA}  [nsfw_content] The prompt was flagged by the filter",
+        f"⊘ cancelled  krea:{SECOND_KREA}",
+    ]
+    assert result.lines == lines
+    assert sorted(jobctl("ls", "--all").lines) == sorted(lines)
+
+
 def test_the_demo_fits_80_columns_and_shows_every_sample_job(
     jobctl: Any, on_a_terminal: None, demo_tmp: Path
 ) -> None:
@@ -477,8 +603,8 @@ def test_a_queued_job_is_marked_with_a_glyph_that_does_not_read_as_a_cut() -> No
         Job("krea", FAILED_KREA, Status.QUEUED, "queued"),
     ]
     assert render(table_rich(queued, NOW), 60)[2:] == [
-        "krea      4dd4aefd-2ad8-4a…56-ecd10dabdd20  ○ queued  -",
-        "krea      9b1f6c1e-3f0a-4c…1e-7f2d8a0c4b11  ○ queued  -",
+        "krea      4dd4aefd-2ad8-4a1…156-ecd10dabdd20  ○ queued  -",
+        "krea      9b1f6c1e-3f0a-4c5…d1e-7f2d8a0c4b11  ○ queued  -",
     ]
 
 
@@ -507,6 +633,8 @@ def test_any_provider_text_keeps_each_row_on_one_line_within_the_width(texts: li
     lines = render(table_rich(jobs, NOW), width)
     assert len(lines) == 2 + len(jobs)  # one line a row: nothing wrapped
     assert max(cell_len(line) for line in lines) <= width
+    if "OUTPUT / ERROR" not in lines[0]:  # too narrow to say anything there: left out
+        return
     for line, job in zip(lines[2:], jobs, strict=True):
         assert line.endswith(("…", one_line(error_text(job) or ""))), line
 

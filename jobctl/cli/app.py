@@ -222,6 +222,10 @@ def end_by_sigpipe() -> None:
 def main() -> NoReturn:
     """Console entry point."""
     tolerant_streams()
+    if "_JOBCTL_COMPLETE" in os.environ:  # a Tab press
+        from jobctl.cli.completion import complete_after_bashs_colon
+
+        complete_after_bashs_colon(os.environ)
     code = run(sys.argv[1:])
     # The process ends here: output is flushed and the journal closed, so the collector's
     # passes over every live object during interpreter shutdown buy nothing (~6 ms).

@@ -7,6 +7,7 @@ YAML file.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING
 
 from jobctl.cli.context import Environment
@@ -20,6 +21,30 @@ def environment(ctx: typer.Context) -> Environment:
     """The run's Environment (the one Typer was handed), else this process's."""
     obj = ctx.find_root().obj
     return obj if isinstance(obj, Environment) else Environment.from_process()
+
+
+def complete_after_bashs_colon(environ: MutableMapping[str, str]) -> None:
+    """Make a bash Tab press right after ``krea:`` complete the empty word after the colon.
+
+    bash splits words at ':' (COMP_WORDBREAKS) and its readline replaces only the text
+    after the colon, so ``krea:`` arrives as ``krea`` then the word ``:``. Typer passes on
+    only completions that start with the word being completed, and no id starts with
+    ':' (bash then lists the directory's files). The word being completed is the empty
+    one after the colon: so it is given, and the ids come bare, as after ``krea:4d``.
+    Typer reads COMP_WORDS from the process environment, hence ``environ``.
+    """
+    import shlex
+
+    if environ.get("_JOBCTL_COMPLETE") != "complete_bash":
+        return
+    try:
+        words = shlex.split(environ.get("COMP_WORDS", ""))
+        current = int(environ.get("COMP_CWORD", ""))
+    except ValueError:
+        return
+    if 0 < current < len(words) and words[current] == ":":
+        environ["COMP_WORDS"] = environ["COMP_WORDS"] + " ''"
+        environ["COMP_CWORD"] = str(current + 1)
 
 
 def complete_refs(ctx: typer.Context, typed: list[str], incomplete: str) -> list[str]:
@@ -74,7 +99,7 @@ def tracked_ids(env: Environment, provider: str) -> list[str]:
 
 def complete_profiles(ctx: typer.Context, incomplete: str) -> list[str]:
     """Profile names in the config file the command line would read."""
-    from jobctl.config import config_location
+    from jobctl.config import config_location, read_config_text
 
     env = environment(ctx)
     config = ctx.params.get("config")
@@ -82,9 +107,7 @@ def complete_profiles(ctx: typer.Context, incomplete: str) -> list[str]:
         path, _ = config_location(config if isinstance(config, str) else None, env.environ, env.config_dir)
         import yaml
 
-        data = yaml.load(
-            path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        )
+        data = yaml.load(read_config_text(path), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except Exception:  # completion never fails: an unreadable file offers nothing
         return []
     profiles = data.get("profiles") if isinstance(data, dict) else None

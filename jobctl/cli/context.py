@@ -12,7 +12,8 @@ import codecs
 import io
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 
@@ -138,6 +139,7 @@ class Environment:
         self.debug = debug
         self.redactor = Redactor()
         self.stderr_gone = False
+        self._warnings_to: Callable[[str], None] | None = None
 
     @classmethod
     def from_process(cls, debug: bool = False) -> Environment:
@@ -242,7 +244,22 @@ class Environment:
         )
 
     def warn(self, message: str) -> None:
+        if self._warnings_to is not None:
+            from jobctl._text import clean
+
+            self._warnings_to(self.redactor(clean(f"warning: {message}")))
+            return
         self._err("warning: ", message)
+
+    @contextmanager
+    def warnings_under(self, sink: Callable[[str], None]) -> Iterator[None]:
+        """While a live display redraws, warnings go to ``sink`` (shown under it): a
+        stderr line would tear the redraw."""
+        self._warnings_to = sink
+        try:
+            yield
+        finally:
+            self._warnings_to = None
 
     def report(self, error: JobctlError) -> None:
         self._err("error: ", error.message)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -13,6 +14,8 @@ from jobctl.cli.context import Environment
 from jobctl.errors import UsageError
 
 if TYPE_CHECKING:
+    import threading
+
     from jobctl._download.run import DownloadResult
     from jobctl.client import Client
     from jobctl.model import Job
@@ -109,6 +112,9 @@ def write_profile(sim: Simulator) -> Path:
 
 
 def run_simulator(port: int, latency: float, speed: float, say: Print, rate: float | None = None) -> None:
+    """Serve until Ctrl-C, SIGTERM or SIGHUP (its terminal closed); the config file it
+    wrote goes with it. After SIGTERM or SIGHUP it ends as killed by that signal."""
+    import shutil
     import threading
 
     from jobctl.sim.samples import load_samples
@@ -118,27 +124,62 @@ def run_simulator(port: int, latency: float, speed: float, say: Print, rate: flo
         sim = Simulator(port=port, latency=latency)
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try --port 0") from None
-    refs = load_samples(sim, speed, rate)
-    path = write_profile(sim)
-    say("jobctl simulator of krea, creatify, unstructured, gepetto and aisquare")
-    say(f"serving on {sim.origin}")
-    say("\nProfile (also written to the file below):\n")
-    say(profile_yaml(sim))
-    say("In another terminal:\n")
-    say(f"  export JOBCTL_CONFIG={path}")
-    for provider, job_id in refs:
-        say(f"  jobctl get {provider} {job_id}")
-    say(f"  jobctl download {refs[0][0]}:{refs[0][1]} -d out    # once it has succeeded")
-    say("\nEach job's lifecycle starts at its first request. Ctrl-C stops the simulator.")
     stop = threading.Event()
-    thread = threading.Thread(target=sim.serve_forever, daemon=True)
-    thread.start()
+    serving = threading.Thread(target=sim.serve_forever, daemon=True)
+    with stopped_by_signals(stop) as received:
+        path = write_profile(sim)
+        try:
+            refs = load_samples(sim, speed, rate)
+            serving.start()  # before the banner: what it says works once it is read
+            say("jobctl simulator of krea, creatify, unstructured, gepetto and aisquare")
+            say(f"serving on {sim.origin}")
+            say("\nProfile (also written to the file below):\n")
+            say(profile_yaml(sim))
+            say("In another terminal:\n")
+            say(f"  export JOBCTL_CONFIG={path}")
+            for provider, job_id in refs:
+                say(f"  jobctl get {provider} {job_id}")
+            say(f"  jobctl download {refs[0][0]}:{refs[0][1]} -d out    # once it has succeeded")
+            say("\nEach job's lifecycle starts at its first request. Ctrl-C stops the simulator.")
+            stop.wait()
+        finally:
+            if serving.ident is not None:
+                sim.stop()
+            else:  # stopped before it served: stop() would wait for a loop that never ran
+                sim.server.server_close()
+            shutil.rmtree(path.parent, ignore_errors=True)
+    if received:
+        end_as_killed_by(received[0])
+
+
+@contextmanager
+def stopped_by_signals(stop: threading.Event) -> Iterator[list[int]]:
+    """Within: SIGTERM and SIGHUP set ``stop`` (and are put in the list given) instead of
+    ending the process at once, so what it wrote can be cleaned up."""
+    import signal
+
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        received.append(signum)
+        stop.set()
+
+    signals = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {signum: signal.signal(signum, on_signal) for signum in signals}  # no SIGHUP on Windows
     try:
-        stop.wait()
+        yield received
     finally:
-        sim.stop()
-        path.unlink(missing_ok=True)
-        path.parent.rmdir()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def end_as_killed_by(signum: int) -> NoReturn:
+    """End the process as ``signum`` would have, so a shell or a supervisor sees that."""
+    import signal
+
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    raise SystemExit(128 + signum)  # where the signal does not end a process
 
 
 def run_demo(env: Environment, speed: float) -> None:

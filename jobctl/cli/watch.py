@@ -160,19 +160,27 @@ def show_watch(
     if ndjson:
         warn = env.out if say else (lambda message: env.report(JobctlError(message)))
         consume(NdjsonView(env.out, warn, notice, env.note, env.dumps, raw).show)
-    elif env.live("stdout"):
+    elif env.live("stdout") and _table_fits(env, run):
         from jobctl.cli.output.live import LiveTable
         from jobctl.cli.output.progress import BarsProgress
 
         console = env.console("stdout")
         marks = env.unicode("stdout")
         bars = BarsProgress(console, marks, standalone=False) if run.downloads is not None else None
-        with LiveTable.of(run, console, marks, bars) as table:
+        with LiveTable.of(run, console, marks, bars) as table, env.warnings_under(table.notes.append):
             consume(table.show)
     else:
         consume(LinesView(env.out, notice, env.out if say else env.note, run.clock).show)
     assert summary is not None  # WatchEnded comes before the timeout and the end
     return summary, timed_out
+
+
+def _table_fits(env: Environment, run: Watch) -> bool:
+    """Whether the terminal is wide enough for the live table with every status whole;
+    narrower, ``watch`` prints a line per change as it does in a pipe."""
+    from jobctl.cli.output.live import LiveTable
+
+    return LiveTable.fits(run.rows, env.columns, env.unicode("stdout"))
 
 
 def watch_timeout(timeout: str | None, interval: float, max_interval: float) -> float | None:

@@ -26,6 +26,9 @@ from jobctl.providers import PROVIDERS, Provider
 from jobctl.providers.registry import Registry, log_warning
 
 _TOP_KEYS = ("default_profile", "profiles", "providers")
+# A config file is a few kilobytes: past this, a mistaken path (a log, a dump, /dev/zero)
+# would cost minutes and gigabytes of parsing on every command.
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 def config_location(
@@ -117,7 +120,11 @@ def _registry(path: Path, data: dict[str, Any], warnings: list[str]) -> Registry
         return Registry(config_path=path, warn=warnings.append)
     from jobctl.providers.declarative import read_declarations
 
-    return Registry(read_declarations(path, data["providers"]), path, warn=warnings.append)
+    registry = Registry(config_path=path, warn=warnings.append)
+    # What a declared provider says about an answer goes where the registry's warnings go
+    # by then: the CLI's stderr, else the jobctl logger.
+    registry.declared = read_declarations(path, data["providers"], lambda message: registry.warn(message))
+    return registry
 
 
 def _read(
@@ -130,7 +137,7 @@ def _read(
             raise ConfigError(
                 f"{path} is a directory, not a config file; point {words.config} at a .yaml file"
             )
-        text = path.read_text(encoding="utf-8")
+        text = read_config_text(path)
     except FileNotFoundError:
         if required:
             raise ConfigError(
@@ -159,6 +166,23 @@ def _read(
         )
     _warn_if_exposed(path, data, warnings)
     return data
+
+
+def read_config_text(path: Path) -> str:
+    """The file's text, read no further than ``MAX_CONFIG_BYTES``: a larger one is a
+    ConfigError before anything is parsed. Raises OSError and UnicodeDecodeError."""
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            from jobctl._units import format_size
+
+            size = os.fstat(fh.fileno()).st_size  # 0 for a device or a pipe
+            shown = f" ({format_size(size)})" if size > MAX_CONFIG_BYTES else ""
+            raise ConfigError(
+                f"{path} is larger than 1 MiB{shown}; not read: a config file is a few kilobytes "
+                "of YAML (is --config or JOBCTL_CONFIG pointing at the right file?)"
+            )
+    return data.decode("utf-8")
 
 
 class _NoDuplicateKeys:

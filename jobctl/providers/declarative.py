@@ -7,15 +7,18 @@ only the refs that use that provider.
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 
 from jobctl._rules import check_base_url, is_token, type_name
-from jobctl._text import closest
+from jobctl._text import closest, one_line
 from jobctl.errors import ConfigError
-from jobctl.model import Job, JobError, Status, parse_timestamp
+from jobctl.model import Job, JobError, Status, json_kind, parse_timestamp
 from jobctl.providers import PROVIDERS
 from jobctl.providers.base import (
     POSITIVE_INT,
@@ -27,13 +30,34 @@ from jobctl.providers.base import (
     error_of,
     value_at,
 )
-from jobctl.providers.registry import NAME, NAME_RULE, PATH_RULE, good_path
+from jobctl.providers.registry import NAME, NAME_RULE, Warn, log_warning, path_problem
 
 KEYS = ("title", "docs_url", "base_url", "path", "auth", "id", "status", "fields")
 FIELDS = ("created_at", "updated_at", "finished_at", "kind", "outputs", "error", "results")
 ID_RULES: dict[str, IdRule] = {"single-segment": SINGLE_SEGMENT, "uuid": UUID, "positive-int": POSITIVE_INT}
 STATUSES = {s.value: s for s in Status if s is not Status.UNKNOWN}
 _DOTTED = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
+# Unix times below this are seconds (up to the year 5138), from it on milliseconds (from
+# March 1973): no job's time of either kind falls on the other side.
+MILLISECONDS_FROM = 100_000_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_NUMBER = re.compile(r"^\d{1,20}(\.\d{1,20})?$")
+# Headers HTTP itself sets or spends on the way (RFC 9110 7.2, 6.1, 7.6.1, 11.7.2): a key
+# put there would steer the request, break its framing, or never reach the API.
+HTTP_OWN_HEADERS = frozenset(
+    (
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authorization",
+    )
+)
 
 
 class HeaderSchemeAuth:
@@ -55,8 +79,33 @@ class DeclaredProvider(Provider):
 
     fields: ClassVar[Mapping[str, str]] = {}
 
+    def __init__(self, warn: Warn = log_warning) -> None:
+        self.warn = warn  # what it says about answers (a time it cannot read), once each
+        self._said: set[str] = set()
+        self._lock = threading.Lock()  # fetch threads normalize at once
+
     def _at(self, body: Mapping[str, Any], name: str) -> Any:
         return value_at(body, self.fields[name]) if name in self.fields else None
+
+    def _time(self, job_id: str, body: Mapping[str, Any], name: str) -> datetime | None:
+        value = self._at(body, name)
+        try:
+            return read_time(value)
+        except ValueError:
+            pass
+        with self._lock:  # once a run, not at every poll
+            if name in self._said:
+                return None
+            self._said.add(name)
+        if isinstance(value, str):
+            shown = json.dumps(one_line(value, 60))
+        else:
+            shown = json_kind(value) if isinstance(value, (dict, list)) else json.dumps(value)
+        self.warn(
+            f"{self.name}:{job_id}: {name}: the answer's '{self.fields[name]}' is {shown}, not a time "
+            "jobctl can read (ISO 8601, or Unix seconds or milliseconds); shown as null"
+        )
+        return None
 
     def normalize(self, job_id: str, body: Mapping[str, Any]) -> Job:
         files, rest = split_urls(self._at(body, "outputs"))
@@ -72,9 +121,9 @@ class DeclaredProvider(Provider):
             job_id,
             body,
             kind=_word(self._at(body, "kind")),
-            created_at=parse_timestamp(self._at(body, "created_at")),
-            updated_at=parse_timestamp(self._at(body, "updated_at")),
-            finished_at=parse_timestamp(self._at(body, "finished_at")),
+            created_at=self._time(job_id, body, "created_at"),
+            updated_at=self._time(job_id, body, "updated_at"),
+            finished_at=self._time(job_id, body, "finished_at"),
             outputs=tuple(files),
             results=named,
             error=_error(self._at(body, "error")),
@@ -118,6 +167,38 @@ def _take_urls(value: object, urls: list[str]) -> Any:
     return value
 
 
+def read_time(value: object) -> datetime | None:
+    """A time in an answer: ISO 8601, or Unix time in seconds or milliseconds, as a number
+    or a numeric string (below ``MILLISECONDS_FROM``: seconds). None, a blank and 0 are
+    how answers say "not yet": None. Anything else raises ValueError."""
+    from fractions import Fraction  # exact: 1767225605.123 must not read as .122
+
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not _NUMBER.fullmatch(text):
+            parsed = parse_timestamp(text)
+            if parsed is None and text:
+                raise ValueError(f"not a time: {text!r}")
+            return parsed
+        number = Fraction(text)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        try:
+            number = Fraction(value)
+        except (OverflowError, ValueError):  # inf, nan
+            raise ValueError(f"not a time: {value!r}") from None
+    else:
+        raise ValueError(f"not a time: {value!r}")
+    if number == 0:
+        return None
+    per_unit = 1000 if number >= MILLISECONDS_FROM else 1_000_000  # microseconds
+    try:
+        return _EPOCH + timedelta(microseconds=round(number * per_unit))
+    except OverflowError:
+        raise ValueError(f"not a time: {value!r}") from None
+
+
 def _word(value: object) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
@@ -143,10 +224,13 @@ class Mistake(Exception):
         self.keys, self.problem = keys, problem
 
 
-def read_declarations(path: Path, section: object) -> dict[str, Provider | ConfigError]:
+def read_declarations(
+    path: Path, section: object, warn: Warn = log_warning
+) -> dict[str, Provider | ConfigError]:
     """Every declaration in ``section``, as a provider or the error that stops its refs.
 
-    A section that is not a mapping is one error under the name ``providers``.
+    A section that is not a mapping is one error under the name ``providers``. ``warn``
+    hears what the providers say about answers.
     """
     lines = _Lines(path)
     if not isinstance(section, dict):
@@ -159,7 +243,7 @@ def read_declarations(path: Path, section: object) -> dict[str, Provider | Confi
     declared: dict[str, Provider | ConfigError] = {}
     for name, spec in section.items():
         try:
-            declared[str(name)] = declare(str(name), spec)()
+            declared[str(name)] = declare(str(name), spec)(warn)
         except Mistake as mistake:
             where = ".".join(("providers", *mistake.keys))
             declared[str(name)] = ConfigError(
@@ -188,8 +272,9 @@ def declare(name: str, spec: object) -> type[DeclaredProvider]:
     docs_url = _text(spec, at, "docs_url")
     base_url = _base_url(spec, at)
     path = _text(spec, at, "path", "path: /v1/jobs/{id}")
-    if not good_path(path):
-        raise Mistake((*at, "path"), PATH_RULE)
+    path_rule = path_problem(path)
+    if path_rule:
+        raise Mistake((*at, "path"), path_rule)
     auth = _auth(spec.get("auth"), (*at, "auth"))
     id_rule = _id_rule(spec.get("id"), (*at, "id"))
     status_field, statuses = _statuses(spec.get("status"), (*at, "status"))
@@ -244,6 +329,13 @@ def _auth(value: object, at: tuple[str, ...]) -> Any:
     if not is_token(header):  # a header name is an HTTP token, like an auth scheme
         where = (*at, "header") if "header" in value else at
         raise Mistake(where, f"needs a header name like Authorization or X-API-Key, not {_shown(header)}")
+    if header.lower() in HTTP_OWN_HEADERS:
+        raise Mistake(
+            (*at, "header"),
+            f"cannot be {header!r}, a header HTTP itself controls (the host, the message's framing "
+            "or the connection); name the header the API reads the key from, like Authorization "
+            "or X-API-Key",
+        )
     if scheme is not None and not is_token(scheme):
         raise Mistake((*at, "scheme"), f"must be one word like Bearer or Token, not {_shown(scheme)}")
     return HeaderSchemeAuth(header, scheme or None)

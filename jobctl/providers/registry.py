@@ -29,13 +29,30 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 NAME_RULE = "lower-case letters, digits and '_', starting with a letter (at most 40)"
 
 PATH_RULE = "must start with '/' and hold '{id}' once, with no other braces, '#' or spaces"
+DOT_SEGMENT_RULE = (
+    "must not hold a '.' or '..' segment, plain or percent-encoded (%2e%2e): it would send "
+    "the request to another path than the one jobctl shows"
+)
 
 Warn = Callable[[str], None]
 
 
-def good_path(path: str) -> bool:
+def path_problem(path: str) -> str | None:
+    """Why ``path`` cannot be a provider's job path, or None when it can."""
+    from urllib.parse import unquote
+
     rest = path.replace("{id}", "", 1)
-    return path.startswith("/") and "{id}" in path and not any(c in rest for c in "{}# \t\n")
+    if not path.startswith("/") or "{id}" not in path or any(c in rest for c in "{}# \t\n"):
+        return PATH_RULE
+    # HTTP clients resolve dot segments before sending (and many servers decode %2e first):
+    # the request would leave the path --debug prints.
+    if any(unquote(segment) in (".", "..") for segment in path.partition("?")[0].split("/")):
+        return DOT_SEGMENT_RULE
+    return None
+
+
+def good_path(path: str) -> bool:
+    return path_problem(path) is None
 
 
 def log_warning(message: str) -> None:
@@ -60,8 +77,9 @@ def provider_problems(provider: Provider) -> list[str]:
     url_problem = check_base_url(provider.default_base_url)
     if url_problem:
         problems.append(f"default_base_url {provider.default_base_url!r} {url_problem}")
-    if not good_path(provider.path):
-        problems.append(f"path {provider.path!r} {PATH_RULE}")
+    path_rule = path_problem(provider.path)
+    if path_rule:
+        problems.append(f"path {provider.path!r} {path_rule}")
     from jobctl.model import Status
 
     if not provider.statuses or not all(
@@ -77,7 +95,14 @@ def provider_problems(provider: Provider) -> list[str]:
     return problems
 
 
+def usable(names: Iterable[str]) -> list[str]:
+    """The names a ref can use: a declaration or entry point called ``My Render`` is
+    reported as such (config check, providers), never offered or suggested."""
+    return [n for n in names if NAME.fullmatch(n)]
+
+
 def unknown_provider(name: str, known: list[str]) -> UsageError:
+    known = usable(known)
     return UsageError(f"unknown provider '{name}'{closest(name, known)}; supported: {', '.join(known)}")
 
 
@@ -141,11 +166,11 @@ class Registry:
 
     def offered_names(self) -> list[str]:
         """Every name refs may use, plugins by their entry point (none imported): for completion."""
-        return list(dict.fromkeys([*PROVIDERS, *self.declared, *(e.name for e in self._listed())]))
+        return usable(dict.fromkeys([*PROVIDERS, *self.declared, *(e.name for e in self._listed())]))
 
     def local_names(self) -> list[str]:
         """Built-ins and declarations: what suggestions may offer without loading plugins."""
-        return list(dict.fromkeys([*PROVIDERS, *self.declared]))
+        return usable(dict.fromkeys([*PROVIDERS, *self.declared]))
 
     def source(self, name: str) -> str:
         """``built-in``, ``plugin <distribution>`` or the config file's path."""

@@ -1,9 +1,10 @@
 """A table that fits the width it is given: columns that give way in a set order on a
-narrow terminal, and text cut with an ellipsis, never wrapped."""
+narrow terminal, and text cut with an ellipsis, never wrapped; on a terminal too
+narrow for the columns that are never cut, a line per row instead."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Union
 
@@ -47,11 +48,23 @@ class Grid:
     GAP = 2
     # Steps are taken until the last column has this many cells, or a third of the line.
     LAST_MIN = 20
+    # A last column given fewer cells says nothing ("O…", "[n…"): it is left out instead.
+    LAST_FLOOR = 10
 
-    def __init__(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], steps: Sequence[Step] = ()):
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        rows: Sequence[Sequence[Cell]],
+        steps: Sequence[Step] = (),
+        line_of: Callable[[Sequence[Cell]], Text] | None = None,
+    ):
         self.columns = columns
         self.rows = [[c if isinstance(c, tuple) else (c, c) for c in row] for row in rows]
         self.steps = steps
+        # A row as one line, shown instead (cut at the width, as a table row would be) where
+        # the width cannot hold the columns no step drops, each whole or cut no further
+        # than it may be.
+        self.line_of = line_of
         self.index = {c.header: n for n, c in enumerate(columns)}
         # Natural width of each column in each form (full, compact), header included.
         self.natural = [
@@ -68,12 +81,30 @@ class Grid:
     def layout(self, width: int, ellipsis: str) -> tuple[list[int], list[int], list[int]]:
         """(columns shown, form of each column, width of each column) for a line of ``width`` cells."""
         last = len(self.columns) - 1
+        # Room for the last column's text, not its header: an empty column costs nothing.
+        content = max((row[last][0].cell_len for row in self.rows), default=0)
+        shown, form, widths = self._steps_taken(width, ellipsis, min(content, max(self.LAST_MIN, width // 3)))
+        widths[last] = max(0, width - sum(widths[n] + self.GAP for n in shown))
+        if widths[last] >= self.LAST_FLOOR or 0 < content <= widths[last]:
+            return [*shown, last], form, widths
+        # Left out, the last column needs no room: only the steps the others need are taken,
+        # and what a later step freed goes back to a column cut before it.
+        shown, form, widths = self._steps_taken(width, ellipsis, -self.GAP)
+        spare = width - sum(widths[n] + self.GAP for n in shown) + self.GAP
+        for action, header in self.steps:
+            n = self.index[header]
+            if action == "cut" and n in shown and spare > 0:
+                wider = min(self.natural[n][0], widths[n] + spare)
+                spare -= wider - widths[n]
+                widths[n] = wider
+        return shown, form, widths
+
+    def _steps_taken(self, width: int, ellipsis: str, want: int) -> tuple[list[int], list[int], list[int]]:
+        """The steps taken, in order, until ``want`` cells are left after the other columns."""
+        last = len(self.columns) - 1
         shown = list(range(last))
         form = [0] * len(self.columns)
         widths = [nat[0] for nat in self.natural]
-        # Room for the last column's text, not its header: an empty column costs nothing.
-        content = max((row[last][0].cell_len for row in self.rows), default=0)
-        want = min(content, max(self.LAST_MIN, width // 3))
 
         def short() -> int:
             return want - (width - sum(widths[n] + self.GAP for n in shown))
@@ -87,10 +118,23 @@ class Grid:
             elif action == "compact":
                 form[n], widths[n] = 1, self.natural[n][1]
             else:
-                floor = max(self.columns[n].min_width, len(ellipsis) + 2)
-                widths[n] = self._distinct_width(n, max(floor, widths[n] - short()), ellipsis)
-        widths[last] = max(0, width - sum(widths[n] + self.GAP for n in shown))
-        return [*shown, last], form, widths
+                cut = max(self._floor(n, ellipsis), widths[n] - short())
+                widths[n] = min(widths[n], self._distinct_width(n, cut, ellipsis))  # never wider
+        return shown, form, widths
+
+    def lines(self) -> list[Text]:
+        """Each row as one line (``line_of``), for a width below ``narrowest``."""
+        return [self.line_of(row) for row in self.rows] if self.line_of is not None else []
+
+    def _floor(self, n: int, ellipsis: str) -> int:
+        """The narrowest a "cut" step makes column ``n``."""
+        return max(self.columns[n].min_width, len(ellipsis) + 2)
+
+    def narrowest(self, ellipsis: str = "…") -> int:
+        """The fewest cells a line of the table needs: every step taken, the last column
+        left out. Below it, the rows are shown as lines (``line_of``)."""
+        shown, _, widths = self._steps_taken(0, ellipsis, 1_000_000)
+        return sum(widths[n] for n in shown) + self.GAP * (len(shown) - 1)
 
     def _distinct_width(self, n: int, width: int, ellipsis: str) -> int:
         """``width``, widened until no two different ids are cut to the same text."""
@@ -131,6 +175,12 @@ class Grid:
         ellipsis = "..." if options.ascii_only else "…"
         width = options.max_width
         shown, form, all_widths = self.layout(width, ellipsis)
+        # Every step taken and still too wide (below ``narrowest``): a line per row.
+        if self.line_of is not None and sum(all_widths[n] + self.GAP for n in shown) - self.GAP > width:
+            for line in self.lines():
+                yield from fit(line, width, ellipsis).render(console)
+                yield Segment.line()
+            return
         columns = [self.columns[n] for n in shown]
         widths = [all_widths[n] for n in shown]
         headers = [Text(c.header, style="bold") for c in columns]

@@ -27,7 +27,7 @@ from jobctl._watch.events import (
 )
 from jobctl._watch.schedule import Tracked
 from jobctl.cli.output.grid import Cell, Column, Grid, Step, fit
-from jobctl.cli.output.views import status_text, summary_cell
+from jobctl.cli.output.views import row_line, status_text, summary_cell
 from jobctl.model import Job, Status
 
 if TYPE_CHECKING:
@@ -124,6 +124,19 @@ class LiveTable:
             console, watch.rows, marks=marks, bars=bars, budget_line=watch.budget_line, clock=watch.clock
         )
 
+    @classmethod
+    def fits(cls, items: Sequence[Tracked], width: int, marks: bool = True) -> bool:
+        """Whether a terminal ``width`` cells wide holds the table of ``items`` with each
+        status whole, whatever it comes to say (else ``watch`` prints a line per change)."""
+        from rich.text import Text
+
+        widest = Text("✓ succeeded" if marks else "succeeded")  # as wide as "⊘ cancelled": the widest
+        rows: list[list[Cell]] = [
+            [Text(i.ref.provider), Text(one_line(i.ref.id)), widest, *(Text("") for _ in range(4))]
+            for i in items
+        ]
+        return Grid(cls.COLUMNS, rows, cls.STEPS).narrowest("…" if marks else "...") <= width
+
     def __enter__(self) -> LiveTable:
         self.live.start()
         self.redraw()
@@ -167,7 +180,9 @@ class LiveTable:
         now = now or datetime.fromtimestamp(self.clock.time(), timezone.utc)
         mono = self.clock.monotonic() if mono is None else mono
         rows, hidden = self.visible()
-        table = Grid(self.COLUMNS, [self._row(item, now, mono) for item in rows], self.STEPS)
+        table = Grid(
+            self.COLUMNS, [self._row(item, now, mono) for item in rows], self.STEPS, line_of=row_line
+        )
         footer = Text(summary(self.items, " · " if self.marks else ", "), style="bold")
         if hidden:
             footer.append(f"   ({hidden} more not shown)", style="dim")

@@ -194,7 +194,24 @@ TABLE_STEPS: tuple[Step, ...] = (
 )
 
 
-def table_rich(jobs: Sequence[Job], now: datetime | None = None, marks: bool = True) -> RenderableType:
+def row_line(row: Sequence[Cell]) -> Text:
+    """A table row (PROVIDER, ID, STATUS first, the output or error last) as one line for
+    a terminal too narrow for the table: the status first, so it stays whole, in its
+    compact form (as the table has it by then), then the ref and the output or error."""
+    from rich.text import Text
+
+    status = row[2][1] if isinstance(row[2], tuple) else row[2]
+    provider, job_id, last = (c[0] if isinstance(c, tuple) else c for c in (row[0], row[1], row[-1]))
+    line = Text()
+    line.append_text(status)
+    line.append(f"  {provider.plain}:{job_id.plain}")
+    if last.plain:
+        line.append("  ")
+        line.append_text(last)
+    return line
+
+
+def table_rich(jobs: Sequence[Job], now: datetime | None = None, marks: bool = True) -> Grid:
     from rich.text import Text
 
     now = now or datetime.now(timezone.utc)
@@ -211,7 +228,7 @@ def table_rich(jobs: Sequence[Job], now: datetime | None = None, marks: bool = T
             else Text(plain[-1])
         )
         rows.append(cells)
-    return Grid(TABLE_COLUMNS, rows, TABLE_STEPS)
+    return Grid(TABLE_COLUMNS, rows, TABLE_STEPS, line_of=row_line)
 
 
 def jobs_text(env: Environment, jobs: Sequence[Job], many: bool) -> str:
@@ -221,7 +238,14 @@ def jobs_text(env: Environment, jobs: Sequence[Job], many: bool) -> str:
     console = env.console("stdout")
     marks = env.unicode("stdout")
     with console.capture() as captured:
-        console.print(table_rich(jobs, marks=marks) if many else detail_rich(jobs[0], marks=marks))
+        table = table_rich(jobs, marks=marks) if many else None
+        if table is None:
+            console.print(detail_rich(jobs[0], marks=marks))
+        elif console.width >= table.narrowest("…" if marks else "..."):
+            console.print(table)
+        else:  # too narrow for the table with each status whole: a line per job, never cut
+            for line in table.lines():
+                console.print(line, soft_wrap=True)
     # rich pads the detail grid to its widest line; trailing blanks only get in the way.
     return "\n".join(line.rstrip() for line in captured.get().splitlines())
 
