@@ -650,6 +650,7 @@ def test_python_dash_m_jobctl_runs_the_cli() -> None:
 
 BUILT_COMMANDS = [
     ["get"],
+    ["cancel"],
     ["providers"],
     ["sim"],
     ["demo"],

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from jobctl import __version__
-from jobctl.cli import config, download, jobs, simulator, watch
+from jobctl.cli import config, download, jobs, remote, simulator, watch
 from jobctl.cli.context import Environment, OutputClosed
 from jobctl.errors import ExitCode, JobctlError, UsageError
 
@@ -31,6 +31,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "watch": watch.watch,
     "download": download.download,
     "ls": jobs.list_jobs,
+    "cancel": remote.cancel,
     "forget": jobs.forget,
     "providers": config.providers,
     "sim": simulator.sim,

@@ -37,6 +37,15 @@ SAMPLES: list[tuple[str, str, list[tuple[str, float]]]] = [
     ("aisquare", "1042", [("PENDING", 1), ("RUNNING", 9), ("COMPLETED", 0)]),
 ]
 
+# A job that is still going when the others have finished: something for `ls --remote`
+# to show running and for `cancel` to stop (the demo and `jobctl sim` name it; `watch`
+# of the samples leaves it out).
+LONG_RUNNING: tuple[str, str, list[tuple[str, float]]] = (
+    "krea",
+    "7c1e2f3a-8b9d-4c0e-a1f2-b3c4d5e6f7a8",
+    [("queued", 2), ("processing", 3600), ("completed", 0)],
+)
+
 AISQUARE_EVENTS = [
     ("STATE_CHANGE", "Job accepted by the orchestrator"),
     ("THOUGHT", "Outlining sections from the brief"),
@@ -68,10 +77,11 @@ SAMPLE_FILES: dict[tuple[str, str], tuple[str, int, str]] = {
 
 def load_samples(sim: Simulator, speed: float = 1.0, rate: float | None = None) -> list[tuple[str, str]]:
     """Add every sample job (and the files they link to, served at ``rate`` bytes/s)
-    to ``sim``; returns (provider, id) in display order."""
+    and the LONG_RUNNING one to ``sim``; returns the samples' (provider, id) in display
+    order."""
     for name, size, kind in SAMPLE_FILES.values():
         sim.add_file(name, size, content_type=kind, rate=rate)
-    for provider, job_id, phases in SAMPLES:
+    for provider, job_id, phases in [*SAMPLES, LONG_RUNNING]:
         steps = []
         for word, seconds in phases:
             if provider == "aisquare" and word == "RUNNING":
