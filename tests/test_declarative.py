@@ -363,6 +363,8 @@ def test_a_prediction_whose_data_was_removed_says_so(
     data = get_json(jobctl, "replicate", PREDICTION_ID)
     assert (data["outputs"], data["outputs_removed"]) == ([], True)
     assert jobctl("get", "replicate", PREDICTION_ID).lines[-1] == "expiry:   outputs removed by the provider"
+    row = jobctl("ls", "--remote", "replicate").lines[1]
+    assert row.endswith("  (outputs removed by the provider)")
 
 
 def test_ls_marks_a_succeeded_prediction_whose_outputs_expire_within_the_hour_until_it_is_downloaded(
@@ -380,8 +382,7 @@ def test_ls_marks_a_succeeded_prediction_whose_outputs_expire_within_the_hour_un
     ref = f"replicate:{PREDICTION_ID}"
     assert marked.err_lines == [
         f"outputs expiring within the hour, not downloaded: {ref}",
-        f"save them now: jobctl download {ref} -d DIR  "
-        "(jobctl watch --until-done --download DIR saves each job's files as it finishes)",
+        f"save them: jobctl download {ref} -d DIR  (watch --download DIR saves them as jobs finish)",
     ]
     assert jobctl("download", ref, "-d", str(tmp_path / "out")).code == 0
     after = jobctl("ls")

@@ -103,8 +103,7 @@ def expiry_note(jobs: Sequence[Job]) -> str:
     refs = " ".join(f"{j.provider}:{j.id}" for j in jobs)
     return (
         f"outputs expiring within the hour, not downloaded: {refs}\n"
-        f"save them now: jobctl download {refs} -d DIR  "
-        "(jobctl watch --until-done --download DIR saves each job's files as it finishes)"
+        f"save them: jobctl download {refs} -d DIR  (watch --download DIR saves them as jobs finish)"
     )
 
 
@@ -157,6 +156,8 @@ def summary_cell(job: Job, limit: int = 120) -> str:
         return one_line(job.outputs[0], limit) + more
     if job.activity:
         return one_line(job.activity, limit)
+    if job.outputs_removed:
+        return "(outputs removed by the provider)"
     return ""
 
 
