@@ -449,9 +449,6 @@ class ProviderClient:
     def close(self) -> None:
         self.session.close()
 
-    def url_for(self, job_id: str) -> str:
-        return self.settings.base_url + self.settings.provider.job_path(job_id)
-
     def _log_request(self, method: str, url: str) -> None:
         if self.log:
             # Credential headers by name only: a value is never shown, however short.
@@ -652,12 +649,14 @@ def _decode(
         if asked:  # a 503 with Retry-After: the provider says when, so watch pauses it too
             head = f"{ref}: HTTP {code} {resp.reason or ''}".rstrip()
             raise RateLimited(f"{head}{after}{said_text}{try_again(asked)}", asked)
+        if code == 404:  # a list's path: a job's 404 was NotFoundError above
+            raise error(f"{ref}: nothing at {urlsplit(url).path} (HTTP 404){said_text}; is base_url right?")
         if action and code < 500:
-            hint = ""
-            if code == 405:
-                hint = f"; {settings.provider.title} does not take {method} {urlsplit(url).path}"
-            elif code == 404:
-                hint = "; is base_url right?"
+            hint = (
+                f"; {settings.provider.title} does not take {method} {urlsplit(url).path}"
+                if code == 405
+                else ""
+            )
             raise error(f"{ref}: {action} refused ({status_line(resp)}){said_text}{hint}")
         raise error(f"{ref}: HTTP {code} {resp.reason or ''}".rstrip() + f"{after}{said_text}")
     if expect == "anything":

@@ -382,7 +382,8 @@ def test_ls_marks_a_succeeded_prediction_whose_outputs_expire_within_the_hour_un
     ref = f"replicate:{PREDICTION_ID}"
     assert marked.err_lines == [
         f"outputs expiring within the hour, not downloaded: {ref}",
-        f"save them: jobctl download {ref} -d DIR  (watch --download DIR saves them as jobs finish)",
+        f"save them: jobctl download {ref} -d DIR",
+        "(jobctl watch --until-done --download DIR saves each job's files as it succeeds)",
     ]
     assert jobctl("download", ref, "-d", str(tmp_path / "out")).code == 0
     after = jobctl("ls")

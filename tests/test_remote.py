@@ -257,6 +257,17 @@ def test_a_list_answer_that_is_not_the_documented_shape_is_one_line_and_exit_5(
     assert (result.code, result.out, result.err_lines) == (5, "", [f"error: {message}"])
 
 
+def test_a_list_path_the_provider_does_not_know_is_exit_5_and_names_the_path(
+    sim: Simulator, config_file: Path, jobctl: Any
+) -> None:
+    sim.add_answers("krea", "GET", "/jobs", [Step(http_status=404, body='{"error": "Not Found"}')])
+    result = jobctl("ls", "--remote", "krea")
+    assert (result.code, result.out) == (5, "")
+    assert result.err_lines == [
+        "error: krea: nothing at /krea/jobs (HTTP 404): Not Found; is base_url right?"
+    ]
+
+
 def test_a_list_refused_by_one_provider_still_shows_the_others(
     sim: Simulator, config_file: Path, jobctl: Any
 ) -> None:

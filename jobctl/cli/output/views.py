@@ -103,7 +103,8 @@ def expiry_note(jobs: Sequence[Job]) -> str:
     refs = " ".join(f"{j.provider}:{j.id}" for j in jobs)
     return (
         f"outputs expiring within the hour, not downloaded: {refs}\n"
-        f"save them: jobctl download {refs} -d DIR  (watch --download DIR saves them as jobs finish)"
+        f"save them: jobctl download {refs} -d DIR\n"
+        "(jobctl watch --until-done --download DIR saves each job's files as it succeeds)"
     )
 
 
