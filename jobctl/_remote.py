@@ -101,7 +101,7 @@ def list_jobs(client: ProviderClient, provider: Provider, status: Status | None,
     target, params = endpoint.path, provider.list_params(word, limit, None)
     url = base + target
     seen: set[str] = set()
-    found: list[Job] = []
+    found: dict[str, Job] = {}  # by id: a job that moved to the next page while paging shows once
     read = 0
     for _ in range(MAX_PAGES):
         body = client.request("GET", target, ref=provider.name, params=params, expect="json", action="list")
@@ -110,7 +110,7 @@ def list_jobs(client: ProviderClient, provider: Provider, status: Status | None,
             read += 1
             job = _read_item(provider, item, read)
             if status is None or job.status is status:
-                found.append(job)
+                found.setdefault(job.id, job)
         if len(found) >= limit or not items or after is None or after in seen:
             break
         seen.add(after)
@@ -120,7 +120,7 @@ def list_jobs(client: ProviderClient, provider: Provider, status: Status | None,
             target, params = url, {}
         else:
             params = provider.list_params(word, limit, after)
-    return newest_first(found)[:limit]
+    return newest_first(found.values())[:limit]
 
 
 def _read_item(provider: Provider, item: object, n: int) -> Job:

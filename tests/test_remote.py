@@ -84,6 +84,16 @@ def test_ls_remote_follows_a_cursor_spelled_nextcursor_too(
     assert queries(sim, "krea", "/krea/jobs") == ["limit=20", "limit=20&cursor=p1"]
 
 
+def test_a_job_that_moves_to_the_next_page_while_paging_is_listed_once(
+    sim: Simulator, config_file: Path, jobctl: Any
+) -> None:
+    ids = krea_jobs(sim, "queued", "queued")
+    job = {"job_id": ids[1], "status": "queued", "created_at": "2026-11-20T10:01:00Z"}
+    pages = [{"items": [job], "next_cursor": "p1"}, {"items": [job, {**job, "job_id": ids[0]}]}]
+    sim.add_answers("krea", "GET", "/jobs", [Step(body=json.dumps(page), requests=1) for page in pages])
+    assert listed(jobctl("ls", "--remote", "krea", "--json")) == [(ids[1], "queued"), (ids[0], "queued")]
+
+
 def test_ls_remote_reads_unstructureds_bare_array_with_its_status_filter(
     sim: Simulator, config_file: Path, jobctl: Any
 ) -> None:
