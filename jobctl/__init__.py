@@ -19,7 +19,9 @@ Functions (each uses a default ``Client()``, which reads the CLI's config file):
     gallery             one self-contained HTML page of jobs and their outputs
 
 Classes:
-    Client              one profile's credentials: get, get_many, watch, wait, download, gallery
+    Client              one profile's credentials: get, get_many, watch, wait, download,
+                        gallery, and where the provider documents them list_jobs,
+                        cancel, cancel_many
     Job, JobError, Status, Ref          a normalized job, its error, its status, a ref
     Watch, WatchSummary                 a running watch and how it ended
     JobChanged, PollFailed, Paused, Note, Tick, WatchEnded      what a watch yields

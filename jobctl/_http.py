@@ -25,8 +25,8 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
-from urllib.parse import urljoin, urlsplit
+from typing import Any, Literal
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -56,6 +56,7 @@ DEFAULT_BACKOFF = 0.5  # seconds: the first retry waits about this long, then x2
 
 DebugLog = Callable[[str], None]
 Origin = tuple[str, str, "int | None"]
+Expect = Literal["object", "json", "anything"]
 
 
 # --- URLs -------------------------------------------------------------------------------
@@ -102,10 +103,16 @@ def refusal(url: str) -> str | None:
 # --- rate limits and retries ------------------------------------------------------------
 
 
+# The rate-limit header families read: the common X- one, and the IETF draft's (sent by
+# Replicate), whose reset is in seconds; a reset that large is read as a Unix time in both.
+RATE_LIMIT_PREFIXES = ("X-RateLimit-", "RateLimit-")
+
+
 def wait_hint(headers: Mapping[str, str], clock: Clock = SYSTEM_CLOCK) -> float | None:
     """Seconds the provider asked us to wait: ``Retry-After`` (seconds or an HTTP date),
-    else ``X-RateLimit-Reset`` (seconds, or a Unix time) when ``X-RateLimit-Remaining`` is 0.
-    None when it asked nothing (or said it in a form that means nothing)."""
+    else ``X-RateLimit-Reset`` or ``RateLimit-Reset`` (seconds, or a Unix time) when the
+    same family's ``Remaining`` is 0. None when it asked nothing (or said it in a form
+    that means nothing)."""
     after = headers.get("Retry-After")
     if after is not None:
         text = after.strip()
@@ -117,15 +124,21 @@ def wait_hint(headers: Mapping[str, str], clock: Clock = SYSTEM_CLOCK) -> float 
             when = None
         if when is not None and when.tzinfo is not None:
             return max(0.0, when.timestamp() - clock.time())
-    if (headers.get("X-RateLimit-Remaining") or "").strip() != "0":
+    prefix = spent_limit(headers)
+    if prefix is None:
         return None
     try:
-        reset = float(headers.get("X-RateLimit-Reset") or "")
+        reset = float(headers.get(prefix + "Reset") or "")
     except ValueError:
         return None
     if not math.isfinite(reset) or reset < 0:
         return None
     return max(0.0, reset - clock.time()) if reset >= UNIX_TIME_FLOOR else reset
+
+
+def spent_limit(headers: Mapping[str, str]) -> str | None:
+    """The rate-limit header family (``X-RateLimit-``, ``RateLimit-``) saying none are left."""
+    return next((p for p in RATE_LIMIT_PREFIXES if (headers.get(p + "Remaining") or "").strip() == "0"), None)
 
 
 class Pause:
@@ -320,6 +333,8 @@ def send(
         location = response.headers.get("Location")
         if response.is_redirect and location:
             url = urljoin(url, location)
+            if response.status_code == 303:  # "see other": fetched with GET, whatever asked
+                method = "GET"
             response.close()
             continue
         return Answer(response, url, hop)
@@ -418,16 +433,23 @@ class ProviderClient:
         self.credentials = Credentials(
             origin_of(settings.base_url), settings.provider.auth.headers(settings.creds)
         )
-        retry = retry_policy(backoff, clock, log=log, patient=patient, pause=self.pause)
+        # The only POST or DELETE jobctl sends is a cancel, and a cancel is idempotent:
+        # asking again to stop a job whose first answer was lost stops it once, so these
+        # are retried like GETs.
+        retry = retry_policy(
+            backoff,
+            clock,
+            log=log,
+            patient=patient,
+            pause=self.pause,
+            allowed_methods=frozenset({"GET", "DELETE", "POST"}),
+        )
         self.session = new_session(retry, accept="application/json", pool_size=POOL_SIZE)
 
     def close(self) -> None:
         self.session.close()
 
-    def url_for(self, job_id: str) -> str:
-        return self.settings.base_url + self.settings.provider.job_path(job_id)
-
-    def _log_request(self, url: str) -> None:
+    def _log_request(self, method: str, url: str) -> None:
         if self.log:
             # Credential headers by name only: a value is never shown, however short.
             headers = self.session.headers.items()
@@ -435,18 +457,43 @@ class ProviderClient:
             # "Authorization: Bearer <api_key>" -> "Authorization: Bearer ***", however short the key.
             auth = self.settings.provider.auth.describe(self.settings.creds)
             shown += [re.sub(r"<\w+>", MASK, part) for part in auth.split(" + ")]
-            self.log(f"GET {url} [{', '.join(shown)}] timeout={self.settings.timeout:g}s")
+            self.log(f"{method} {url} [{', '.join(shown)}] timeout={self.settings.timeout:g}s")
 
     def get_payload(self, job_id: str) -> Any:
         """GET the job and return its decoded JSON, or raise a JobctlError."""
         ref = f"{self.settings.provider.name}:{job_id}"
-        url = self.url_for(job_id)
+        return self.request("GET", self.settings.provider.job_path(job_id), ref=ref)
+
+    def request(
+        self,
+        method: str,
+        target: str,
+        *,
+        ref: str,
+        params: Mapping[str, str] | None = None,
+        expect: Expect = "object",
+        action: str | None = None,
+    ) -> Any:
+        """Send ``method`` to ``target`` (a path under the base URL, or a URL on its origin)
+        and return the decoded answer, or raise a JobctlError naming ``ref``.
+
+        ``expect``: ``object`` (the documented JSON object), ``json`` (any JSON; the
+        caller checks its shape) or ``anything`` (a 2xx is enough; the body is not read
+        as JSON). ``action`` (``list``, ``cancel``) names what was refused in errors.
+        """
+        url = target if "://" in target else self.settings.base_url + target
+        if origin_of(url) != self.credentials.origin:
+            raise ProviderError(
+                f"{ref}: {shown_url(url)} is not on {origin_text(self.settings.base_url)}; not sent"
+            )
+        if params:
+            url += ("&" if urlsplit(url).query else "?") + urlencode(params)
         timeout = (min(10.0, self.settings.timeout), self.settings.timeout)
         self._wait_for_pause(ref)
-        self._log_request(url)
+        self._log_request(method, url)
         start = self.clock.monotonic()
         try:
-            answer = send(self.session, url, credentials=self.credentials, timeout=timeout)
+            answer = send(self.session, url, credentials=self.credentials, timeout=timeout, method=method)
             with answer.response as resp:
                 body = _read_capped(resp, ref)
                 if self.log:
@@ -458,8 +505,19 @@ class ProviderClient:
                 asked = wait_hint(resp.headers, self.clock)
                 if asked:
                     code = resp.status_code
-                    self.pause.hold(asked, f"HTTP {code}" if code >= 400 else "X-RateLimit-Remaining: 0")
-                return _decode(resp, answer.url, body, ref, self.settings, asked)
+                    spent = f"{spent_limit(resp.headers) or 'X-RateLimit-'}Remaining: 0"
+                    self.pause.hold(asked, f"HTTP {code}" if code >= 400 else spent)
+                return _decode(
+                    resp,
+                    answer.url,
+                    body,
+                    ref,
+                    self.settings,
+                    asked,
+                    expect=expect,
+                    action=action,
+                    method=method,
+                )
         except JobctlError:
             raise
         except TooManyRedirects:
@@ -557,6 +615,10 @@ def _decode(
     ref: str,
     settings: ProviderSettings,
     asked: float | None = None,
+    *,
+    expect: Expect = "object",
+    action: str | None = None,
+    method: str = "GET",
 ) -> Any:
     code = resp.status_code
     said = _message_in(body)
@@ -573,7 +635,7 @@ def _decode(
             f"{ref}: authentication refused (HTTP {code}){said_text}; "
             f"check the {settings.provider.name} key in your profile or {fields}"
         )
-    if code == 404:
+    if code == 404 and action != "list":
         raise NotFoundError(f"{ref}: job not found (HTTP 404){said_text}")
     if not 200 <= code < 300:
         error = ProviderError if code >= 500 or code in (408, 429) else RequestRejected
@@ -587,7 +649,18 @@ def _decode(
         if asked:  # a 503 with Retry-After: the provider says when, so watch pauses it too
             head = f"{ref}: HTTP {code} {resp.reason or ''}".rstrip()
             raise RateLimited(f"{head}{after}{said_text}{try_again(asked)}", asked)
+        if code == 404:  # a list's path: a job's 404 was NotFoundError above
+            raise error(f"{ref}: nothing at {urlsplit(url).path} (HTTP 404){said_text}; is base_url right?")
+        if action and code < 500:
+            hint = (
+                f"; {settings.provider.title} does not take {method} {urlsplit(url).path}"
+                if code == 405
+                else ""
+            )
+            raise error(f"{ref}: {action} refused ({status_line(resp)}){said_text}{hint}")
         raise error(f"{ref}: HTTP {code} {resp.reason or ''}".rstrip() + f"{after}{said_text}")
+    if expect == "anything":
+        return None
     try:
         data = json.loads(body)
     except RecursionError:
@@ -596,7 +669,7 @@ def _decode(
         kind = resp.headers.get("Content-Type", "no content type").split(";")[0]
         what = "an empty body" if not body.strip() else f"a body that is not JSON ({kind})"
         raise ProviderError(f"{ref}: HTTP {code} but {what}; is base_url right?") from None
-    if not isinstance(data, dict):
+    if expect == "object" and not isinstance(data, dict):
         raise ProviderError(
             f"{ref}: HTTP {code} but the JSON is {json_kind(data)}, not the documented job object"
         )

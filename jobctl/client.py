@@ -1,5 +1,6 @@
-"""The library: ``Client`` and the module-level functions ``jobctl.get``, ``get_many``,
-``watch``, ``wait``, ``download`` and ``gallery`` that use a default one.
+"""The library: ``Client`` (get, get_many, list_jobs, cancel, watch, wait, download,
+gallery) and the module-level functions ``jobctl.get``, ``get_many``, ``watch``,
+``wait``, ``download`` and ``gallery`` that use a default one.
 
 A client owns everything one user's settings need: the resolved profile, one
 keep-alive session per provider, the redactor of its secrets and its debug log.
@@ -24,8 +25,8 @@ from jobctl._units import size_limit
 from jobctl._watch.schedule import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, budget_rate, check_timing
 from jobctl._wording import LIBRARY, Wording
 from jobctl.config import Config, inline_config, load_config
-from jobctl.errors import JobctlError, PayloadError, UsageError
-from jobctl.model import Job
+from jobctl.errors import JobctlError, PayloadError, RequestRejected, UsageError
+from jobctl.model import Job, Status
 from jobctl.refs import Ref, to_ref
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from jobctl._http import DebugLog, ProviderClient
     from jobctl._watch.run import Watch
     from jobctl.journal import Journal
+    from jobctl.providers.base import Provider
 
 logger = logging.getLogger("jobctl")
 # A library never prints: without this, logging's last-resort handler would write the
@@ -196,33 +198,53 @@ class Client:
 
         Impatient, a rate limit is raised at once as RateLimited instead of waited out."""
         try:
-            payload = self._provider_client(ref.provider, patient).get_payload(ref.id)
+            client = self._provider_client(ref.provider, patient)
+            payload = client.get_payload(ref.id)
+            provider = self.config.registry.get(ref.provider)
             try:
-                return self.config.registry.get(ref.provider).normalize(ref.id, payload)
+                job = provider.normalize(ref.id, payload)
             except JobctlError:
                 raise
             except Exception as exc:  # a payload shape nobody foresaw must not crash the run
                 what = type(exc).__name__
                 raise PayloadError(f"{ref}: could not read the job payload ({what})") from exc
+            return self._follow_up(client, provider, job)
         except JobctlError as exc:
             exc.ref = exc.ref or (ref.provider, ref.id)
             raise
 
-    def _fetch_one(self, ref: Ref) -> Outcome:
+    def _follow_up(self, client: ProviderClient, provider: Provider, job: Job) -> Job:
+        """The job with what its provider's one extra request adds (Unstructured: a failed
+        job's reason); the job as read when that request or its reading fails."""
+        path = provider.follow_up(job)
+        if path is None:
+            return job
         try:
-            return self._fetch(ref)
-        except JobctlError as exc:
-            return exc
+            body = client.request("GET", path, ref=f"{job.provider}:{job.id}")
+            return provider.read_follow_up(job, body)
+        except Exception as exc:  # never costs the answer, whoever's code failed
+            if self._log:
+                self._log(f"{job.provider}:{job.id}: kept the job as read; {path} failed: {exc}")
+            return job
 
-    def _fetch_all(self, refs: Sequence[Ref]) -> list[Outcome]:
-        """Validated refs, fetched concurrently; results in input order.
+    def _fetch_all(self, refs: Sequence[Ref], task: Callable[[Ref], Job] | None = None) -> list[Outcome]:
+        """Validated refs, each given to ``task`` (default: a GET) concurrently; results
+        (a Job or the JobctlError) in input order.
 
         Daemon threads rather than an executor, so Ctrl-C never waits for a slow host.
         """
         from jobctl._http import POOL_SIZE
 
+        fetch = task or self._fetch
+
+        def one(ref: Ref) -> Outcome:
+            try:
+                return fetch(ref)
+            except JobctlError as exc:
+                return exc
+
         if len(refs) <= 1:
-            return [self._fetch_one(r) for r in refs]
+            return [one(r) for r in refs]
         results: dict[int, Outcome] = {}
         queues: dict[str, list[tuple[int, Ref]]] = {}
         for n, ref in enumerate(refs):
@@ -234,7 +256,7 @@ class Client:
                     n, ref = todo.pop()  # list.pop is atomic
                 except IndexError:
                     return
-                results[n] = self._fetch_one(ref)
+                results[n] = one(ref)
 
         threads = [
             threading.Thread(target=work, args=(todo,), daemon=True, name=f"jobctl-{provider}")
@@ -252,6 +274,116 @@ class Client:
         if isinstance(refs, (str, Ref)):
             return [self.ref(refs)]
         return list(dict.fromkeys(self.ref(r) for r in refs))
+
+    # --- the provider's own view: listing and cancelling ----------------------------
+
+    def list_jobs(self, provider: str, status: str | Status | None = None, limit: int = 20) -> list[Job]:
+        """The provider's recent jobs on this account, newest first, from its documented
+        list endpoint (pages followed until ``limit``).
+
+        Args:
+            provider: a provider whose API can list, e.g. ``"krea"`` or ``"unstructured"``.
+            status: only jobs in this normalized status (``"running"``...); sent as the
+                provider's own filter where one of its words means exactly that.
+            limit: at most this many jobs, 1 to 1000.
+
+        Returns:
+            The jobs, normalized as ``get`` reads them.
+
+        Raises:
+            UsageError: an unknown provider, one that documents no list, a bad
+                ``status`` or ``limit`` (nothing was sent).
+            AuthError, ProviderError: what the provider answered; a ProviderError too
+                for an answer that is not the documented list, or a next page off the
+                provider's origin.
+
+        Example::
+
+            for job in client.list_jobs("krea", status="running", limit=50):
+                print(job.id, job.status)
+        """
+        from jobctl._remote import list_jobs, list_limit, list_status, lister
+
+        wanted, most = list_status(status), list_limit(limit)
+        found = lister(self.config.registry.get(provider))
+        return list_jobs(self._provider_client(found.name), found, wanted, most)
+
+    def cancel(self, ref: RefLike, job_id: str | None = None) -> Job:
+        """Ask the provider to stop a job, then read it again.
+
+        A job already done is returned as it is and nothing is sent to cancel it. A
+        provider may take a while to stop a job: the job returned may still be running.
+
+        Args:
+            ref: ``"krea:ID"``, ``("krea", "ID")``, or the provider with ``job_id``.
+            job_id: the job's id, when ``ref`` names only the provider.
+
+        Returns:
+            The job as the provider reports it after the request.
+
+        Raises:
+            UsageError: a bad ref, or a provider that documents no cancel (nothing sent).
+            NotFoundError: the provider does not know the job.
+            AuthError, ProviderError: what the provider answered (a cancel it refused,
+                e.g. HTTP 409, is a ``RequestRejected``).
+
+        Example::
+
+            job = client.cancel("krea:4dd4aefd-2ad8-4a1e-8156-ecd10dabdd20")
+            print(job.status)  # cancelled
+        """
+        from jobctl._remote import canceller
+
+        parsed = self.ref(ref, job_id)
+        canceller(self.config.registry.get(parsed.provider))
+        return self._cancel(parsed)
+
+    def cancel_many(self, refs: Iterable[RefLike]) -> list[Outcome]:
+        """``cancel`` for each ref, up to 8 at a time per provider.
+
+        Returns:
+            A ``Job`` (as it is after the request) or the ``JobctlError`` for each ref,
+            in the order given.
+
+        Example::
+
+            for outcome in client.cancel_many(["krea:a", "unstructured:b"]):
+                print(outcome if isinstance(outcome, jobctl.JobctlError) else outcome.status)
+        """
+        from jobctl._remote import canceller
+
+        parsed: list[Ref | JobctlError] = []
+        for item in refs:
+            try:
+                ref = self.ref(item)
+                canceller(self.config.registry.get(ref.provider))
+                parsed.append(ref)
+            except UsageError as exc:
+                parsed.append(exc)
+        unique = list(dict.fromkeys(r for r in parsed if isinstance(r, Ref)))
+        done = dict(zip(unique, self._fetch_all(unique, self._cancel), strict=True))
+        return [done[r] if isinstance(r, Ref) else r for r in parsed]
+
+    def _cancel(self, ref: Ref) -> Job:
+        before = self._fetch(ref)
+        if before.done:
+            return before
+        provider = self.config.registry.get(ref.provider)
+        method, path = provider.cancel_request(ref.id)
+        try:
+            self._provider_client(ref.provider).request(
+                method, path, ref=str(ref), expect="anything", action="cancel"
+            )
+        except RequestRejected as exc:  # a 409 from a job that finished in the meantime
+            exc.ref = (ref.provider, ref.id)
+            after = self._fetch(ref)
+            if after.done:
+                return after
+            raise
+        except JobctlError as exc:
+            exc.ref = exc.ref or (ref.provider, ref.id)
+            raise
+        return self._fetch(ref)
 
     # --- waiting -----------------------------------------------------------------
 

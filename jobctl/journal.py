@@ -58,6 +58,8 @@ UPSERT = (
     "status = excluded.status, done = excluded.done, job = excluded.job, "
     "last_seen = excluded.last_seen, gone = 0"
 )
+# A job without a known expiry, as `record` writes it (json.dumps' default separators).
+NO_EXPIRY = '%"outputs_expire_at": null%'
 # Rows set aside while the journal was busy: never over a state seen later.
 UPSERT_IF_NEWER = UPSERT + " WHERE excluded.last_seen >= jobs.last_seen"
 PRIVATE_DIR = 0o700
@@ -273,7 +275,9 @@ class Journal:
         row = db.execute("SELECT job FROM jobs WHERE provider = ? AND id = ?", (provider, job_id)).fetchone()
         return None if row is None else str(row[0])
 
-    def entries(self, include_done: bool = False) -> list[Entry]:
+    def entries(self, include_done: bool = False, expiring: bool = False) -> list[Entry]:
+        """Unfinished jobs, oldest first; ``include_done``: every job; ``expiring``: finished
+        ones whose outputs have a known expiry too."""
         db = self._connect()
         if db is None:
             return []
@@ -286,7 +290,8 @@ class Journal:
                 pass  # busy: shown once a later run moves them in
         query = "SELECT job, first_seen, last_seen, gone FROM jobs"
         if not include_done:
-            query += " WHERE done = 0"
+            # `record` writes the JSON with json.dumps' default separators.
+            query += " WHERE done = 0" + (f" OR job NOT LIKE '{NO_EXPIRY}'" if expiring else "")
         try:
             rows = db.execute(query + " ORDER BY first_seen, provider, id").fetchall()
         except sqlite3.Error as exc:

@@ -14,7 +14,12 @@
             return self.job(job_id, body, created_at=timestamp(body, "created"), ...)
 
 ``auth`` defaults to ``BearerAuth()`` (``Authorization: Bearer <api_key>``) and
-``id_rule`` to ``SINGLE_SEGMENT``; ``jobctl.testing`` holds the contract tests.
+``id_rule`` to ``SINGLE_SEGMENT``; ``statuses`` may name the words as text too
+(``"queued"``). Where the API documents them, ``list_endpoint = ListEndpoint(...)`` and
+``cancel_endpoint = CancelEndpoint(...)`` give ``ls --remote`` and ``cancel``; the
+hooks behind them (``read_list``, ``listed_id``, ``list_params``, ``cancel_request``)
+may be overridden for an API of another shape. ``jobctl.testing`` holds the contract
+tests.
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ from jobctl.providers.base import (
     UUID,
     Auth,
     BearerAuth,
+    CancelEndpoint,
     HeaderAuth,
     IdRule,
+    ListEndpoint,
     Provider,
     error_of,
     files,
@@ -45,10 +52,12 @@ __all__ = [
     "UUID",
     "Auth",
     "BearerAuth",
+    "CancelEndpoint",
     "HeaderAuth",
     "IdRule",
     "Job",
     "JobError",
+    "ListEndpoint",
     "Provider",
     "ProviderError",
     "Status",

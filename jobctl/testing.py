@@ -13,8 +13,11 @@ Subclass ``ProviderContract`` in a pytest module and fill in what the API's docs
 
 pytest then runs every ``test_*`` method below: the status map against the documented
 words, the id rule and ``normalize`` under hypothesis, and a real request against the
-simulator proving the credentials never follow a redirect to another origin. Needs
-pytest and hypothesis (``pip install 'jobctl[test]'``).
+simulator proving the credentials never follow a redirect to another origin. A provider
+that declares a ``list_endpoint`` also sets ``sample_list_answer`` (one list answer as
+the docs show it): its jobs are read, any other JSON is a clean ProviderError, and the
+list and cancel requests go with the credentials to the provider's origin, by the
+declared method and path. Needs pytest and hypothesis (``pip install 'jobctl[test]'``).
 """
 
 from __future__ import annotations
@@ -112,6 +115,8 @@ class ProviderContract:
     sample_id: ClassVar[str]
     # One answer as the docs show it (any state): the shape the property tests vary.
     sample_answer: ClassVar[Mapping[str, Any]]
+    # With a list_endpoint: one list answer as the docs show it, holding at least one job.
+    sample_list_answer: ClassVar[Any] = None
 
     def credentials(self) -> dict[str, str]:
         return {field: f"contract-test-{field}-0123456789" for field in self.provider.credentials}
@@ -122,7 +127,7 @@ class ProviderContract:
         assert provider_problems(self.provider) == []
 
     def test_the_status_map_holds_exactly_the_documented_words(self) -> None:
-        mapped = {word.lower(): status.value for word, status in self.provider.statuses.items()}
+        mapped = {word.lower(): Status(status).value for word, status in self.provider.statuses.items()}
         assert mapped == {word.lower(): meaning for word, meaning in self.documented_statuses.items()}
 
     # --- status words --------------------------------------------------------------
@@ -248,3 +253,73 @@ class ProviderContract:
         assert len(away) == 1
         leaked = sorted(k for k, v in away[0].headers.items() if any(s in v for s in creds.values()))
         assert leaked == []
+
+    # --- listing and cancelling (where declared) ---------------------------------------
+
+    def _needs_list(self) -> Any:
+        if self.provider.list_endpoint is None:
+            pytest.skip(f"{self.provider.name} declares no list_endpoint")
+        assert self.sample_list_answer is not None, "a provider that lists sets sample_list_answer"
+        return self.sample_list_answer
+
+    def test_the_sample_list_answer_reads_as_jobs(self) -> None:
+        answer, p = self._needs_list(), self.provider
+        items, _ = p.read_list(answer)
+        assert items, "sample_list_answer holds no job"
+        for n, item in enumerate(items, 1):
+            job_id = p.listed_id(item, n)
+            assert p.validate_id(job_id) == job_id
+            self._assert_well_formed(job_id, dict(item))
+
+    @_EXAMPLES
+    @given(body=_json_values)
+    def test_any_other_list_answer_is_a_clean_provider_error(self, body: Any) -> None:
+        p = self.provider
+        if p.list_endpoint is None:
+            return
+        try:
+            items, after = p.read_list(body)
+        except ProviderError:
+            return
+        assert isinstance(items, list) and (after is None or isinstance(after, str))
+        for n, item in enumerate(items, 1):
+            try:
+                p.listed_id(item, n)
+            except ProviderError:
+                continue
+
+    def test_list_and_cancel_go_with_the_credentials_to_the_declared_paths_only(self) -> None:
+        from jobctl._http import ProviderClient
+        from jobctl._remote import list_jobs
+        from jobctl.config import ProviderSettings
+        from jobctl.sim import Simulator
+        from jobctl.sim.payloads import SimCancel, SimList
+        from jobctl.sim.server import Step
+
+        p, creds = self.provider, self.credentials()
+        if p.list_endpoint is None and p.cancel_endpoint is None:
+            pytest.skip(f"{p.name} declares neither a list_endpoint nor a cancel_endpoint")
+        job_id = p.validate_id(self.sample_id)
+        sent = {k.lower(): v for k, v in p.auth.headers(creds).items()}
+        allowed: set[tuple[str, str]] = set()
+        with Simulator() as home:
+            listing = SimList(p.list_endpoint.path, lambda *_: None) if p.list_endpoint else None
+            method, path = p.cancel_request(job_id) if p.cancel_endpoint else ("", "")
+            cancel = SimCancel(method, p.cancel_endpoint.path, "") if p.cancel_endpoint else None
+            home.add_route(p.name, p.path, lambda *_: {}, headers=sent, listing=listing, cancel=cancel)
+            client = ProviderClient(ProviderSettings(p, home.base_url(p.name), 10.0, creds))
+            try:
+                if p.list_endpoint is not None:
+                    body = json.dumps(self._needs_list())
+                    home.add_answers(p.name, "GET", p.list_endpoint.path, [Step(body=body)])
+                    assert list_jobs(client, p, None, 5)
+                    allowed.add(("GET", f"/{p.name}{p.list_endpoint.path}"))
+                if p.cancel_endpoint is not None:
+                    home.add_answers(p.name, method, path, [Step(body="{}")])
+                    client.request(method, path, ref=f"{p.name}:{job_id}", expect="anything", action="cancel")
+                    allowed.add((method, f"/{p.name}{path}"))
+            finally:
+                client.close()
+            seen = home.requests_for(p.name)
+        assert {(r.method, r.path) for r in seen} == allowed
+        assert all(sent.items() <= r.headers.items() for r in seen)

@@ -1,8 +1,10 @@
 """A simulated Replicate, for the declarative example in config.example.yaml.
 
-Shaped after Replicate's "Get a prediction" answer (GET /v1/predictions/{id}):
-written from its HTTP API docs, not from the declaration, so a declaration that
-reads a field Replicate never sends fails a test.
+Shaped after Replicate's HTTP API docs: "Get a prediction" (GET /v1/predictions/{id}),
+"List predictions" (GET /v1/predictions: ``results``, pages by the ``next`` URL, 100
+a page) and "Cancel a prediction" (POST /v1/predictions/{id}/cancel). Written from
+the docs, not from the declaration, so a declaration that reads a field Replicate
+never sends fails a test.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from typing import Any
 import yaml
 
 from jobctl.sim import Simulator
+from jobctl.sim.payloads import SimCancel, SimList
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.yaml"
 KEY = "r8_sim0replicate0key0000000000000000000"
 PREDICTION_ID = "gm3qorzdhgbfurvjtvhg6dckhu"
 MODEL = "black-forest-labs/flux-schnell"
-FINAL = {"succeeded", "failed", "canceled"}
+FINAL = {"succeeded", "failed", "canceled", "aborted"}
 
 
 def stamp(when: datetime) -> str:
@@ -53,13 +56,22 @@ def declaration() -> dict[str, Any]:
     return declared
 
 
-def serve(sim: Simulator) -> None:
+def page(predictions: list[dict[str, Any]], cursor: str | None, url: str) -> dict[str, Any]:
+    """One page of "List predictions": ``next`` is the whole URL of the next page."""
+    return {"previous": None, "next": f"{url}?cursor={cursor}" if cursor else None, "results": predictions}
+
+
+def serve(sim: Simulator, page_size: int = 100) -> None:
     sim.add_route(
         "replicate",
         "/v1/predictions/{id}",
         prediction,
         keys={"api_key": KEY},
         headers={"Authorization": f"Bearer {KEY}"},
+        listing=SimList("/v1/predictions", page, page_size=page_size),
+        cancel=SimCancel("POST", "/v1/predictions/{id}/cancel", "canceled"),
+        success="succeeded",
+        failure=("failed", "canceled", "aborted"),
     )
 
 

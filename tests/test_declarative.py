@@ -4,6 +4,7 @@ the journal; dotted paths; the vocabulary for undeclared words; mistakes named b
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from replicate import KEY, MODEL, PREDICTION_ID
 
-from jobctl.model import job_to_dict
+from jobctl.model import format_timestamp, job_to_dict
 from jobctl.providers.declarative import declare
 from jobctl.sim import Simulator, Step
 
@@ -61,10 +62,12 @@ def test_the_replicate_example_reads_a_succeeded_prediction(
         "outputs": [f"https://replicate.delivery/xezq/{PREDICTION_ID}/out-0.webp"],
         "results": {},
         "error": None,
-        "outputs_expire_at": None,
+        "outputs_expire_at": data["outputs_expire_at"],
         "outputs_removed": False,
     }
     assert data["finished_at"].endswith("Z") and data["finished_at"] >= data["created_at"]
+    finished = datetime.fromisoformat(data["finished_at"].replace("Z", "+00:00"))
+    assert data["outputs_expire_at"] == format_timestamp(finished + timedelta(hours=1))
 
 
 def test_the_replicate_example_sends_its_path_and_bearer_key(
@@ -171,7 +174,7 @@ def test_a_declared_provider_is_tracked_and_watched_from_the_journal(
     assert jobctl("forget", f"replicate:{PREDICTION_ID}").lines == ["forgot 1 job"]
 
 
-def test_a_declared_provider_takes_its_key_from_name_api_key(
+def test_the_replicate_example_takes_its_key_from_replicate_api_token(
     sim: Simulator, tmp_path: Path, jobctl: Any
 ) -> None:
     replicate.serve(sim)
@@ -179,14 +182,31 @@ def test_a_declared_provider_takes_its_key_from_name_api_key(
     del data["profiles"]["test"]["replicate"]["api_key"]
     path = write_config(tmp_path / "c.yaml", data)
     sim.add_job("replicate", PREDICTION_ID, ["processing"])
-    result = jobctl("get", "replicate", PREDICTION_ID, "--config", str(path), env={"REPLICATE_API_KEY": KEY})
+    result = jobctl(
+        "get", "replicate", PREDICTION_ID, "--config", str(path), env={"REPLICATE_API_TOKEN": KEY}
+    )
     assert (result.code, result.err) == (0, "")
-    missing = jobctl("get", "replicate", PREDICTION_ID, "--config", str(path), env={"REPLICATE_API_KEY": ""})
+    missing = jobctl(
+        "get", "replicate", PREDICTION_ID, "--config", str(path), env={"REPLICATE_API_TOKEN": ""}
+    )
     assert missing.code == 2
     assert missing.err_lines == [
         f"error: replicate: no api_key in profile 'test' of {path}; "
-        "set profiles.test.replicate.api_key there or export REPLICATE_API_KEY=..."
+        "set profiles.test.replicate.api_key there or export REPLICATE_API_TOKEN=..."
     ]
+
+
+def test_a_declared_provider_without_auth_env_takes_its_key_from_name_api_key(
+    sim: Simulator, tmp_path: Path, jobctl: Any
+) -> None:
+    replicate.serve(sim)
+    data = replicate.config(sim)
+    del data["profiles"]["test"]["replicate"]["api_key"]
+    del data["providers"]["replicate"]["auth"]["env"]
+    path = write_config(tmp_path / "c.yaml", data)
+    sim.add_job("replicate", PREDICTION_ID, ["processing"])
+    result = jobctl("get", "replicate", PREDICTION_ID, "--config", str(path), env={"REPLICATE_API_KEY": KEY})
+    assert (result.code, result.err) == (0, "")
 
 
 def test_the_key_of_a_declared_provider_never_shows_in_debug_output(
@@ -226,7 +246,7 @@ def test_providers_says_a_declared_provider_comes_from_the_config_file(
         "configured": True,
         "base_url": sim.base_url("replicate"),
         "auth": "Authorization: Bearer <api_key>",
-        "credentials": ["REPLICATE_API_KEY"],
+        "credentials": ["REPLICATE_API_TOKEN"],
         "docs": "https://replicate.com/docs/reference/http#predictions.get",
         "problem": None,
         "source": str(replicate_config),
@@ -237,6 +257,158 @@ def test_the_readme_shows_the_same_replicate_declaration_as_the_example_file() -
     text = README.read_text()
     block = text.split("```yaml\nproviders:\n", 1)[1].split("```", 1)[0]
     assert yaml.safe_load("providers:\n" + block)["providers"]["replicate"] == replicate.declaration()
+
+
+# --- the whole life of a prediction: list, cancel, expiry -------------------------------------
+
+
+def finished_ago(minutes: float) -> dict[str, str]:
+    """A succeeded prediction's times, finished ``minutes`` ago (the suite's clock is the real one)."""
+    now = datetime.now(timezone.utc)
+    return {
+        "created_at": replicate.stamp(now - timedelta(minutes=minutes + 1)),
+        "completed_at": replicate.stamp(now - timedelta(minutes=minutes)),
+    }
+
+
+def test_ls_remote_follows_replicates_next_url_across_pages(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobctl: Any
+) -> None:
+    replicate.serve(sim, page_size=2)
+    monkeypatch.setenv("JOBCTL_CONFIG", str(write_config(tmp_path / "c.yaml", replicate.config(sim))))
+    ids = [f"{PREDICTION_ID[:-1]}{n}" for n in range(3)]
+    start = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+    for n, job_id in enumerate(ids):
+        sim.add_job("replicate", job_id, ["processing"], created=start + timedelta(minutes=n))
+    result = jobctl("ls", "--remote", "replicate", "--json")
+    assert result.code == 0, result.err
+    assert [(j["id"], j["status"]) for j in json.loads(result.out)] == [
+        (ids[2], "running"),
+        (ids[1], "running"),
+        (ids[0], "running"),
+    ]
+    assert [(r.path, r.query) for r in sim.requests_for("replicate")] == [
+        ("/replicate/v1/predictions", ""),
+        ("/replicate/v1/predictions", "cursor=p2"),
+    ]
+    assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in sim.requests_for("replicate"))
+
+
+def test_a_next_url_on_another_origin_is_not_followed(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    first = replicate.prediction(
+        PREDICTION_ID, "processing", datetime.now(timezone.utc), datetime.now(timezone.utc)
+    )
+    page = {"previous": None, "next": "https://evil.example/v1/predictions?cursor=k3y", "results": [first]}
+    sim.add_answers("replicate", "GET", "/v1/predictions", [Step(body=json.dumps(page))])
+    result = jobctl("ls", "--remote", "replicate", "--debug")
+    assert (result.code, result.out) == (5, "")
+    assert result.err_lines[-1] == (
+        "error: replicate: the list's next page is at https://evil.example/v1/predictions, not on the "
+        f"provider's origin {sim.origin}; not followed"
+    )
+    assert len(sim.requests_for("replicate")) == 1
+    assert KEY not in result.err and "k3y" not in result.err
+
+
+def test_cancel_of_a_prediction_posts_to_its_cancel_path(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, ["processing"])
+    result = jobctl("cancel", f"replicate:{PREDICTION_ID}")
+    assert (result.code, result.err) == (0, "")
+    assert result.lines[:2] == [f"job:      replicate:{PREDICTION_ID}", "status:   cancelled (canceled)"]
+    path = f"/replicate/v1/predictions/{PREDICTION_ID}"
+    assert [(r.method, r.path) for r in sim.requests_for("replicate")] == [
+        ("GET", path),
+        ("POST", f"{path}/cancel"),
+        ("GET", path),
+    ]
+
+
+def test_an_aborted_prediction_is_cancelled_and_ends_watch(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, [Step("starting", requests=1), "aborted"])
+    result = jobctl("watch", f"replicate:{PREDICTION_ID}", "--until-done", "--json", "--timeout", "60", *FAST)
+    assert result.code == 1, result.err
+    assert [(d["status"], d["provider_status"], d["done"]) for d in map(json.loads, result.lines)] == [
+        ("queued", "starting", False),
+        ("cancelled", "aborted", True),
+    ]
+
+
+def test_a_succeeded_predictions_outputs_expire_an_hour_after_it_finished(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    times = finished_ago(18)
+    sim.add_job("replicate", PREDICTION_ID, [Step("succeeded", fields=times)])
+    data = get_json(jobctl, "replicate", PREDICTION_ID)
+    finished = datetime.fromisoformat(data["finished_at"].replace("Z", "+00:00"))
+    assert (data["outputs_expire_at"], data["outputs_removed"]) == (
+        format_timestamp(finished + timedelta(hours=1)),
+        False,
+    )
+    shown = jobctl("get", "replicate", PREDICTION_ID).lines
+    assert shown[-2:] == [
+        f"outputs:  https://replicate.delivery/xezq/{PREDICTION_ID}/out-0.webp",
+        "expiry:   outputs expire in 42 min",
+    ]
+
+
+def test_a_prediction_whose_data_was_removed_says_so(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    gone = {**finished_ago(75), "output": None, "data_removed": True}
+    sim.add_job("replicate", PREDICTION_ID, [Step("succeeded", fields=gone)])
+    data = get_json(jobctl, "replicate", PREDICTION_ID)
+    assert (data["outputs"], data["outputs_removed"]) == ([], True)
+    assert jobctl("get", "replicate", PREDICTION_ID).lines[-1] == "expiry:   outputs removed by the provider"
+    row = jobctl("ls", "--remote", "replicate").lines[1]
+    assert row.endswith("  (outputs removed by the provider)")
+
+
+def test_ls_marks_a_succeeded_prediction_whose_outputs_expire_within_the_hour_until_it_is_downloaded(
+    sim: Simulator, other: Simulator, replicate_config: Path, jobctl: Any, tmp_path: Path
+) -> None:
+    other.add_file("out-0.webp", 2048, content_type="image/webp")
+    url = other.file_url("out-0.webp")
+    sim.add_job("replicate", PREDICTION_ID, [Step("succeeded", fields={**finished_ago(18), "output": [url]})])
+    assert jobctl("get", "replicate", PREDICTION_ID).code == 0
+    marked = jobctl("ls")  # not finished-only: its outputs still need saving
+    assert marked.code == 0
+    row = marked.lines[1]
+    assert row.startswith(f"replicate  {PREDICTION_ID}  succeeded  {MODEL}")
+    assert row.endswith(f"outputs expire in 42 min: {url}")
+    ref = f"replicate:{PREDICTION_ID}"
+    assert marked.err_lines == [
+        f"outputs expiring within the hour, not downloaded: {ref}",
+        f"save them: jobctl download {ref} -d DIR",
+        "(jobctl watch --until-done --download DIR saves each job's files as it succeeds)",
+    ]
+    assert jobctl("download", ref, "-d", str(tmp_path / "out")).code == 0
+    after = jobctl("ls")
+    assert (after.lines, after.err) == (["no unfinished tracked jobs (jobctl ls --all shows every one)"], "")
+    listed = jobctl("ls", "--all")
+    assert listed.lines[1].endswith(f"  {url}") and listed.err == ""
+
+
+def test_ls_does_not_mark_outputs_that_expire_later_than_the_hour_or_were_removed(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    sim.add_job("replicate", PREDICTION_ID, [Step("succeeded", fields=finished_ago(-5))])  # 65 min left
+    assert jobctl("get", "replicate", PREDICTION_ID).code == 0
+    assert jobctl("ls").lines == ["no unfinished tracked jobs (jobctl ls --all shows every one)"]
+
+
+def test_a_text_prediction_keeps_every_token_with_its_whitespace(
+    sim: Simulator, replicate_config: Path, jobctl: Any
+) -> None:
+    tokens = ["Dusk", " falls", ".", "\n\n", "", "The", " light", " turns", "."]
+    sim.add_job("replicate", PREDICTION_ID, [Step(status="succeeded", fields={"output": tokens})])
+    data = get_json(jobctl, "replicate", PREDICTION_ID)
+    assert (data["outputs"], data["results"]) == ([], {"output": tokens})
 
 
 # --- reading answers ------------------------------------------------------------------------
@@ -525,10 +697,56 @@ providers:
         ),
         (
             "    id: uuid\n",
+            "    id: uuid\n    list: {path: v1/jobs}\n",
+            9,
+            "providers.render.list.path needs the list's path, like /v1/jobs: it must start with '/' "
+            "and hold no braces, '?', '#', spaces or '.' or '..' segments",
+        ),
+        (
+            "    id: uuid\n",
+            "    id: uuid\n    list: {path: /jobs, cursor: c}\n",
+            9,
+            "providers.render.list.cursor is not a list key; use path, items, next, id",
+        ),
+        (
+            "    id: uuid\n",
+            '    id: uuid\n    cancel: {method: GET, path: "/jobs/{id}/cancel"}\n',
+            9,
+            "providers.render.cancel.method needs a method, one of POST, DELETE, PUT, PATCH, not 'GET'",
+        ),
+        (
+            "    id: uuid\n",
+            "    id: uuid\n    cancel: {method: POST}\n",
+            9,
+            'providers.render.cancel has no path; add one, e.g. path: "/v1/jobs/{id}/cancel"',
+        ),
+        (
+            "    id: uuid\n",
+            "    id: uuid\n    outputs_expire_after: soon\n",
+            9,
+            "providers.render.outputs_expire_after 'soon' is not a duration; "
+            "use e.g. 90, 90s, 10m, 1h30m or 1d",
+        ),
+        (
+            "    id: uuid\n",
+            "    id: uuid\n    outputs_removed: data..removed\n",
+            9,
+            "providers.render.outputs_removed must be a dotted path into the answer like result.urls, "
+            "not 'data..removed'",
+        ),
+        (
+            "    id: uuid\n",
+            "    id: uuid\n    auth: {header: Authorization, env: 1TOKEN}\n",
+            9,
+            "providers.render.auth.env must name an environment variable like REPLICATE_API_TOKEN, "
+            "not '1TOKEN'",
+        ),
+        (
+            "    id: uuid\n",
             "    id: uuid\n    headers: {}\n",
             9,
-            "providers.render.headers is not a declaration "
-            "key; use title, docs_url, base_url, path, auth, id, status, fields",
+            "providers.render.headers is not a declaration key; use title, docs_url, base_url, "
+            "path, auth, id, status, fields, list, cancel, outputs_expire_after, outputs_removed",
         ),
     ],
 )

@@ -652,6 +652,7 @@ def test_python_dash_m_jobctl_runs_the_cli() -> None:
 BUILT_COMMANDS = [
     ["get"],
     ["gallery"],
+    ["cancel"],
     ["providers"],
     ["sim"],
     ["demo"],

@@ -597,10 +597,10 @@ def readme_python_examples() -> list[str]:
 
 
 def test_the_readme_has_python_examples() -> None:
-    assert len(readme_python_examples()) == 4
+    assert len(readme_python_examples()) == 5
 
 
-@pytest.mark.parametrize("n", range(4))
+@pytest.mark.parametrize("n", range(5))
 def test_the_readme_python_example_runs_against_the_simulator(
     n: int,
     sim: Simulator,
@@ -628,8 +628,14 @@ def test_the_readme_python_example_runs_against_the_simulator(
     code = readme_python_examples()[n].replace("127.0.0.1:8765", f"127.0.0.1:{sim.port}")
     if n == 0:
         sim.add_job("krea", KREA_ID, ["completed"])  # the first example expects a finished job
+    if n == 4:  # list and cancel: a job still running
+        sim.add_job("krea", KREA_ID, [Step("processing")])
     exec(compile(code, f"README.md python example {n + 1}", "exec"), {})
-    assert "Traceback" not in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "Traceback" not in printed.err
+    if n == 4:
+        assert printed.out.splitlines() == [f"{KREA_ID} running", "cancelled"]
+        assert ("DELETE", f"/krea/jobs/{KREA_ID}") in [(r.method, r.path) for r in sim.requests]
     if n == 3:
         assert (tmp_path / "out" / f"krea-{KREA_ID}.png").stat().st_size == 1000
         assert (tmp_path / "out" / f"gepetto-{GEPETTO_ID}.png").stat().st_size == 1000

@@ -19,7 +19,7 @@ from conftest import KREA_ID, run_process, write_config
 import jobctl
 from jobctl.providers.base import Provider
 from jobctl.sim import Simulator, Step
-from jobctl.sim.payloads import iso
+from jobctl.sim.payloads import SimCancel, SimList, iso
 
 ACME = Path(__file__).parent / "fixtures" / "jobctl-acme"
 ACME_KEY = "sim-acme-key-0123456789"
@@ -395,3 +395,120 @@ def test_an_installed_plugin_works_through_download(
     )
     (fetched,) = sim.requests_for("files")
     assert fetched.headers["authorization"] == f"Bearer {ACME_KEY}"  # the provider's own origin
+
+
+# --- statuses as plain words, list and cancel -------------------------------------------------
+
+# Acme as its author might write it without importing Status, with the list and cancel its
+# (made-up) docs describe: GET /v2/renders -> {"renders": [...], "next_page": cursor},
+# POST /v2/renders/{id}/withdraw.
+PLAIN_ACME = (
+    (ACME / "jobctl_acme.py")
+    .read_text()
+    .replace("Status.QUEUED", '"queued"')
+    .replace("Status.RUNNING", '"running"')
+    .replace("Status.SUCCEEDED", '"succeeded"')
+    .replace("Status.FAILED", '"failed"')
+    .replace("Status.CANCELLED", '"cancelled"')
+    .replace("from jobctl.plugin import", "from jobctl.plugin import CancelEndpoint, ListEndpoint,")
+    .replace(
+        "    def normalize",
+        "    list_endpoint = ListEndpoint(\n"
+        '        "/v2/renders", items="renders", next=("next_page",), limit="per_page"\n'
+        "    )\n"
+        '    cancel_endpoint = CancelEndpoint("POST", "/v2/renders/{id}/withdraw")\n\n'
+        "    def normalize",
+    )
+)
+
+
+@pytest.fixture
+def plain_acme(site: Path, sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    install(site, "jobctl-acme", {"acme": "plain_acme:Acme"}, {"plain_acme": PLAIN_ACME})
+    sim.add_route(
+        "acme",
+        "/v2/renders/{id}",
+        acme_render,
+        keys={"api_key": ACME_KEY},
+        headers={"Authorization": f"Bearer {ACME_KEY}"},
+        listing=SimList(
+            "/v2/renders",
+            lambda renders, cursor, url: {"renders": renders, "next_page": cursor},
+            page_size=50,
+            limit_param="per_page",
+        ),
+        cancel=SimCancel("POST", "/v2/renders/{id}/withdraw", "withdrawn"),
+        success="ready",
+        failure=("broken", "withdrawn"),
+    )
+    profile = {**sim.profile(), "acme": {"api_key": ACME_KEY, "base_url": sim.base_url("acme")}}
+    path = write_config(tmp_path / "config.yaml", {"default_profile": "test", "profiles": {"test": profile}})
+    monkeypatch.setenv("JOBCTL_CONFIG", str(path))
+    return path
+
+
+def test_a_plugin_may_write_its_statuses_as_plain_words(
+    sim: Simulator, plain_acme: Path, jobctl: Any
+) -> None:
+    sim.add_job("acme", RENDER_ID, [Step("rendering", requests=1), "ready"])
+    assert jobctl("providers").err == ""
+    result = jobctl("watch", f"acme:{RENDER_ID}", "--until-done", "--json", *FAST)
+    assert (result.code, result.err) == (0, "")
+    assert [(d["status"], d["done"]) for d in map(json.loads, result.lines)] == [
+        ("running", False),
+        ("succeeded", True),
+    ]
+
+
+def test_a_plugin_declaring_list_and_cancel_works_through_ls_remote_and_cancel(
+    sim: Simulator, plain_acme: Path, jobctl: Any
+) -> None:
+    sim.add_job("acme", RENDER_ID, ["rendering"])
+    listed = jobctl("ls", "--remote", "acme", "--json")
+    assert (listed.code, listed.err) == (0, "")
+    assert [(j["id"], j["status"]) for j in json.loads(listed.out)] == [(RENDER_ID, "running")]
+    result = jobctl("cancel", f"acme:{RENDER_ID}", "--json")
+    assert (result.code, result.err) == (0, "")
+    assert (json.loads(result.out)["status"], json.loads(result.out)["provider_status"]) == (
+        "cancelled",
+        "withdrawn",
+    )
+    assert [(r.method, r.path, r.query) for r in sim.requests_for("acme")][:3] == [
+        ("GET", "/acme/v2/renders", "per_page=20"),
+        ("GET", f"/acme/v2/renders/{RENDER_ID}", ""),
+        ("POST", f"/acme/v2/renders/{RENDER_ID}/withdraw", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            '"waiting": "queued",',
+            '"waiting": "QUEUED",',
+            "statuses must map the provider's words to jobctl.Status members or the words "
+            "queued, running, succeeded, failed, cancelled",
+        ),
+        (
+            'CancelEndpoint("POST",',
+            'CancelEndpoint("GET",',
+            "cancel_endpoint needs a method of POST, DELETE, PUT, PATCH and a path that starts with '/' "
+            "and holds '{id}' once",
+        ),
+        (
+            '"/v2/renders", items=',
+            '"v2/renders?all=1", items=',
+            "list_endpoint path 'v2/renders?all=1' must start with '/' and hold no braces, "
+            "'?', '#', spaces or '.' or '..' segments",
+        ),
+    ],
+    ids=["status word in capitals", "cancel by GET", "list path"],
+)
+def test_a_plugin_with_a_bad_status_word_list_or_cancel_is_one_warning(
+    old: str, new: str, problem: str, sim: Simulator, config_file: Path, site: Path, jobctl: Any
+) -> None:
+    assert old in PLAIN_ACME
+    install(site, "jobctl-acme", {"acme": "bad_acme:Acme"}, {"bad_acme": PLAIN_ACME.replace(old, new)})
+    result = jobctl("providers", "--json")
+    assert result.code == 0
+    assert result.err_lines == [f"warning: plugin 'acme' from jobctl-acme ignored: {problem}"]

@@ -259,7 +259,7 @@ def test_a_rejected_creatify_job_reports_its_failed_reason(
     assert data["error"] == {"code": None, "message": "Input image is too small"}
 
 
-def test_a_finished_unstructured_job_reads_job_type_runtime_and_output_file_ids(
+def test_a_finished_unstructured_job_reads_job_type_runtime_and_output_file_ids_beside_their_nodes(
     sim: Simulator, config_file: Path, jobctl: Any
 ) -> None:
     fields = {
@@ -283,7 +283,7 @@ def test_a_finished_unstructured_job_reads_job_type_runtime_and_output_file_ids(
         "updated_at": None,
         "finished_at": "2024-05-01T10:01:30.000Z",
         "outputs": ["out-1.json", "out-2.json"],
-        "results": {},
+        "results": {"output_node_files": fields["output_node_files"]},
         "error": None,
         "outputs_expire_at": None,
         "outputs_removed": False,

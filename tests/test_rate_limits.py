@@ -52,8 +52,9 @@ def limited(headers: dict[str, str], then: str | None = "completed") -> list[Ste
         ({"Retry-After": "60"}, 60),
         ({"Retry-After": "3600"}, 3600),
         ({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "45"}, 45),
+        ({"RateLimit-Limit": "600", "RateLimit-Remaining": "0", "RateLimit-Reset": "45"}, 45),
     ],
-    ids=["retry-after seconds", "retry-after an hour", "ratelimit-reset seconds"],
+    ids=["retry-after seconds", "retry-after an hour", "x-ratelimit-reset seconds", "ratelimit-reset (IETF)"],
 )
 def test_get_past_its_retry_budget_says_at_once_when_to_try_again(
     headers: dict[str, str], seconds: int, sim: Simulator, config_file: Any, jobctl: Any
@@ -146,6 +147,29 @@ def test_watch_waits_for_ratelimit_reset_after_the_last_request_of_a_window(
     assert [json.loads(line)["status"] for line in result.lines] == ["running", "succeeded"]
     first, second = sim.requests_for("krea")
     assert second.at - first.at >= 0.9
+
+
+def test_watch_pauses_a_provider_that_says_ratelimit_remaining_0_without_an_x(
+    sim: Simulator, config_file: Any, jobctl: Any
+) -> None:
+    last = {"RateLimit-Limit": "600", "RateLimit-Remaining": "0", "RateLimit-Reset": "1"}
+    sim.add_job("krea", KREA_ID, [Step("processing", headers=last, requests=1), Step("completed")])
+    result = jobctl("watch", f"krea:{KREA_ID}", "--until-done", "--json", *FAST)
+    assert result.code == 0, result.err
+    assert [json.loads(line)["status"] for line in result.lines] == ["running", "succeeded"]
+    first, second = sim.requests_for("krea")
+    assert second.at - first.at >= 0.9
+
+
+def test_a_ratelimit_remaining_above_0_asks_for_no_pause(
+    sim: Simulator, config_file: Any, jobctl: Any
+) -> None:
+    plenty = {"RateLimit-Remaining": "5", "RateLimit-Reset": "30"}
+    sim.add_job("krea", KREA_ID, [Step("processing", headers=plenty, requests=1), Step("completed")])
+    result = jobctl("watch", f"krea:{KREA_ID}", "--until-done", "--json", *FAST)
+    assert result.code == 0, result.err
+    first, second = sim.requests_for("krea")
+    assert second.at - first.at < 5
 
 
 # --- the live table -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import CREATIFY_ID, GEPETTO_ID, KREA_ID
+from conftest import CREATIFY_ID, GEPETTO_ID, KREA_ID, UNSTRUCTURED_ID
 
 from jobctl.sim import Step
 
@@ -37,6 +37,14 @@ SHAPES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
         "completed",
         {"result": {"urls": [{"url": URL}, "https://gen.krea.ai/images/b.png"], "style_id": "st_9"}},
         {"outputs": [URL, "https://gen.krea.ai/images/b.png"], "results": {"style_id": "st_9"}},
+    ),
+    (
+        "krea",
+        KREA_ID,
+        "completed",
+        # node-app jobs name each output: the URLs are the outputs, in order
+        {"result": {"urls": {"trellis": "https://gen.krea.ai/3d/a.glb", "preview": URL}}},
+        {"outputs": ["https://gen.krea.ai/3d/a.glb", URL], "results": {}},
     ),
     (
         "creatify",
@@ -148,3 +156,46 @@ def test_a_running_kreas_preview_urls_are_not_outputs_until_it_completes(sim, co
         ("intermediate-complete", []),
         ("completed", [URL]),
     ]
+
+
+# --- Unstructured: a failed job's reason is in its details ----------------------------------
+
+DETAILS = f"/unstructured/api/v1/jobs/{UNSTRUCTURED_ID}/details"
+REASON = "Partitioner: invoice-2026-11.pdf is password-protected"
+
+
+def test_a_failed_unstructured_jobs_reason_is_read_from_its_details(sim, config_file, jobctl) -> None:
+    sim.add_job("unstructured", UNSTRUCTURED_ID, [Step("FAILED")])
+    result = jobctl("get", "unstructured", UNSTRUCTURED_ID, "--json", "--no-track")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert (data["status"], data["error"]) == ("failed", {"code": None, "message": REASON})
+    assert [r.path for r in sim.requests_for("unstructured")] == [DETAILS.removesuffix("/details"), DETAILS]
+
+
+def test_the_details_are_read_only_for_failed_jobs(sim, config_file, jobctl) -> None:
+    sim.add_job("unstructured", UNSTRUCTURED_ID, [Step("IN_PROGRESS", requests=1), Step("COMPLETED")])
+    result = jobctl("watch", f"unstructured:{UNSTRUCTURED_ID}", "--until-done", "--json", "--no-track", *FAST)
+    assert result.code == 0, result.err
+    assert DETAILS not in [r.path for r in sim.requests_for("unstructured")]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Step(http_status=500, body="{}"), Step(body="<html>busy</html>"), Step(body='{"message": null}')],
+    ids=["500", "html", "no message"],
+)
+def test_details_that_fail_never_cost_the_answer(fault: Step, sim, config_file, jobctl) -> None:
+    sim.add_job("unstructured", UNSTRUCTURED_ID, [Step("FAILED")])
+    sim.add_answers("unstructured", "GET", DETAILS.removeprefix("/unstructured"), [fault])
+    result = jobctl("get", "unstructured", UNSTRUCTURED_ID, "--json", "--no-track", "--exit-status")
+    assert (result.code, result.err) == (1, "")
+    assert (json.loads(result.out)["status"], json.loads(result.out)["error"]) == ("failed", None)
+
+
+def test_watch_reads_a_failed_unstructured_jobs_reason_once(sim, config_file, jobctl) -> None:
+    sim.add_job("unstructured", UNSTRUCTURED_ID, [Step("IN_PROGRESS", requests=1), Step("FAILED")])
+    result = jobctl("watch", f"unstructured:{UNSTRUCTURED_ID}", "--until-done", "--json", "--no-track", *FAST)
+    assert result.code == 1
+    assert json.loads(result.lines[-1])["error"] == {"code": None, "message": REASON}
+    assert [r.path for r in sim.requests_for("unstructured")].count(DETAILS) == 1

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from jobctl import __version__
-from jobctl.cli import config, download, gallery, jobs, simulator, watch
+from jobctl.cli import config, download, gallery, jobs, remote, simulator, watch
 from jobctl.cli.context import Environment, OutputClosed, silence
 from jobctl.errors import ExitCode, JobctlError, UsageError
 
@@ -32,6 +32,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "download": download.download,
     "gallery": gallery.gallery,
     "ls": jobs.list_jobs,
+    "cancel": remote.cancel,
     "forget": jobs.forget,
     "providers": config.providers,
     "sim": simulator.sim,

@@ -59,23 +59,84 @@ def get(
 
 def list_jobs(
     ctx: typer.Context,
+    providers: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="With --remote: the providers to ask (default: every configured one that can list).",
+            metavar="[PROVIDER]...",
+            show_default=False,
+        ),
+    ] = None,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Include finished jobs.")] = False,
+    remote: Annotated[
+        bool, typer.Option("--remote", help="Ask the providers for their recent jobs instead.")
+    ] = False,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="With --remote: only jobs in this status (queued, running, succeeded, failed, "
+            "cancelled, unknown).",
+            metavar="WORD",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", help="With --remote: at most N jobs per provider, 1-1000 [default: 20].", metavar="N"
+        ),
+    ] = None,
     as_json: JsonOpt = False,
+    profile: ProfileOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+    no_track: NoTrackOpt = False,
 ) -> None:
-    """List the jobs this machine has looked at, with their last known state.
+    """List the jobs this machine has looked at, or (--remote) the providers' own.
+
+    Without --remote: the unfinished tracked jobs with their last known state, and
+    succeeded ones whose outputs expire within the hour and were not downloaded
+    (marked, with the command that saves them); --all shows every one.
+
+    With --remote: each provider's recent jobs, newest first, from its documented
+    list endpoint (Krea, Unstructured, and providers declared with a list); they
+    enter the journal, so a later `jobctl watch --until-done` follows them.
 
     \b
     Examples:
       jobctl ls
       jobctl ls --all --json | jq -r '.[] | select(.status == "failed") | .id'
+      jobctl ls --remote krea --status running && jobctl watch --until-done
+      jobctl ls --remote --limit 100 --json | jq -r '.[] | "\\(.provider):\\(.id)"'
     """
-    from jobctl.cli.output.views import jobs_text
+    from jobctl.cli.output.views import expires_soon, now_of, show_job_list
 
     env: Environment = ctx.obj
+    if remote:
+        from jobctl.cli.remote import list_remote
+
+        return list_remote(
+            env,
+            list(providers or []),
+            status=status,
+            limit=20 if limit is None else limit,
+            as_json=as_json,
+            profile=profile,
+            config=config,
+            no_track=no_track,
+        )
+    if providers or status is not None or limit is not None:
+        raise UsageError("PROVIDER, --status and --limit go with --remote: e.g. jobctl ls --remote krea")
     book = env.journal()
-    entries = book.entries(include_done=show_all)
+    files = book.downloads()  # what `download` wrote where, per job
+    now = now_of(env)
+    entries = [
+        e
+        for e in book.entries(include_done=show_all, expiring=True)
+        if show_all or not e.job.done or expires_soon(e.job, now, (e.job.provider, e.job.id) in files)
+    ]
     if as_json:
-        files = book.downloads()  # what `download` wrote where, per job
         env.out_json(
             [
                 {**e.job.to_dict(), "gone": e.gone, "downloads": files.get((e.job.provider, e.job.id), [])}
@@ -86,7 +147,7 @@ def list_jobs(
         hint = "(jobctl ls --all shows every one)"
         env.out("no tracked jobs" if show_all else f"no unfinished tracked jobs {hint}")
     else:
-        env.out(jobs_text(env, [e.shown_job for e in entries], many=True))
+        show_job_list(env, [e.shown_job for e in entries], set(files))
 
 
 def forget(

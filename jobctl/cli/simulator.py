@@ -117,7 +117,7 @@ def run_simulator(port: int, latency: float, speed: float, say: Print, rate: flo
     import shutil
     import threading
 
-    from jobctl.sim.samples import load_samples
+    from jobctl.sim.samples import LONG_RUNNING, load_samples
     from jobctl.sim.server import Simulator
 
     try:
@@ -140,6 +140,8 @@ def run_simulator(port: int, latency: float, speed: float, say: Print, rate: flo
             for provider, job_id in refs:
                 say(f"  jobctl get {provider} {job_id}")
             say(f"  jobctl download {refs[0][0]}:{refs[0][1]} -d out    # once it has succeeded")
+            say("  jobctl ls --remote                # the krea and unstructured accounts' jobs")
+            say(f"  jobctl cancel {LONG_RUNNING[0]}:{LONG_RUNNING[1]}")
             say("\nEach job's lifecycle starts at its first request. Ctrl-C stops the simulator.")
             stop.wait()
         finally:
@@ -208,6 +210,7 @@ def run_demo(env: Environment, speed: float) -> None:
             first = jobs[0]
             say(f"\n$ jobctl get {first.provider} {first.id} --json\n")
             say(env.dumps(first.to_dict(), pretty=True))
+            show_list_and_cancel(env, client)
             folder, files = show_download(env, client, jobs)
     finally:
         sim.stop()
@@ -222,6 +225,18 @@ def run_demo(env: Environment, speed: float) -> None:
 
 
 DEMO_RATE = 3_000_000  # bytes per second per file: slow enough to watch the bars move
+
+
+def show_list_and_cancel(env: Environment, client: Client) -> None:
+    """The Krea account's jobs as the provider lists them, then one still going cancelled."""
+    from jobctl.cli.output.views import jobs_text
+    from jobctl.sim.samples import LONG_RUNNING
+
+    provider, job_id, _ = LONG_RUNNING
+    env.out(f"\n$ jobctl ls --remote {provider}\n")
+    env.out(jobs_text(env, client.list_jobs(provider), many=True))
+    env.out(f"\n$ jobctl cancel {provider}:{job_id}\n")
+    env.out(jobs_text(env, [client.cancel(provider, job_id)], many=False))
 
 
 def show_download(env: Environment, client: Client, jobs: list[Job]) -> tuple[Path, DownloadResult]:

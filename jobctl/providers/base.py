@@ -1,4 +1,5 @@
-"""What every provider shares: auth styles, id rules, status mapping, payload readers.
+"""What every provider shares: auth styles, id rules, status mapping, payload readers,
+and the optional list and cancel endpoints.
 
 A provider module only declares its particulars (see ``gepetto.py`` for the
 smallest) and implements ``normalize`` for its own payload.
@@ -225,6 +226,49 @@ def split_result(value: object) -> tuple[list[str], dict[str, Any]]:
     return outputs, left if isinstance(left, dict) else {"result": left}
 
 
+# --- list and cancel endpoints (optional) -------------------------------------
+
+
+class ListEndpoint:
+    """A documented endpoint listing the account's recent jobs: GET ``path``.
+
+    ``items``: the dotted path of the jobs in the answer ("" when the answer is the
+    array itself); each is shaped like the GET answer, its id at ``id_field``.
+    ``next``: the fields that may hold the next page's cursor or URL, tried in order
+    (none: one page). ``limit``, ``status``, ``cursor``: the names of the query
+    parameters for the page size (at most ``max_limit``), the provider's own status
+    word and the cursor; None where the provider documents none.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        items: str = "",
+        id_field: str = "id",
+        next: tuple[str, ...] = (),
+        limit: str | None = None,
+        max_limit: int = 1000,
+        status: str | None = None,
+        cursor: str = "cursor",
+    ) -> None:
+        self.path, self.items, self.id_field, self.next = path, items, id_field, next
+        self.limit, self.max_limit, self.status, self.cursor = limit, max_limit, status, cursor
+
+    def describe(self) -> str:
+        """The documented answer, for errors: ``object with 'items'`` or ``array of jobs``."""
+        return f"object with '{self.items}'" if self.items else "array of jobs"
+
+
+class CancelEndpoint:
+    """A documented endpoint that asks the provider to stop a job: ``method path``,
+    ``path`` holding ``{id}``. Whatever it answers with a 2xx is an acceptance; the
+    job is read again to see what became of it."""
+
+    def __init__(self, method: str, path: str) -> None:
+        self.method, self.path = method.upper(), path
+
+
 # --- the provider interface -------------------------------------------------
 
 # Terminal words the specs do not list, read by meaning (PRODUCT.md, "Reading real
@@ -237,7 +281,11 @@ COMMON_WORDS = {
 
 
 class Provider:
-    """One hosted API. Subclasses declare; ``normalize`` reads their payload."""
+    """One hosted API. Subclasses declare; ``normalize`` reads their payload.
+
+    ``list_endpoint`` and ``cancel_endpoint`` are declared only where the API documents
+    them; the hooks below read them, and a plugin may override a hook instead.
+    """
 
     name: ClassVar[str]
     title: ClassVar[str]
@@ -246,11 +294,14 @@ class Provider:
     path: ClassVar[str]  # with "{id}"
     auth: ClassVar[Auth] = BearerAuth()
     id_rule: ClassVar[IdRule] = SINGLE_SEGMENT
-    statuses: ClassVar[Mapping[str, Status]]
+    # The provider's words to jobctl.Status members, or to the same words as text ("queued").
+    statuses: ClassVar[Mapping[str, Status | str]]
     status_field: ClassVar[str] = "status"  # where the status word sits; dotted for nested
     credentials: ClassVar[tuple[str, ...]] = ("api_key",)
     # Profile keys this provider accepts besides its credentials (see jobctl.providers.profile_keys).
     options: ClassVar[tuple[str, ...]] = COMMON_OPTIONS
+    list_endpoint: ClassVar[ListEndpoint | None] = None
+    cancel_endpoint: ClassVar[CancelEndpoint | None] = None
     _words: ClassVar[dict[str, Status] | None] = None
 
     def env_var(self, field: str) -> str:
@@ -273,9 +324,13 @@ class Provider:
             return Status.UNKNOWN, shown
         words = type(self).__dict__.get("_words")  # per class: a subclass has its own table
         if words is None:
-            words = {**COMMON_WORDS, **{k.lower(): v for k, v in self.statuses.items()}}
+            words = {**COMMON_WORDS, **self.documented_words()}
             type(self)._words = words
         return words.get(word.strip().lower(), Status.UNKNOWN), shown
+
+    def documented_words(self) -> dict[str, Status]:
+        """The ``statuses`` table, lower-cased, each meaning a Status member."""
+        return {k.lower(): Status(v) for k, v in self.statuses.items()}
 
     def finished(self, body: Mapping[str, Any]) -> bool:
         return self.status_of(value_at(body, self.status_field))[0].done
@@ -301,3 +356,84 @@ class Provider:
 
     def normalize(self, job_id: str, body: Mapping[str, Any]) -> Job:
         raise NotImplementedError
+
+    # --- optional: one more request for a job (Unstructured's failed reason) ---------
+
+    def follow_up(self, job: Job) -> str | None:
+        """A path to GET for more about ``job`` than its answer says, or None (the default).
+        Its failure never costs the answer: the job is shown as it was read."""
+        return None
+
+    def read_follow_up(self, job: Job, body: Mapping[str, Any]) -> Job:
+        """``job`` with what the follow-up answer ``body`` adds."""
+        return job
+
+    # --- optional: listing and cancelling (see ListEndpoint, CancelEndpoint) ---------
+
+    def filter_word(self, status: Status) -> str | None:
+        """The provider's own word to filter its list by, when exactly one of its words
+        means ``status`` and it takes a status filter; else None (jobctl filters)."""
+        endpoint = self.list_endpoint
+        words = [word for word, meaning in self.statuses.items() if Status(meaning) is status]
+        return words[0] if endpoint is not None and endpoint.status and len(words) == 1 else None
+
+    def list_params(self, status_word: str | None, limit: int, cursor: str | None) -> dict[str, str]:
+        """The query of one list request: page size, the provider's status word, cursor."""
+        endpoint = self.list_endpoint
+        params: dict[str, str] = {}
+        if endpoint is None:
+            return params
+        if endpoint.limit:
+            params[endpoint.limit] = str(min(limit, endpoint.max_limit))
+        if status_word and endpoint.status:
+            params[endpoint.status] = status_word
+        if cursor:
+            params[endpoint.cursor] = cursor
+        return params
+
+    def read_list(self, body: object) -> tuple[list[Any], str | None]:
+        """One list answer's items and its next page (a cursor or a URL; None: the last
+        page). A ProviderError when the answer is not the documented shape."""
+        endpoint = self.list_endpoint
+        assert endpoint is not None, "read_list needs a list_endpoint"
+        wanted = endpoint.describe()
+        items: object = body
+        if endpoint.items and isinstance(body, Mapping):
+            items = value_at(body, endpoint.items)
+            if not isinstance(items, list):
+                what = "no" if items is None else f"{json_kind(items)} for"
+                raise ProviderError(
+                    f"{self.name}: the list answer has {what} '{endpoint.items}', not the documented {wanted}"
+                )
+        if not isinstance(items, list) or (endpoint.items and not isinstance(body, Mapping)):
+            raise ProviderError(
+                f"{self.name}: the list answer is {json_kind(body)}, not the documented {wanted}"
+            )
+        after = None
+        for field in endpoint.next:
+            value = value_at(body, field)
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+                after = str(value).strip()
+                break
+        return items, after
+
+    def listed_id(self, item: object, n: int) -> str:
+        """The id of the ``n``-th listed job (from 1), checked by the id rule."""
+        endpoint = self.list_endpoint
+        field = endpoint.id_field if endpoint is not None else "id"
+        where = f"{self.name}: the list answer's job {n}"
+        if not isinstance(item, Mapping):
+            raise ProviderError(f"{where} is {json_kind(item)}, not a job object")
+        value = value_at(item, field)
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+            raise ProviderError(f"{where} has no '{field}'; not the documented {self.title} job")
+        try:
+            return self.validate_id(str(value))
+        except UsageError:
+            raise ProviderError(f"{where} has an id jobctl cannot ask about: {json.dumps(value)}") from None
+
+    def cancel_request(self, job_id: str) -> tuple[str, str]:
+        """(method, path) of the request that asks the provider to stop ``job_id``."""
+        endpoint = self.cancel_endpoint
+        assert endpoint is not None, "cancel_request needs a cancel_endpoint"
+        return endpoint.method, endpoint.path.format(id=quote(job_id, safe=""))

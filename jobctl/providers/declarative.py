@@ -11,6 +11,7 @@ import json
 import re
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,14 +26,38 @@ from jobctl.providers.base import (
     SINGLE_SEGMENT,
     UUID,
     BearerAuth,
+    CancelEndpoint,
     IdRule,
+    ListEndpoint,
     Provider,
     error_of,
     value_at,
 )
-from jobctl.providers.registry import NAME, NAME_RULE, Warn, log_warning, path_problem
+from jobctl.providers.registry import (
+    CANCEL_METHODS,
+    LIST_PATH_RULE,
+    NAME,
+    NAME_RULE,
+    Warn,
+    good_list_path,
+    log_warning,
+    path_problem,
+)
 
-KEYS = ("title", "docs_url", "base_url", "path", "auth", "id", "status", "fields")
+KEYS = (
+    "title",
+    "docs_url",
+    "base_url",
+    "path",
+    "auth",
+    "id",
+    "status",
+    "fields",
+    "list",
+    "cancel",
+    "outputs_expire_after",
+    "outputs_removed",
+)
 FIELDS = ("created_at", "updated_at", "finished_at", "kind", "outputs", "error", "results")
 ID_RULES: dict[str, IdRule] = {"single-segment": SINGLE_SEGMENT, "uuid": UUID, "positive-int": POSITIVE_INT}
 STATUSES = {s.value: s for s in Status if s is not Status.UNKNOWN}
@@ -58,13 +83,15 @@ HTTP_OWN_HEADERS = frozenset(
         "proxy-authorization",
     )
 )
+_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class HeaderSchemeAuth:
-    """``<header>: [<scheme> ]<api_key>``: the one auth style a declaration can name."""
+    """``<header>: [<scheme> ]<api_key>``: the one auth style a declaration can name;
+    ``env`` the variable the key comes from when the profile has none."""
 
-    def __init__(self, header: str, scheme: str | None) -> None:
-        self.header, self.scheme = header, scheme
+    def __init__(self, header: str, scheme: str | None, env: str | None = None) -> None:
+        self.header, self.scheme, self.env = header, scheme, env
 
     def headers(self, creds: Mapping[str, str]) -> dict[str, str]:
         key = creds["api_key"]
@@ -78,6 +105,12 @@ class DeclaredProvider(Provider):
     """A provider read from the config file: ``fields`` name where each value sits."""
 
     fields: ClassVar[Mapping[str, str]] = {}
+    outputs_expire_after: ClassVar[timedelta | None] = None  # counted from finished_at
+    outputs_removed_field: ClassVar[str | None] = None  # true there: the provider deleted them
+
+    def env_var(self, field: str) -> str:
+        env = getattr(self.auth, "env", None)
+        return env if field == "api_key" and isinstance(env, str) else super().env_var(field)
 
     def __init__(self, warn: Warn = log_warning) -> None:
         self.warn = warn  # what it says about answers (a time it cannot read), once each
@@ -108,6 +141,20 @@ class DeclaredProvider(Provider):
         return None
 
     def normalize(self, job_id: str, body: Mapping[str, Any]) -> Job:
+        job = self._read(job_id, body)
+        if job.status is not Status.SUCCEEDED:
+            return job
+        removed = (
+            self.outputs_removed_field is not None and value_at(body, self.outputs_removed_field) is True
+        )
+        expires = self.outputs_expire_after
+        try:
+            at = job.finished_at + expires if job.finished_at and expires else None
+        except OverflowError:  # past year 9999: as good as never
+            at = None
+        return replace(job, outputs_expire_at=at, outputs_removed=removed)
+
+    def _read(self, job_id: str, body: Mapping[str, Any]) -> Job:
         files, rest = split_urls(self._at(body, "outputs"))
         named: dict[str, Any] = {}
         if rest is not None:
@@ -146,17 +193,19 @@ def split_urls(value: object) -> tuple[list[str], Any]:
     return urls, None if rest is _NOTHING else rest
 
 
-def _take_urls(value: object, urls: list[str]) -> Any:
+def _take_urls(value: object, urls: list[str], in_list: bool = False) -> Any:
     if value is None:
         return _NOTHING
     if isinstance(value, str):
         if value.strip().lower().startswith(("http://", "https://")):
             urls.append(value.strip())
             return _NOTHING
-        return value if value.strip() else _NOTHING
+        # In a list a blank string is a token of text ("\n\n", ""): kept, whitespace and all.
+        return value if value.strip() or in_list else _NOTHING
     if isinstance(value, list):
-        kept = [r for r in (_take_urls(item, urls) for item in value) if r is not _NOTHING]
-        return kept or _NOTHING
+        kept = [r for r in (_take_urls(item, urls, True) for item in value) if r is not _NOTHING]
+        said = any(not isinstance(r, str) or r.strip() for r in kept)
+        return kept if said else _NOTHING  # only blanks beside the URLs: nothing to keep
     if isinstance(value, Mapping):
         url = value.get("url")
         if isinstance(url, str) and url.strip().lower().startswith(("http://", "https://")):
@@ -278,6 +327,11 @@ def declare(name: str, spec: object) -> type[DeclaredProvider]:
     auth = _auth(spec.get("auth"), (*at, "auth"))
     id_rule = _id_rule(spec.get("id"), (*at, "id"))
     status_field, statuses = _statuses(spec.get("status"), (*at, "status"))
+    fields = _fields(spec.get("fields"), (*at, "fields"))
+    listing = _list(spec.get("list"), (*at, "list"))
+    cancel = _cancel(spec.get("cancel"), (*at, "cancel"))
+    expire_after = _expire_after(spec.get("outputs_expire_after"), (*at, "outputs_expire_after"))
+    removed = spec.get("outputs_removed")
     attrs: dict[str, Any] = {
         "name": name,
         "title": title,
@@ -288,7 +342,11 @@ def declare(name: str, spec: object) -> type[DeclaredProvider]:
         "id_rule": id_rule,
         "status_field": status_field,
         "statuses": statuses,
-        "fields": _fields(spec.get("fields"), (*at, "fields")),
+        "fields": fields,
+        "list_endpoint": listing,
+        "cancel_endpoint": cancel,
+        "outputs_expire_after": expire_after,
+        "outputs_removed_field": None if removed is None else _dotted(removed, (*at, "outputs_removed")),
     }
     return type(f"Declared_{name}", (DeclaredProvider,), attrs)
 
@@ -319,13 +377,11 @@ def _auth(value: object, at: tuple[str, ...]) -> Any:
         raise Mistake(
             at, f"must be a mapping like {{header: Authorization, scheme: Bearer}}, not a {_kind(value)}"
         )
+    keys = ("header", "scheme", "env")
     for key in value:
-        if key not in ("header", "scheme"):
-            raise Mistake(
-                (*at, str(key)),
-                f"is not an auth key{_closest(key, ('header', 'scheme'))}; use header, scheme",
-            )
-    header, scheme = value.get("header"), value.get("scheme")
+        if key not in keys:
+            raise Mistake((*at, str(key)), f"is not an auth key{_closest(key, keys)}; use {', '.join(keys)}")
+    header, scheme, env = value.get("header"), value.get("scheme"), value.get("env")
     if not is_token(header):  # a header name is an HTTP token, like an auth scheme
         where = (*at, "header") if "header" in value else at
         raise Mistake(where, f"needs a header name like Authorization or X-API-Key, not {_shown(header)}")
@@ -338,7 +394,71 @@ def _auth(value: object, at: tuple[str, ...]) -> Any:
         )
     if scheme is not None and not is_token(scheme):
         raise Mistake((*at, "scheme"), f"must be one word like Bearer or Token, not {_shown(scheme)}")
-    return HeaderSchemeAuth(header, scheme or None)
+    if env is not None and not (isinstance(env, str) and _ENV_VAR.fullmatch(env)):
+        raise Mistake(
+            (*at, "env"), f"must name an environment variable like REPLICATE_API_TOKEN, not {_shown(env)}"
+        )
+    return HeaderSchemeAuth(header, scheme or None, env)
+
+
+def _list(value: object, at: tuple[str, ...]) -> ListEndpoint | None:
+    if value is None:
+        return None
+    example = "{path: /v1/jobs, items: results, next: next}"
+    if not isinstance(value, dict):
+        raise Mistake(at, f"must be a mapping like {example}, not a {_kind(value)}")
+    keys = ("path", "items", "next", "id")
+    for key in value:
+        if key not in keys:
+            raise Mistake((*at, str(key)), f"is not a list key{_closest(key, keys)}; use {', '.join(keys)}")
+    path = value.get("path")
+    if not good_list_path(path):
+        where = (*at, "path") if "path" in value else at
+        raise Mistake(where, f"needs the list's path, like /v1/jobs: it {LIST_PATH_RULE}")
+    items = "" if value.get("items") is None else _dotted(value["items"], (*at, "items"))
+    after = None if value.get("next") is None else _dotted(value["next"], (*at, "next"))
+    job_id = "id" if value.get("id") is None else _dotted(value["id"], (*at, "id"))
+    assert isinstance(path, str)
+    return ListEndpoint(path, items=items, id_field=job_id, next=(after,) if after else ())
+
+
+def _cancel(value: object, at: tuple[str, ...]) -> CancelEndpoint | None:
+    if value is None:
+        return None
+    example = '{method: POST, path: "/v1/jobs/{id}/cancel"}'
+    if not isinstance(value, dict):
+        raise Mistake(at, f"must be a mapping like {example}, not a {_kind(value)}")
+    for key in value:
+        if key not in ("method", "path"):
+            raise Mistake(
+                (*at, str(key)), f"is not a cancel key{_closest(key, ('method', 'path'))}; use method, path"
+            )
+    method = value.get("method")
+    if not isinstance(method, str) or method.upper() not in CANCEL_METHODS:
+        where = (*at, "method") if "method" in value else at
+        raise Mistake(where, f"needs a method, one of {', '.join(CANCEL_METHODS)}, not {_shown(method)}")
+    path = value.get("path")
+    if "path" not in value:
+        raise Mistake(at, 'has no path; add one, e.g. path: "/v1/jobs/{id}/cancel"')
+    if not isinstance(path, str):
+        raise Mistake((*at, "path"), f"must be a path like /v1/jobs/{{id}}/cancel, not {_shown(path)}")
+    problem = path_problem(path)
+    if problem:
+        raise Mistake((*at, "path"), problem)
+    return CancelEndpoint(method, path)
+
+
+def _expire_after(value: object, at: tuple[str, ...]) -> timedelta | None:
+    if value is None:
+        return None
+    from jobctl._units import parse_duration
+
+    try:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ValueError(f"must be a duration like 1h or 7d, not a {_kind(value)}")
+        return timedelta(seconds=parse_duration(str(value)))
+    except (ValueError, OverflowError) as exc:
+        raise Mistake(at, str(exc).replace(f"'{value}' must be", "must be")) from None
 
 
 def _id_rule(value: object, at: tuple[str, ...]) -> IdRule:

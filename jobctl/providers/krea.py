@@ -1,4 +1,4 @@
-"""Krea: GET /jobs/{id} (specs/krea-get-job.md)."""
+"""Krea: GET /jobs/{id} (specs/krea-get-job.md); list GET /jobs, cancel DELETE /jobs/{id}."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from jobctl.model import Job, JobError, Status
-from jobctl.providers.base import Provider, error_of, files, mapping, text, timestamp
+from jobctl.providers.base import (
+    CancelEndpoint,
+    ListEndpoint,
+    Provider,
+    error_of,
+    files,
+    mapping,
+    text,
+    timestamp,
+)
 
 
 def krea_error(body: Mapping[str, Any]) -> JobError | None:
@@ -39,9 +48,22 @@ class Krea(Provider):
         "failed": Status.FAILED,
         "cancelled": Status.CANCELLED,
     }
+    # The docs name the cursor both next_cursor and nextCursor: both are read.
+    list_endpoint = ListEndpoint(
+        "/jobs",
+        items="items",
+        id_field="job_id",
+        next=("next_cursor", "nextCursor"),
+        limit="limit",
+        status="status",
+    )
+    cancel_endpoint = CancelEndpoint("DELETE", "/jobs/{id}")  # queued or processing jobs
 
     def normalize(self, job_id: str, body: Mapping[str, Any]) -> Job:
         result = mapping(body, "result")
+        urls = result.get("urls")
+        if isinstance(urls, Mapping) and "url" not in urls:  # node apps: {"trellis": "https://...glb"}
+            urls = list(urls.values())
         running = self.status_of(body.get("status"))[0] is Status.RUNNING
         return self.job(
             job_id,
@@ -50,7 +72,7 @@ class Krea(Provider):
             created_at=timestamp(body, "created_at"),
             finished_at=timestamp(body, "completed_at"),
             # A running job's urls (intermediate-complete) are previews, not its outputs.
-            outputs=() if running else tuple(files(result.get("urls"))),
+            outputs=() if running else tuple(files(urls)),
             results={"style_id": result["style_id"]} if result.get("style_id") is not None else {},
             error=krea_error(body),
         )

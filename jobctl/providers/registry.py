@@ -80,12 +80,14 @@ def provider_problems(provider: Provider) -> list[str]:
     path_rule = path_problem(provider.path)
     if path_rule:
         problems.append(f"path {provider.path!r} {path_rule}")
-    from jobctl.model import Status
-
     if not provider.statuses or not all(
-        isinstance(word, str) and isinstance(status, Status) for word, status in provider.statuses.items()
+        isinstance(word, str) and _is_status(meaning) for word, meaning in provider.statuses.items()
     ):
-        problems.append("statuses must map the provider's words to jobctl.Status members")
+        problems.append(
+            "statuses must map the provider's words to jobctl.Status members "
+            "or the words queued, running, succeeded, failed, cancelled"
+        )
+    problems += endpoint_problems(provider)
     if not provider.credentials or not all(isinstance(c, str) and c for c in provider.credentials):
         problems.append("credentials must be a tuple of profile field names, like ('api_key',)")
     if not callable(getattr(provider.auth, "headers", None)):
@@ -99,6 +101,45 @@ def usable(names: Iterable[str]) -> list[str]:
     """The names a ref can use: a declaration or entry point called ``My Render`` is
     reported as such (config check, providers), never offered or suggested."""
     return [n for n in names if NAME.fullmatch(n)]
+
+
+def _is_status(meaning: object) -> bool:
+    from jobctl.model import Status
+
+    return isinstance(meaning, Status) or (
+        isinstance(meaning, str) and meaning in {s.value for s in Status if s is not Status.UNKNOWN}
+    )
+
+
+CANCEL_METHODS = ("POST", "DELETE", "PUT", "PATCH")
+LIST_PATH_RULE = "must start with '/' and hold no braces, '?', '#', spaces or '.' or '..' segments"
+
+
+def good_list_path(path: object) -> bool:
+    """A list path: no id, no query, and, as every path, no dot segment (see path_problem)."""
+    if not isinstance(path, str) or not path.startswith("/") or any(c in path for c in "{}?# \t\n"):
+        return False
+    return path_problem(path.rstrip("/") + "/{id}") is None
+
+
+def endpoint_problems(provider: Provider) -> list[str]:
+    """What is wrong with a provider's list and cancel declarations, if it has them."""
+    from jobctl.providers.base import CancelEndpoint, ListEndpoint
+
+    problems = []
+    listing, cancel = provider.list_endpoint, provider.cancel_endpoint
+    if listing is not None and not isinstance(listing, ListEndpoint):
+        problems.append("list_endpoint must be a ListEndpoint(path, ...) or None")
+    elif listing is not None and not good_list_path(listing.path):
+        problems.append(f"list_endpoint path {listing.path!r} {LIST_PATH_RULE}")
+    if cancel is not None and not isinstance(cancel, CancelEndpoint):
+        problems.append("cancel_endpoint must be a CancelEndpoint(method, path) or None")
+    elif cancel is not None and (cancel.method not in CANCEL_METHODS or not good_path(cancel.path)):
+        problems.append(
+            f"cancel_endpoint needs a method of {', '.join(CANCEL_METHODS)} and a path "
+            "that starts with '/' and holds '{id}' once"
+        )
+    return problems
 
 
 def unknown_provider(name: str, known: list[str]) -> UsageError:

@@ -1,6 +1,7 @@
 """Each built-in provider as the simulator plays it: its keys and auth header, its
-answers (job bodies, 401, 404, ids it refuses), written from the provider's spec alone,
-not from its ``normalize``, so a test catches a client that reads what is never sent."""
+answers (job bodies, 401, 404, ids it refuses, and where documented its list, cancel and
+details endpoints), written from the provider's docs alone, not from its ``normalize``
+or its declarations, so a test catches a client that reads what is never sent."""
 
 from __future__ import annotations
 
@@ -29,6 +30,46 @@ def stable_uuid(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "jobctl-sim:" + ":".join(parts)))
 
 
+class SimList:
+    """A provider's list endpoint as the simulator plays it: GET ``path``, every job of
+    the provider newest first, ``page_size`` a page (None: all at once), narrowed by
+    the provider's own word in ``status_param`` and sized by ``limit_param`` (1 to
+    ``max_limit``, else 400); ``page(jobs, next_cursor, url)`` is the answer's body."""
+
+    def __init__(
+        self,
+        path: str,
+        page: Callable[[list[dict[str, Any]], str | None, str], Any],
+        *,
+        page_size: int | None = None,
+        limit_param: str | None = None,
+        max_limit: int = 1000,
+        status_param: str | None = None,
+        cursor_param: str = "cursor",
+        bad_limit: Answer = (400, {"detail": "limit out of range"}),
+    ) -> None:
+        self.path, self.page, self.page_size = path, page, page_size
+        self.limit_param, self.max_limit, self.status_param = limit_param, max_limit, status_param
+        self.cursor_param, self.bad_limit = cursor_param, bad_limit
+
+
+class SimCancel:
+    """A provider's cancel endpoint: ``method path`` moves an unfinished job to the word
+    ``becomes`` and answers ``answer(job body)``; a finished job gets ``finished``."""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        becomes: str,
+        *,
+        answer: Callable[[dict[str, Any]], Any] = lambda body: body,
+        finished: Answer = (409, {"detail": "the job has finished; it cannot be cancelled"}),
+    ) -> None:
+        self.method, self.path, self.becomes = method, path, becomes
+        self.answer, self.finished = answer, finished
+
+
 class Simulated:
     """How the simulator plays one provider.
 
@@ -50,10 +91,16 @@ class Simulated:
         unauthorized: Answer = (401, {"detail": "Invalid API key"}),
         not_found: Answer = (404, {"detail": "Not found."}),
         rejects_id: Callable[[str], Answer | None] = lambda raw: None,
+        listing: SimList | None = None,
+        cancel: SimCancel | None = None,
+        details: tuple[str, Callable[[str, str], dict[str, Any]]] | None = None,
     ) -> None:
         self.keys, self.auth, self.payload, self.outputs = dict(keys), dict(auth), payload, outputs
         self.success, self.failure = success, failure
         self.unauthorized, self.not_found, self.rejects_id = unauthorized, not_found, rejects_id
+        # Where the provider documents them: its list, its cancel, and (path, payload(id,
+        # status)) of a job's details.
+        self.listing, self.cancel, self.details = listing, cancel, details
 
 
 def _not_a_uuid(answer: Answer) -> Callable[[str], Answer | None]:
@@ -137,6 +184,29 @@ def unstructured(
 
 _UUID_422 = {"loc": ["path", "job_id"], "msg": "Input should be a valid UUID", "type": "uuid_parsing"}
 
+# GET /api/v1/jobs/{id}/details: processing_status is the details' own vocabulary.
+_PROCESSING = {"COMPLETED": "SUCCESS"}
+
+
+def unstructured_details(job_id: str, status: str) -> dict[str, Any]:
+    failed = status == "FAILED"
+    return {
+        "id": job_id,
+        "processing_status": _PROCESSING.get(status, status),
+        "node_stats": [
+            {
+                "node_name": "Partitioner",
+                "node_type": "partition",
+                "node_subtype": "hi_res",
+                "ready": 0,
+                "in_progress": 0,
+                "success": 0 if failed else 1,
+                "failure": 1 if failed else 0,
+            }
+        ],
+        "message": "Partitioner: invoice-2026-11.pdf is password-protected" if failed else None,
+    }
+
 
 # --- gepetto (specs/gepetto-get-job.md) ---------------------------------------------------
 
@@ -213,6 +283,19 @@ SIMULATED: dict[str, Simulated] = {
         outputs=krea_outputs,
         unauthorized=(401, {"error": "Unauthorized"}),
         not_found=(404, {"error": "Job not found"}),
+        # GET /jobs: limit 1-1000, cursor, status; answers {items, next_cursor}.
+        listing=SimList(
+            "/jobs",
+            lambda jobs, cursor, url: {"items": jobs, "next_cursor": cursor},
+            page_size=100,
+            limit_param="limit",
+            status_param="status",
+            bad_limit=(400, {"error": "limit must be between 1 and 1000"}),
+        ),
+        # DELETE /jobs/{id}: queued or processing jobs.
+        cancel=SimCancel(
+            "DELETE", "/jobs/{id}", "cancelled", finished=(409, {"error": "Job can no longer be cancelled"})
+        ),
     ),
     "creatify": Simulated(
         keys={"api_id": "sim-creatify-id", "api_key": "sim-creatify-key"},
@@ -230,6 +313,17 @@ SIMULATED: dict[str, Simulated] = {
         failure=("FAILED", "STOPPED"),
         payload=unstructured,
         rejects_id=_not_a_uuid((422, {"detail": [_UUID_422]})),
+        listing=SimList(
+            "/api/v1/jobs/", lambda jobs, cursor, url: jobs, status_param="status"
+        ),  # a bare array
+        cancel=SimCancel(
+            "POST",
+            "/api/v1/jobs/{id}/cancel",
+            "STOPPED",
+            answer=lambda body: {},
+            finished=(400, {"detail": "Job is not running"}),
+        ),
+        details=("/api/v1/jobs/{id}/details", unstructured_details),
     ),
     "gepetto": Simulated(
         keys={"api_key": "sim-gepetto-key"},

@@ -6,6 +6,8 @@ lifecycle from its beginning; ``speed`` shortens or stretches every phase.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from jobctl.sim.files import picture
 from jobctl.sim.payloads import SIMULATED
 from jobctl.sim.server import Simulator, Step
@@ -37,6 +39,15 @@ SAMPLES: list[tuple[str, str, list[tuple[str, float]]]] = [
     ("gepetto", "gp_8Kq2xR7wLm", [("pending", 1), ("processing", 5), ("success", 0)]),
     ("aisquare", "1042", [("PENDING", 1), ("RUNNING", 9), ("COMPLETED", 0)]),
 ]
+
+# A job that is still going when the others have finished: something for `ls --remote`
+# to show running and for `cancel` to stop (the demo and `jobctl sim` name it; `watch`
+# of the samples leaves it out).
+LONG_RUNNING: tuple[str, str, list[tuple[str, float]]] = (
+    "krea",
+    "7c1e2f3a-8b9d-4c0e-a1f2-b3c4d5e6f7a8",
+    [("queued", 2), ("processing", 3600), ("completed", 0)],
+)
 
 AISQUARE_EVENTS = [
     ("STATE_CHANGE", "Job accepted by the orchestrator"),
@@ -70,11 +81,13 @@ SAMPLE_FILES: dict[tuple[str, str], tuple[str, int, str]] = {
 
 def load_samples(sim: Simulator, speed: float = 1.0, rate: float | None = None) -> list[tuple[str, str]]:
     """Add every sample job (and the files they link to, served at ``rate`` bytes/s)
-    to ``sim``; returns (provider, id) in display order."""
+    and the LONG_RUNNING one to ``sim``; returns the samples' (provider, id) in display
+    order."""
     for name, size, kind in SAMPLE_FILES.values():
         lead = picture(name) if kind.startswith("image/") else b""
         sim.add_file(name, size, content_type=kind, rate=rate, lead=lead)
-    for provider, job_id, phases in SAMPLES:
+    now = sim.utcnow()
+    for n, (provider, job_id, phases) in enumerate([LONG_RUNNING, *SAMPLES]):
         steps = []
         for word, seconds in phases:
             if provider == "aisquare" and word == "RUNNING":
@@ -88,5 +101,8 @@ def load_samples(sim: Simulator, speed: float = 1.0, rate: float | None = None) 
                 url = sim.file_url(SAMPLE_FILES[provider, job_id][0])
                 fields = SIMULATED[provider].outputs(job_id, url)
             steps.append(Step(status=word, seconds=seconds * speed or None, event=event, fields=fields))
-        sim.add_job(provider, job_id, steps)
+        # Submitted a second apart, the long-running job last and then the samples in
+        # display order, newest first: newest-first views (a gallery, a provider's list)
+        # show them in this order, whatever the clock's grain.
+        sim.add_job(provider, job_id, steps, created=now - timedelta(seconds=5 + n))
     return [(p, i) for p, i, _ in SAMPLES]

@@ -2,7 +2,9 @@
 
 Each provider lives under its own prefix (``http://127.0.0.1:PORT/krea`` and so on),
 which is the ``base_url`` a profile points at. Tests script a job as a list of
-``Step``s; each step answers a number of requests or lasts some seconds.
+``Step``s; each step answers a number of requests or lasts some seconds. Where a
+provider documents them, its list, cancel and details endpoints answer from the same
+jobs; ``add_answers`` scripts any route's answers (faults, odd shapes) ahead of them.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from jobctl._clock import SYSTEM_CLOCK, Clock
 from jobctl.providers import PROVIDERS as REGISTRY
 from jobctl.sim import files
-from jobctl.sim.payloads import SIMULATED, Answer, Simulated
+from jobctl.sim.payloads import SIMULATED, Answer, SimCancel, SimList, Simulated
 
 PROVIDERS = tuple(SIMULATED)
 
@@ -80,6 +82,11 @@ class Request:
     headers: dict[str, str]
     connection: tuple[str, int]
     at: float
+    method: str = "GET"
+    query: str = ""
+
+
+Reply = tuple["Step | None", int, dict[str, str], bytes]
 
 
 def steps_from(script: Iterable[str | Step]) -> list[Step]:
@@ -145,6 +152,7 @@ class Simulator:
             self.jobs.clear()
             self.requests.clear()
             self.files.clear()
+            self.scripted: dict[tuple[str, str, str], SimJob] = {}
 
     def clock(self) -> float:
         return self.time_source.monotonic()
@@ -195,20 +203,28 @@ class Simulator:
         payload: PayloadFn,
         keys: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        *,
+        listing: SimList | None = None,
+        cancel: SimCancel | None = None,
+        success: str = "",
+        failure: tuple[str, ...] = (),
     ) -> None:
         """Serve one more provider under ``/<provider>``: ``path`` with ``{id}``, bodies
         from ``payload``; only requests carrying ``headers`` (the credentials ``keys``
-        stand for in a profile) are authorized."""
+        stand for in a profile) are authorized. ``listing`` and ``cancel`` add those
+        endpoints; ``success`` and ``failure`` are the words of a finished job."""
         # Header values are literal here: escape the braces Simulated.auth would fill in.
         wanted = {k.lower(): v.replace("{", "{{").replace("}", "}}") for k, v in (headers or {}).items()}
         spec = Simulated(
             keys=keys or {},
             auth=wanted,
-            success="",
-            failure=(),
+            success=success,
+            failure=failure,
             payload=lambda job_id, status, created, updated, events: payload(
                 job_id, status, created, updated
             ),
+            listing=listing,
+            cancel=cancel,
         )
         with self.lock:
             self.routes[provider] = _route(path)
@@ -224,6 +240,15 @@ class Simulator:
         with self.lock:
             self.jobs[(provider, job_id)] = job
         return job
+
+    def add_answers(self, provider: str, method: str, path: str, script: Iterable[Step]) -> None:
+        """Answer ``method`` on ``path`` (under ``/<provider>``, without the query) by
+        ``script`` before the provider's own answer: a step with a fault or a ``body``
+        replaces it, a plain step lets it through. Only authorized requests get here."""
+        with self.lock:
+            self.scripted[(provider, method.upper(), path)] = SimJob(
+                provider, path, steps_from(script), self.utcnow()
+            )
 
     def add_file(self, name: str, size: int, **options: Any) -> files.SimFile:
         """Serve deterministic bytes at ``/files/NAME`` (see ``files.SimFile`` for options)."""
@@ -268,8 +293,9 @@ class Simulator:
         values = {**self.keys[provider], "scheme": self.auth_scheme}
         return all(headers.get(name) == want.format(**values) for name, want in spec.auth.items())
 
-    def current_step(self, job: SimJob, now: float) -> Step:
-        """Advance ``job`` past finished steps; the caller holds the lock."""
+    def current_step(self, job: SimJob, now: float, count: bool = True) -> Step:
+        """Advance ``job`` past finished steps; the caller holds the lock. ``count``: this
+        is a request for the job itself (a list or a cancel only looks at it)."""
         if job.step_started is None:
             job.step_started = now
             self._enter(job, 0.0)
@@ -284,7 +310,7 @@ class Simulator:
             job.index += 1
             job.served = 0
             self._enter(job, now - job.step_started)
-        job.served += 1
+        job.served += count
         return job.steps[job.index]
 
     def _enter(self, job: SimJob, late: float) -> None:
@@ -298,7 +324,7 @@ class Simulator:
         if step.event:
             job.events.append((*step.event, now))
 
-    def answer(self, provider: str, raw_id: str) -> tuple[Step | None, int, dict[str, str], bytes]:
+    def answer(self, provider: str, raw_id: str) -> Reply:
         """(fault step or None, status, headers, body) for one authorized GET."""
         spec = self.specs[provider]
         bad = spec.rejects_id(raw_id)
@@ -309,13 +335,112 @@ class Simulator:
             if job is None:
                 return (None, *_error(spec.not_found))
             step = self.current_step(job, self.clock())
-            if step.redirect or step.drop or step.body is not None or step.http_status != 200:
-                body_bytes = step.body.encode() if isinstance(step.body, str) else (step.body or b"")
-                return step, step.http_status, dict(step.headers), body_bytes
-            created = job.created
-            data = spec.payload(raw_id, job.status, created, job.changed or created, list(job.events))
-            data.update(job.fields)
-            return step, 200, dict(step.headers), _json(data)
+            if _is_fault(step):
+                return _fault(step)
+            return step, 200, dict(step.headers), _json(self._payload(spec, job))
+
+    def _payload(self, spec: Simulated, job: SimJob) -> dict[str, Any]:
+        created = job.created
+        data = spec.payload(job.id, job.status, created, job.changed or created, list(job.events))
+        data.update(job.fields)
+        return data
+
+    def route(self, provider: str, method: str, path: str) -> tuple[str, str] | None:
+        """Which endpoint ``method path`` is (``job``, ``list``, ``cancel``, ``details``,
+        or ``method`` for a known path asked with another method) and its raw id."""
+        spec = self.specs[provider]
+        known = [("job", "GET", self.routes[provider])]
+        if spec.listing:
+            known.append(("list", "GET", re.compile(re.escape(spec.listing.path))))
+        if spec.cancel:
+            known.append(("cancel", spec.cancel.method, _route(spec.cancel.path)))
+        if spec.details:
+            known.append(("details", "GET", _route(spec.details[0])))
+        found = None
+        for kind, wanted, pattern in known:
+            match = pattern.fullmatch(path)
+            if match and wanted == method:
+                return kind, unquote(match.groupdict().get("id") or "")
+            found = found or (("method", "") if match else None)
+        return found
+
+    def scripted_answer(self, provider: str, method: str, path: str) -> Reply | None:
+        """The scripted answer for this route now, if its current step scripts one."""
+        with self.lock:
+            script = self.scripted.get((provider, method, path))
+            step = self.current_step(script, self.clock()) if script else None
+        return _fault(step) if step is not None and _is_fault(step) else None
+
+    def list_answer(self, provider: str, query: str, url: str) -> Reply:
+        """A page of the provider's jobs, newest first, as its list endpoint answers."""
+        spec = self.specs[provider]
+        listing = spec.listing
+        assert listing is not None
+        asked = {k: v[-1] for k, v in parse_qs(query).items()}
+        size = listing.page_size
+        if listing.limit_param and listing.limit_param in asked:
+            limit = asked[listing.limit_param]
+            if not limit.isdigit() or not 1 <= int(limit) <= listing.max_limit:
+                return (None, *_error(listing.bad_limit))
+            size = min(int(limit), size or int(limit))
+        with self.lock:
+            now = self.clock()
+            jobs = [job for (name, _), job in self.jobs.items() if name == provider]
+            for job in jobs:
+                self.current_step(job, now, count=False)
+            jobs.sort(key=lambda job: job.created, reverse=True)
+            word = asked.get(listing.status_param or "")
+            rows = [self._payload(spec, job) for job in jobs if word is None or job.status == word]
+        cursor = re.fullmatch(r"p(\d+)", asked.get(listing.cursor_param, "p0"))
+        if cursor is None:
+            return None, 400, {}, _json({"detail": "unknown cursor"})
+        start = int(cursor.group(1)) if size else 0
+        end = start + size if size else len(rows)
+        after = f"p{end}" if end < len(rows) else None
+        return None, 200, {}, _json(listing.page(rows[start:end], after, url))
+
+    def cancel_answer(self, provider: str, raw_id: str) -> Reply:
+        """The provider's answer to a cancel: the job moves to its cancelled word."""
+        spec = self.specs[provider]
+        cancel = spec.cancel
+        assert cancel is not None
+        bad = spec.rejects_id(raw_id)
+        if bad:
+            return (None, *_error(bad))
+        with self.lock:
+            job = self.jobs.get((provider, raw_id))
+            if job is None:
+                return (None, *_error(spec.not_found))
+            now = self.clock()
+            self.current_step(job, now, count=False)
+            if job.status in (spec.success, *spec.failure):
+                return (None, *_error(cancel.finished))
+            job.steps = [*job.steps[: job.index + 1], Step(status=cancel.becomes)]
+            job.index, job.served, job.step_started = job.index + 1, 0, now
+            self._enter(job, 0.0)
+            return None, 200, {}, _json(cancel.answer(self._payload(spec, job)))
+
+    def details_answer(self, provider: str, raw_id: str) -> Reply:
+        spec = self.specs[provider]
+        assert spec.details is not None
+        bad = spec.rejects_id(raw_id)
+        if bad:
+            return (None, *_error(bad))
+        with self.lock:
+            job = self.jobs.get((provider, raw_id))
+            if job is None:
+                return (None, *_error(spec.not_found))
+            self.current_step(job, self.clock(), count=False)
+            return None, 200, {}, _json(spec.details[1](raw_id, job.status))
+
+
+def _is_fault(step: Step) -> bool:
+    return bool(step.redirect or step.drop or step.body is not None or step.http_status != 200)
+
+
+def _fault(step: Step) -> Reply:
+    body = step.body.encode() if isinstance(step.body, str) else (step.body or b"")
+    return step, step.http_status, dict(step.headers), body
 
 
 def _json(value: Any) -> bytes:
@@ -349,33 +474,65 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
                 super().handle()
 
         def do_GET(self) -> None:
+            self._count("GET")
+
+        def do_DELETE(self) -> None:
+            self._count("DELETE")
+
+        def do_POST(self) -> None:
+            self._count("POST")
+
+        def do_PUT(self) -> None:
+            self._count("PUT")
+
+        def do_PATCH(self) -> None:
+            self._count("PATCH")
+
+        def _count(self, method: str) -> None:
             with sim.lock:
                 sim._active += 1
                 release = sim.release
             try:
-                self._answer(release)
+                length = self.headers.get("Content-Length", "0")
+                self.rfile.read(int(length) if length.isdigit() else 0)  # a cancel sends no body
+                self._answer(release, method)
             finally:
                 with sim.lock:
                     sim._active -= 1
 
-        def _answer(self, release: threading.Event) -> None:
-            path = urlsplit(self.path).path
+        def _answer(self, release: threading.Event, method: str) -> None:
+            parts = urlsplit(self.path)
+            path = parts.path
             provider, _, rest = path.lstrip("/").partition("/")
             headers = {k.lower(): v for k, v in self.headers.items()}
             if provider not in sim.routes and provider != "files":
                 return self._send(404, {}, b'{"detail": "Not found."}')
             with sim.lock:
-                sim.requests.append(Request(provider, path, headers, self.client_address, sim.clock()))
+                sim.requests.append(
+                    Request(provider, path, headers, self.client_address, sim.clock(), method, parts.query)
+                )
             if sim.latency:
                 release.wait(sim.latency)
             if provider == "files":
                 return files.serve(sim, self, unquote(rest))
-            match = sim.routes[provider].fullmatch("/" + rest)
-            if not match:
+            found = sim.route(provider, method, "/" + rest)
+            if not found:
                 return self._send(*_error(sim.specs[provider].not_found))
             if not sim._authorized(provider, headers):
                 return self._send(*_error(sim.specs[provider].unauthorized))
-            step, code, extra, body = sim.answer(provider, unquote(match.group("id")))
+            kind, job_id = found
+            reply = sim.scripted_answer(provider, method, "/" + rest)
+            if reply is None and kind == "job":
+                reply = sim.answer(provider, job_id)
+            elif reply is None and kind == "list":
+                reply = sim.list_answer(provider, parts.query, sim.base_url(provider) + "/" + rest)
+            elif reply is None and kind == "cancel":
+                reply = sim.cancel_answer(provider, job_id)
+            elif reply is None and kind == "details":
+                reply = sim.details_answer(provider, job_id)
+            elif reply is None:
+                reply = (None, 405, {}, b'{"detail": "Method Not Allowed"}')
+            step, code, extra, body = reply
             if step is not None and step.delay:
                 release.wait(step.delay)
             if step is not None and step.drop:

@@ -6,7 +6,8 @@ is handed to rich as ``Text`` (never markup). JSON never imports rich.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,54 @@ def when(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def now_of(env: Environment) -> datetime:
+    """The run's now, from its clock."""
+    return datetime.fromtimestamp(env.clock.time(), timezone.utc)
+
+
+SOON = timedelta(hours=1)  # outputs expiring within this, not downloaded, are pointed out
+
+
+def _span(delta: timedelta) -> str:
+    """``42 min`` up to an hour (rounded up: never more time than there is), then ``3h05m``."""
+    seconds = delta.total_seconds()
+    return f"{max(1, math.ceil(seconds / 60))} min" if seconds <= 3600 else format_duration(delta)
+
+
+def expiry_text(job: Job, now: datetime) -> str | None:
+    """What is known of when the provider deletes the job's outputs, for people."""
+    if job.outputs_removed:
+        return "outputs removed by the provider"
+    if job.outputs_expire_at is None:
+        return None
+    left = job.outputs_expire_at - now
+    if left > timedelta():
+        return f"outputs expire in {_span(left)}"
+    return f"outputs expired {_span(-left)} ago"
+
+
+def expires_soon(job: Job, now: datetime, downloaded: bool) -> bool:
+    """A succeeded job whose outputs go within the hour and were not downloaded."""
+    at = job.outputs_expire_at
+    return (
+        job.status is Status.SUCCEEDED
+        and not job.outputs_removed
+        and at is not None
+        and now < at <= now + SOON
+        and not downloaded
+    )
+
+
+def expiry_note(jobs: Sequence[Job]) -> str:
+    """The stderr lines under a list that holds jobs ``expires_soon`` picked: the cure."""
+    refs = " ".join(f"{j.provider}:{j.id}" for j in jobs)
+    return (
+        f"outputs expiring within the hour, not downloaded: {refs}\n"
+        f"save them: jobctl download {refs} -d DIR\n"
+        "(jobctl watch --until-done --download DIR saves each job's files as it succeeds)"
+    )
+
+
 def _detail_rows(job: Job, now: datetime) -> list[tuple[str, str]]:
     rows = [("status", status_label(job))]
     if job.kind:
@@ -77,8 +126,11 @@ def _detail_rows(job: Job, now: datetime) -> list[tuple[str, str]]:
         rows.append(("activity", one_line(job.activity, 200)))
     for i, output in enumerate(job.outputs):
         rows.append(("outputs" if i == 0 else "", one_line(output)))
-    if not job.outputs and job.status is Status.SUCCEEDED:
+    if not job.outputs and job.status is Status.SUCCEEDED and not job.outputs_removed:
         rows.append(("outputs", "(none reported)"))
+    expiry = expiry_text(job, now)
+    if expiry:
+        rows.append(("expiry", expiry))
     err = error_text(job)
     if err:
         rows.append(("error", err))
@@ -105,10 +157,19 @@ def summary_cell(job: Job, limit: int = 120) -> str:
         return one_line(job.outputs[0], limit) + more
     if job.activity:
         return one_line(job.activity, limit)
+    if job.outputs_removed:
+        return "(outputs removed by the provider)"
     return ""
 
 
-def table_row(job: Job, now: datetime) -> tuple[str, ...]:
+Refs = Collection[tuple[str, str]]
+
+
+def table_row(job: Job, now: datetime, expiring: Refs = ()) -> tuple[str, ...]:
+    """One row; a job in ``expiring`` says when its outputs go, ahead of them."""
+    summary = summary_cell(job)
+    if (job.provider, job.id) in expiring:
+        summary = f"{expiry_text(job, now)}: {summary}"
     return (
         job.provider,
         one_line(job.id),
@@ -116,13 +177,13 @@ def table_row(job: Job, now: datetime) -> tuple[str, ...]:
         one_line(job.kind or "-", 40),
         ago(job.created_at, now).replace(" ago", ""),
         format_duration(job.duration),
-        summary_cell(job),
+        summary,
     )
 
 
-def table_plain(jobs: Sequence[Job], now: datetime | None = None) -> str:
+def table_plain(jobs: Sequence[Job], now: datetime | None = None, expiring: Refs = ()) -> str:
     now = now or datetime.now(timezone.utc)
-    rows = [TABLE_HEADERS, *(table_row(j, now) for j in jobs)]
+    rows = [TABLE_HEADERS, *(table_row(j, now, expiring) for j in jobs)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(TABLE_HEADERS) - 1)]
     lines = []
     for row in rows:
@@ -211,18 +272,22 @@ def row_line(row: Sequence[Cell]) -> Text:
     return line
 
 
-def table_rich(jobs: Sequence[Job], now: datetime | None = None, marks: bool = True) -> Grid:
+def table_rich(
+    jobs: Sequence[Job], now: datetime | None = None, marks: bool = True, expiring: Refs = ()
+) -> Grid:
     from rich.text import Text
 
     now = now or datetime.now(timezone.utc)
     rows: list[list[Cell]] = []
     for job in jobs:
-        plain = table_row(job, now)
+        plain = table_row(job, now, expiring)
         cells: list[Cell] = [Text(c) for c in plain]
         cells[2] = (status_text(job, marks), status_text(job, marks, compact=True))
         cells[-1] = (
             Text(plain[-1], style="red")
             if job.error
+            else Text(plain[-1], style="yellow")
+            if (job.provider, job.id) in expiring
             else _link(job.outputs[0])
             if len(job.outputs) == 1
             else Text(plain[-1])
@@ -231,16 +296,18 @@ def table_rich(jobs: Sequence[Job], now: datetime | None = None, marks: bool = T
     return Grid(TABLE_COLUMNS, rows, TABLE_STEPS, line_of=row_line)
 
 
-def jobs_text(env: Environment, jobs: Sequence[Job], many: bool) -> str:
-    """A table (``many``) or the first job's detail view: rich on a terminal, plain otherwise."""
+def jobs_text(env: Environment, jobs: Sequence[Job], many: bool, expiring: Refs = ()) -> str:
+    """A table (``many``) or the first job's detail view: rich on a terminal, plain
+    otherwise. Rows of ``expiring`` jobs say when their outputs go."""
+    now = now_of(env)
     if not env.stdout_isatty:
-        return table_plain(jobs) if many else detail_plain(jobs[0])
+        return table_plain(jobs, now, expiring) if many else detail_plain(jobs[0], now)
     console = env.console("stdout")
     marks = env.unicode("stdout")
     with console.capture() as captured:
-        table = table_rich(jobs, marks=marks) if many else None
+        table = table_rich(jobs, now, marks=marks, expiring=expiring) if many else None
         if table is None:
-            console.print(detail_rich(jobs[0], marks=marks))
+            console.print(detail_rich(jobs[0], now, marks=marks))
         elif console.width >= table.narrowest("…" if marks else "..."):
             console.print(table)
         else:  # too narrow for the table with each status whole: a line per job, never cut
@@ -261,3 +328,13 @@ def show_jobs(env: Environment, jobs: Sequence[Job], *, as_json: bool, raw: bool
         return
     if jobs:
         env.out(jobs_text(env, jobs, many))
+
+
+def show_job_list(env: Environment, jobs: Sequence[Job], downloaded: Refs) -> None:
+    """A table of ``jobs`` (``ls``); succeeded jobs whose outputs expire within the hour
+    and are not in ``downloaded`` are marked, and stderr names the cure."""
+    now = now_of(env)
+    soon = [j for j in jobs if expires_soon(j, now, (j.provider, j.id) in downloaded)]
+    env.out(jobs_text(env, jobs, many=True, expiring={(j.provider, j.id) for j in soon}))
+    if soon:
+        env.note(expiry_note(soon))
