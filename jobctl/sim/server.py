@@ -117,7 +117,7 @@ class Simulator:
         self.release = threading.Event()
         self._active = 0  # requests being answered now
         self.reset(latency=latency, keys=keys, auth_scheme=auth_scheme, clock=clock)
-        self.server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self.server = _Server((host, port), _handler_for(self))
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -454,6 +454,12 @@ def _error(answer: Answer) -> tuple[int, dict[str, str], bytes]:
 def _route(path: str) -> re.Pattern[str]:
     """``path`` as a pattern whose ``{id}`` is one path segment."""
     return re.compile(re.escape(path).replace(r"\{id\}", "(?P<id>[^/]+)"))
+
+
+class _Server(ThreadingHTTPServer):
+    # The listen backlog: with socketserver's 5, a watch's first burst of connections (a
+    # worker each) overflows it, and the dropped SYNs are sent again only after a second.
+    request_queue_size = 128
 
 
 def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
