@@ -283,11 +283,12 @@ class Credentials:
 
 
 class Refused(Exception):
-    """A redirect to a URL jobctl does not send to (``why`` says why)."""
+    """A redirect jobctl does not follow; ``message`` says where to and why, in words."""
 
-    def __init__(self, url: str, why: str) -> None:
+    def __init__(self, url: str, why: str, message: str | None = None) -> None:
         super().__init__(why)
         self.url, self.why = url, why
+        self.message = message or f"redirected to {shown_url(url)}, which {why}; not followed"
 
 
 class TooManyRedirects(Exception):
@@ -325,9 +326,17 @@ def send(
         sent = {**(headers or {}), **(credentials.for_url(url) if credentials else {})}
         if on_hop is not None:
             on_hop(url, sent)
-        response = session.request(
-            method, url, headers=sent, stream=True, allow_redirects=False, timeout=timeout
-        )
+        try:
+            response = session.request(
+                method, url, headers=sent, stream=True, allow_redirects=False, timeout=timeout
+            )
+        except requests.RequestException:
+            raise
+        except ValueError:  # requests reads a redirect's Location even when it will not follow it
+            why = "is not a valid URL"
+            raise Refused(
+                url, why, f"{shown_url(url)} redirected to a Location that {why}; not followed"
+            ) from None
         if on_answer is not None:
             on_answer(response, url)
         location = response.headers.get("Location")
@@ -523,9 +532,7 @@ class ProviderClient:
         except TooManyRedirects:
             raise ProviderError(f"{ref}: too many redirects (more than {MAX_REDIRECTS})") from None
         except Refused as exc:
-            raise ProviderError(
-                f"{ref}: redirected to {shown_url(exc.url)}, which {exc.why}; not followed"
-            ) from None
+            raise ProviderError(f"{ref}: {exc.message}") from None
         except (requests.Timeout, requests.ConnectionError) as exc:
             # A read timeout that outlived its retries arrives as a ConnectionError.
             if isinstance(exc, requests.Timeout) or isinstance(innermost(exc), ReadTimeoutError):

@@ -25,7 +25,7 @@ from jobctl._units import size_limit
 from jobctl._watch.schedule import DEFAULT_INTERVAL, MAX_INTERVAL, Budget, budget_rate, check_timing
 from jobctl._wording import LIBRARY, Wording
 from jobctl.config import Config, inline_config, load_config
-from jobctl.errors import JobctlError, PayloadError, RequestRejected, UsageError
+from jobctl.errors import BrokenWatch, JobctlError, PayloadError, RequestRejected, UsageError
 from jobctl.model import Job, Status
 from jobctl.refs import Ref, to_ref
 
@@ -242,6 +242,10 @@ class Client:
                 return fetch(ref)
             except JobctlError as exc:
                 return exc
+            except Exception as exc:  # a bug (ours, a plugin's) costs that ref, not the others
+                error = BrokenWatch(f"{ref}: internal error: {type(exc).__name__}: {exc}")
+                error.ref = (ref.provider, ref.id)
+                return error
 
         if len(refs) <= 1:
             return [one(r) for r in refs]

@@ -464,3 +464,20 @@ def test_debug_masks_credential_headers_by_name_even_for_keys_shorter_than_four_
         "Connection: keep-alive, Authorization: Bearer ***] timeout=30s",
     ]
     assert "Bearer g1" not in result.err
+
+
+def test_a_redirect_to_a_location_that_is_no_url_is_one_error_line_and_the_other_refs_still_answer(
+    sim: Simulator, config_file: Path, jobctl: Any
+) -> None:
+    sim.add_job("krea", "bad", [Step(http_status=302, headers={"Location": "http://[x"})])
+    sim.add_job("krea", KREA_ID, ["completed"])
+    one = jobctl("get", "krea:bad")
+    assert (one.code, one.out) == (5, "")
+    assert one.err_lines == [
+        f"error: krea:bad: {sim.base_url('krea')}/jobs/bad redirected to a Location that is not a valid "
+        "URL; not followed"
+    ]
+    both = jobctl("get", "krea:bad", f"krea:{KREA_ID}", "--json")
+    assert both.code == 5
+    assert [job["id"] for job in json.loads(both.out)] == [KREA_ID]
+    assert both.err_lines == one.err_lines

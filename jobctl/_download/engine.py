@@ -569,9 +569,7 @@ class Downloader:
                 on_answer=self._log_answer if self.log else None,
             )
         except Refused as exc:
-            raise DownloadError(
-                f"{target.ref}: redirected to {shown_url(exc.url)}, which {exc.why}; not followed"
-            ) from None
+            raise DownloadError(f"{target.ref}: {exc.message}") from None
         except TooManyRedirects:
             raise DownloadError(
                 f"{target.ref}: {shown_url(target.url)}: more than {MAX_REDIRECTS} redirects"
