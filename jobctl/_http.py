@@ -527,7 +527,11 @@ class ProviderClient:
                     action=action,
                     method=method,
                 )
-        except JobctlError:
+        except JobctlError as exc:
+            # The provider's own words can hold a key (a 401 that echoes it): scrubbed here,
+            # so no caller, a live table's cell cut short included, ever holds the secret.
+            exc.message = self.redact(exc.message)
+            exc.args = (exc.message,)
             raise
         except TooManyRedirects:
             raise ProviderError(f"{ref}: too many redirects (more than {MAX_REDIRECTS})") from None

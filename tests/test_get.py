@@ -709,3 +709,21 @@ def test_writing_into_a_closed_pipe_ends_quietly_killed_by_sigpipe(
     assert "BrokenPipeError" not in err
     assert (code, err) == (-signal.SIGPIPE, "")  # 141 in a shell, as `yes | head -c0`
     assert len(sim.requests_for("krea")) == len(ids)
+
+
+def test_a_key_the_provider_echoes_back_never_reaches_a_live_table_or_a_library_caller(
+    sim: Simulator, config_file: Path, jobctl: Any, on_a_terminal: None
+) -> None:
+    import jobctl as library
+
+    echo = json.dumps({"detail": "invalid key sim-krea-key, create a new one"})
+    sim.add_job("krea", KREA_ID, [Step(http_status=401, body=echo)])
+    wide = {"COLUMNS": "250"}  # the row whole, the provider's words and all
+    watched = jobctl("watch", f"krea:{KREA_ID}", "--until-done", "--interval", "0.05", env=wide)
+    assert watched.code == 3
+    assert "invalid key ***" in watched.out  # the live table's row, drawn by rich
+    assert "sim-krea-key" not in watched.out + watched.err
+    with library.Client(providers=sim.profile(["krea"]), env={}) as client:
+        with pytest.raises(library.AuthError) as info:
+            client.get("krea", KREA_ID)
+    assert "sim-krea-key" not in str(info.value) and "invalid key ***" in str(info.value)

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
+from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 from jobctl._clock import SYSTEM_CLOCK, Clock
 from jobctl._dirs import config_dir, data_dir
@@ -105,6 +105,21 @@ def _isatty(stream: IO[str] | None) -> bool:
         return bool(stream is not None and stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+class _Redacting:
+    """A stream that scrubs the run's secrets from all that is written to it: what rich
+    draws (a live table, progress bars) never reaches the terminal with one either."""
+
+    def __init__(self, stream: IO[str], redact: Callable[[str], str]) -> None:
+        self._stream, self._redact = stream, redact
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._redact(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # isatty, encoding, fileno, flush...
+        return getattr(self._stream, name)
 
 
 class Environment:
@@ -198,7 +213,7 @@ class Environment:
         from rich.console import Console
 
         return Console(
-            file=self.stream(which),
+            file=cast("IO[str]", _Redacting(self.stream(which), self.redactor)),
             highlight=False,
             markup=False,
             emoji=False,
