@@ -723,7 +723,9 @@ def test_a_key_the_provider_echoes_back_never_reaches_a_live_table_or_a_library_
     assert watched.code == 3
     assert "invalid key ***" in watched.out  # the live table's row, drawn by rich
     assert "sim-krea-key" not in watched.out + watched.err
-    with library.Client(providers=sim.profile(["krea"]), env={}) as client:
-        with pytest.raises(library.AuthError) as info:
-            client.get("krea", KREA_ID)
+    with (
+        library.Client(providers=sim.profile(["krea"]), env={}) as client,
+        pytest.raises(library.AuthError) as info,
+    ):
+        client.get("krea", KREA_ID)
     assert "sim-krea-key" not in str(info.value) and "invalid key ***" in str(info.value)
