@@ -28,7 +28,10 @@ def parse_size(text: str) -> int:
     scale = _unit(match.group(2)) if match else None
     if not match or scale is None:
         raise ValueError(f"'{text}' is not a size; use e.g. 500MB, 2GiB or 1048576")
-    value = int(float(match.group(1)) * scale)
+    number = float(match.group(1)) * scale
+    if not number < 2**63:  # also inf, from a few hundred digits: no file is that large
+        raise ValueError(f"'{text}' is more than any file can be; use e.g. 500MB or 2GiB")
+    value = int(number)
     if value <= 0:
         raise ValueError(f"'{text}' must be more than 0 bytes")
     return value
