@@ -922,7 +922,9 @@ def test_debug_names_the_headers_sent_with_a_file_but_never_their_values(
 
 
 @pytest.mark.parametrize("text", ["1" * 400, "9999999TB", "1e3"])
-def test_a_max_size_too_large_to_count_exits_2_before_anything_is_sent(sim, config_file, jobctl, text) -> None:
+def test_a_max_size_too_large_to_count_exits_2_before_anything_is_sent(
+    sim, config_file, jobctl, text
+) -> None:
     result = jobctl("download", f"krea:{KREA_ID}", "--max-size", text)
     assert (result.code, result.out) == (2, "")
     assert len(result.err_lines) == 1 and result.err_lines[0].startswith(f"error: --max-size '{text}' ")

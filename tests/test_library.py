@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -641,3 +642,23 @@ def test_the_readme_python_example_runs_against_the_simulator(
         assert (tmp_path / "out" / f"gepetto-{GEPETTO_ID}.png").stat().st_size == 1000
         page = (tmp_path / "out" / "gallery.html").read_text()
         assert f'src="krea-{KREA_ID}.png"' in page and f'src="gepetto-{GEPETTO_ID}.png"' in page
+
+
+def test_a_watch_left_early_abandons_its_downloads_and_keeps_the_part(
+    sim: Simulator, client: Any, tmp_path: Path
+) -> None:
+    sim.add_file("slow.bin", 8 * 1024 * 1024, rate=1024 * 1024)  # eight seconds, at the least
+    sim.add_job("krea", KREA_ID, [Step("completed", fields={"result": {"urls": [sim.file_url("slow.bin")]}})])
+    watch = client.watch([f"krea:{KREA_ID}"], interval=0.02, download_to=tmp_path)
+    for event in watch:
+        if isinstance(event, jobctl.DownloadProgressed):
+            break  # the loop stops while the file is coming
+    deadline = time.monotonic() + 5
+    while watch.downloads.outstanding and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert watch.downloads.outstanding == 0  # nothing keeps downloading behind the caller
+    part = tmp_path / f"krea-{KREA_ID}.bin.part"
+    size = part.stat().st_size
+    time.sleep(0.2)
+    assert part.stat().st_size == size < 8 * 1024 * 1024
+    assert not (tmp_path / f"krea-{KREA_ID}.bin").exists()

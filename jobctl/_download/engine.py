@@ -401,6 +401,7 @@ class Downloader:
         self._workers = 0
         self._busy = 0
         self._closed = False
+        self._abandoned = False  # abandon(): files in flight stop at their next report
         self._seen: set[tuple[str, str, str]] = set()
         self.saved: list[Saved] = []
         self.errors: list[JobctlError] = []
@@ -481,6 +482,14 @@ class Downloader:
         if self.session is not None:
             self.session.close()
         return list(self.saved), list(self.errors)
+
+    def abandon(self) -> None:
+        """Stop without waiting: no file not yet started starts, and the ones in flight
+        stop within a tenth of a second (their ``.part`` files stay, to resume)."""
+        with self._cond:
+            self._closed = self._abandoned = True
+            self._pending.clear()
+            self._cond.notify_all()
 
     # --- one file ----------------------------------------------------------------
 
@@ -733,6 +742,8 @@ class Downloader:
                     now = time.monotonic()
                     if now - reported >= PROGRESS_EVERY:
                         reported = now
+                        if self._abandoned:  # checked as often as progress is told
+                            raise DownloadError(f"{where}: stopped; the .part is kept, run again to resume")
                         self.progress.advanced(target, done)
             finally:
                 sha = writer.close()

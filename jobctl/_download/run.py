@@ -155,6 +155,10 @@ class DownloadRun:
         """Files waiting or in flight."""
         return self.engine.outstanding
 
+    def abandon(self) -> None:
+        """Stop without waiting for the files (a watch left early); see Downloader.abandon."""
+        self.engine.abandon()
+
     def finish(self, failures: Sequence[JobctlError] = ()) -> DownloadResult:
         """Wait for every file; ``failures``: errors from before (refs that could not be read)."""
         saved, failed = self.engine.wait()

@@ -83,6 +83,7 @@ class Watch:
         self._workers = 0
         self._in_flight = 0
         self._noticed: set[Ref] = set()
+        self._ended = False  # WatchEnded was reached: the downloads are finished
         self.downloads = downloads(self._inbox.put) if downloads is not None else None
 
     def budget_line(self, compact: bool = False) -> str:
@@ -104,6 +105,7 @@ class Watch:
                 timed_out = True
             yield from self._drain()
             summary = self._summary(timed_out)
+            self._ended = True
             yield WatchEnded(summary)
             if timed_out:
                 message = self.schedule.timeout_message(self.timeout or 0)
@@ -112,10 +114,13 @@ class Watch:
             self.close()
 
     def close(self) -> None:
-        """Let the workers end once their current request is answered."""
+        """Let the workers end once their current request is answered; downloads not
+        yet finished (a loop that stopped early) are abandoned, their .part files kept."""
         for _ in range(self._workers):
             self._tasks.put(None)
         self._workers = 0
+        if self.downloads is not None and not self._ended:
+            self.downloads.abandon()
 
     # --- polling -------------------------------------------------------------------
 
