@@ -188,7 +188,14 @@ class LiveTable:
             footer.append(f"   ({hidden} more not shown)", style="dim")
         notes = [Text(note, style="yellow") for note in self.notes]
         extra = [] if self.bars is None else [self.bars]  # drawn afresh at each refresh
-        return Group(table, Footer(footer, self.budget_line, ascii_only=not self.marks), *notes, *extra)
+        # The budget text is read here, on the thread that runs the watch: rich redraws the
+        # group on a thread of its own while download bars move, and the budgets' counters
+        # are the watch's to touch.
+        budget = None
+        if self.budget_line is not None:
+            lines = {compact: self.budget_line(compact) for compact in (False, True)}
+            budget = lines.__getitem__
+        return Group(table, Footer(footer, budget, ascii_only=not self.marks), *notes, *extra)
 
     def _marked(self, mark: str, word: str) -> str:
         return f"{mark} {word}" if self.marks else word
