@@ -84,16 +84,25 @@ def page_path(path: str | os.PathLike[str]) -> Path:
 
 
 def write_page(target: Path, text: str) -> None:
-    """The page at ``target`` in one piece: written beside it, then renamed over it."""
-    part = target.with_name(f".{target.name}.{os.getpid()}.part")
+    """The page at ``target`` in one piece: written beside it into a file of its own
+    (made new, so no link planted in a shared folder can redirect it), then renamed
+    over it. It is its user's alone (0600), as the journal is: it holds the same output
+    URLs, which may carry access tokens."""
+    import tempfile
+
+    part: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        part = Path(name)
         # A lone surrogate from a provider's JSON cannot be UTF-8: it is written as '?'.
-        part.write_text(text, encoding="utf-8", errors="replace")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as out:
+            out.write(text)
         os.replace(part, target)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            part.unlink(missing_ok=True)
+        if part is not None:
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
         raise UsageError(
             f"cannot write the gallery to {target}: {exc.strerror or exc}; choose another file"
         ) from None

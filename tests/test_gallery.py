@@ -780,3 +780,16 @@ def test_in_chromium_the_demos_gallery_shows_its_pictures_once_the_demo_is_over(
         [f"krea-{KREA_ID}.png", True, 480],
         [f"gepetto-{GEPETTO_ID}.jpg", True, 480],
     ]
+
+
+def test_the_page_is_never_written_through_a_link_planted_beside_it(tmp_path: Path) -> None:
+    from jobctl._gallery import write_page
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    for pid_guess in range(os.getpid() - 2, os.getpid() + 3):  # the old name was predictable
+        (tmp_path / f".page.html.{pid_guess}.part").symlink_to(victim)
+    write_page(tmp_path / "page.html", "<p>page</p>")
+    assert victim.read_text() == "keep me"
+    assert (tmp_path / "page.html").read_text() == "<p>page</p>"
+    assert (tmp_path / "page.html").stat().st_mode & 0o077 == 0
