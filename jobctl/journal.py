@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from jobctl._wording import LIBRARY, Wording
-from jobctl.errors import UsageError
+from jobctl.errors import JobctlError, NotFoundError, UsageError
 from jobctl.model import Job, JobError, job_from_dict, job_to_dict
 
 SCHEMA = """
@@ -256,6 +256,13 @@ class Journal:
             taken.unlink()
         except (OSError, ValueError, TypeError):
             return  # left for the next writer
+
+    def record_outcomes(self, outcomes: Iterable[Job | JobctlError]) -> None:
+        """What a round of requests brought back: each job's new state recorded, and each
+        job the provider answered 404 for marked gone."""
+        outcomes = list(outcomes)
+        self.record(o for o in outcomes if isinstance(o, Job))
+        self.mark_gone([o.ref for o in outcomes if isinstance(o, NotFoundError) and o.ref])
 
     def mark_gone(self, refs: Iterable[tuple[str, str]]) -> None:
         """Tracked jobs the provider answered 404 for: `ls` says so, `watch` skips them."""

@@ -793,3 +793,14 @@ def test_the_page_is_never_written_through_a_link_planted_beside_it(tmp_path: Pa
     assert victim.read_text() == "keep me"
     assert (tmp_path / "page.html").read_text() == "<p>page</p>"
     assert (tmp_path / "page.html").stat().st_mode & 0o077 == 0
+
+
+def test_offline_with_no_track_is_one_usage_error_before_anything_is_sent(
+    sim: Simulator, config_file: Path, jobctl: Any, tmp_path: Path
+) -> None:
+    result = jobctl("gallery", f"krea:{KREA_ID}", "--offline", "--no-track", "-o", str(tmp_path / "p.html"))
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [
+        "error: --offline reads the job journal, which --no-track (or JOBCTL_NO_TRACK) turns off"
+    ]
+    assert sim.requests == [] and not (tmp_path / "p.html").exists()

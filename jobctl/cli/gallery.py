@@ -8,7 +8,7 @@ import typer
 
 from jobctl.cli.context import Environment
 from jobctl.cli.options import ConfigOpt, DebugOpt, NoTrackOpt, ProfileOpt, RefsArg
-from jobctl.errors import JobctlError, NotFoundError, UsageError
+from jobctl.errors import JobctlError, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -62,6 +62,8 @@ def gallery(
 
     env: Environment = ctx.obj
     page = page_path(output)  # before anything is sent
+    if offline and (no_track or env.no_track):
+        raise UsageError("--offline reads the job journal, which --no-track (or JOBCTL_NO_TRACK) turns off")
     cfg = env.load_config(profile, config)
     book = env.journal(no_track)
     given = list(refs or [])
@@ -89,8 +91,7 @@ def gallery(
 def fetch(client: Client, book: Journal, refs: list[Ref]) -> list[Job | JobctlError]:
     """The jobs as they are now, remembered in the journal as `get` remembers them."""
     outcomes = client.get_many(refs)
-    book.record(o for o in outcomes if not isinstance(o, JobctlError))
-    book.mark_gone([o.ref for o in outcomes if isinstance(o, NotFoundError) and o.ref])
+    book.record_outcomes(outcomes)
     return outcomes
 
 

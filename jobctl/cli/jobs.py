@@ -8,7 +8,7 @@ import typer
 
 from jobctl.cli.context import Environment
 from jobctl.cli.options import ConfigOpt, DebugOpt, JsonOpt, NoTrackOpt, ProfileOpt, RawOpt, RefsArg
-from jobctl.errors import ExitCode, JobctlError, NotFoundError, UsageError
+from jobctl.errors import ExitCode, JobctlError, UsageError
 
 
 def get(
@@ -50,9 +50,7 @@ def get(
     jobs = [o for o in outcomes if isinstance(o, Job)]
     failed = [o for o in outcomes if isinstance(o, JobctlError)]
     show_jobs(env, jobs, as_json=as_json, raw=raw, many=parsed.given > 1)
-    book = env.journal(no_track)  # after the answer: a locked journal must not delay it
-    book.record(jobs)
-    book.mark_gone([e.ref for e in failed if isinstance(e, NotFoundError) and e.ref])
+    env.journal(no_track).record_outcomes(outcomes)  # after the answer: a locked journal must not delay it
     extra = [ExitCode.JOB_FAILED] if exit_status and any(j.done and not j.status.ok for j in jobs) else []
     env.finish([*errors, *failed], extra)
 

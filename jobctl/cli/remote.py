@@ -10,7 +10,7 @@ import typer
 
 from jobctl.cli.context import Environment
 from jobctl.cli.options import ConfigOpt, DebugOpt, JsonOpt, NoTrackOpt, ProfileOpt, RawOpt, RefsArg
-from jobctl.errors import JobctlError, NotFoundError, UsageError
+from jobctl.errors import JobctlError, UsageError
 
 if TYPE_CHECKING:
     from jobctl.model import Job
@@ -114,9 +114,7 @@ def cancel(
         if said:
             env.note(said)
     show_jobs(env, jobs, as_json=as_json, raw=raw, many=parsed.given > 1)
-    book = env.journal(no_track)
-    book.record(jobs)
-    book.mark_gone([e.ref for e in failed if isinstance(e, NotFoundError) and e.ref])
+    env.journal(no_track).record_outcomes(outcomes)
     env.finish(failed)
 
 
