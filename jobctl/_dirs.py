@@ -4,6 +4,7 @@ data dir that holds the job journal."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,9 +18,9 @@ def home(env: Mapping[str, str]) -> Path:
     return Path(value) if value else Path.home()
 
 
-def expand_user(path: str | Path, env: Mapping[str, str]) -> Path:
+def expand_user(path: str | os.PathLike[str], env: Mapping[str, str]) -> Path:
     """``~/x`` -> ``$HOME/x``; any other path as it is."""
-    text = str(path)
+    text = os.fspath(path)
     if text == "~" or text.startswith(("~/", "~\\")):
         return home(env) / text[2:]
     return Path(text)

@@ -25,6 +25,7 @@ from html import escape
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
+from jobctl._dirs import expand_user
 from jobctl._text import clean, one_line
 from jobctl._units import format_duration
 from jobctl._version import __version__
@@ -62,10 +63,11 @@ class Card:
         return cls(provider, job_id, error=item)
 
 
-def page_path(path: str | os.PathLike[str]) -> Path:
-    """Where the page goes, made absolute; UsageError (exit 2) when it cannot be written
-    there, before anything is fetched. Missing folders are created when it is written."""
-    target = Path(os.path.abspath(path))
+def page_path(path: str | os.PathLike[str], env: Mapping[str, str]) -> Path:
+    """Where the page goes (``~`` is ``env``'s HOME), made absolute; UsageError (exit 2)
+    when it cannot be written there, before anything is fetched. Missing folders are
+    created when it is written."""
+    target = Path(os.path.abspath(expand_user(path, env)))
     shown = os.fspath(path)
 
     def refuse(reason: str) -> UsageError:

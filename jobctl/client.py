@@ -104,6 +104,7 @@ class Client:
         wording: Wording = LIBRARY,
     ) -> None:
         env = dict(os.environ if env is None else env)  # the library's one read of os.environ
+        self.env = env
         self.wording = wording
         self.redactor = redactor or Redactor()
         if isinstance(config, Config):  # already loaded (the CLI prints its warnings itself)
@@ -466,7 +467,7 @@ class Client:
         if download_to is not None:
             from jobctl._download.plan import prepare_dir
 
-            folder = prepare_dir(download_to, self.wording.download_to)
+            folder = prepare_dir(download_to, self.env, self.wording.download_to)
 
             def downloads(emit: Callable[[DownloadEvent], None]) -> DownloadRun:
                 return self._download_run(folder, emit, overwrite=overwrite, max_size=cap)
@@ -564,7 +565,7 @@ class Client:
 
         cap = size_limit(max_size, self.wording.max_size)
         wanted = self._refs(refs)
-        folder = prepare_dir(dir, self.wording.dir)
+        folder = prepare_dir(dir, self.env, self.wording.dir)
         outcomes = self._fetch_all(wanted)
         jobs = [o for o in outcomes if isinstance(o, Job)]
         if self.journal is not None:
@@ -645,7 +646,7 @@ class Client:
         """
         from jobctl._gallery import Card, local_files, page_path, render, write_page
 
-        target = page_path(path)
+        target = page_path(path, self.env)
         book = self.journal
         if offline and book is None:
             raise UsageError("offline=True reads the job journal; this client has none (Client(journal=...))")

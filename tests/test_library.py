@@ -662,3 +662,14 @@ def test_a_watch_left_early_abandons_its_downloads_and_keeps_the_part(
     time.sleep(0.2)
     assert part.stat().st_size == size < 8 * 1024 * 1024
     assert not (tmp_path / f"krea-{KREA_ID}.bin").exists()
+
+
+def test_a_home_relative_dir_is_read_with_the_clients_own_home(sim: Simulator, tmp_path: Path) -> None:
+    home = tmp_path / "elsewhere"
+    sim.add_file("a.png", 1000, content_type="image/png")
+    sim.add_job("krea", KREA_ID, [Step("completed", fields={"result": {"urls": [sim.file_url("a.png")]}})])
+    with jobctl.Client(providers=sim.profile(["krea"]), env={"HOME": str(home)}) as client:
+        result = client.download(f"krea:{KREA_ID}", dir="~/out")
+        page = client.gallery(f"krea:{KREA_ID}", "~/out/page.html", downloads=result)
+    assert result.files == [home / "out" / f"krea-{KREA_ID}.png"]
+    assert page == home / "out" / "page.html" and page.is_file()

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from jobctl._dirs import expand_user
 from jobctl._text import one_line, status_label
 from jobctl._wording import LIBRARY, Wording
 from jobctl.errors import JobctlError, JobFailed, UsageError
 from jobctl.model import Status
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from jobctl.model import Job
 
@@ -104,10 +105,11 @@ def targets_for(job: Job) -> tuple[list[Target], list[str]]:
     return [Target(job.provider, job.id, u, f"{stem}-{n}") for n, u in enumerate(urls, 1)], others
 
 
-def prepare_dir(path: str | os.PathLike[str], name: str = "dir") -> Path:
-    """The directory for downloads, created if missing; UsageError (exit 2) naming it as
-    ``name`` (the argument or the option it came from) when it cannot hold them."""
-    folder = Path(path).expanduser()
+def prepare_dir(path: str | os.PathLike[str], env: Mapping[str, str], name: str = "dir") -> Path:
+    """The directory for downloads (``~`` is ``env``'s HOME), created if missing;
+    UsageError (exit 2) naming it as ``name`` (the argument or the option it came from)
+    when it cannot hold them."""
+    folder = expand_user(path, env)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:

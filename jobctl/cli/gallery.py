@@ -61,7 +61,7 @@ def gallery(
     from jobctl.refs import Ref
 
     env: Environment = ctx.obj
-    page = page_path(output)  # before anything is sent
+    page = page_path(output, env.environ)  # before anything is sent
     if offline and (no_track or env.no_track):
         raise UsageError("--offline reads the job journal, which --no-track (or JOBCTL_NO_TRACK) turns off")
     cfg = env.load_config(profile, config)

@@ -105,7 +105,7 @@ def watch(
     """
     env: Environment = ctx.obj
     seconds = watch_timeout(timeout, interval, max_interval)
-    page = gallery_path(gallery_page, until_done or seconds is not None)
+    page = gallery_path(env, gallery_page, until_done or seconds is not None)
     cfg = env.load_config(profile, config)
     book = env.journal(no_track)
     parsed, errors = refs_to_watch(env, list(refs or []), cfg, book)
@@ -197,7 +197,7 @@ def watch_timeout(timeout: str | None, interval: float, max_interval: float) -> 
     return seconds
 
 
-def gallery_path(page: str | None, ends: bool) -> Path | None:
+def gallery_path(env: Environment, page: str | None, ends: bool) -> Path | None:
     """--gallery's file, checked before anything is sent; only a watch that ends writes it."""
     if page is None:
         return None
@@ -205,7 +205,7 @@ def gallery_path(page: str | None, ends: bool) -> Path | None:
         raise UsageError("--gallery writes the page when the watch ends: add --until-done (or --timeout)")
     from jobctl._gallery import page_path
 
-    return page_path(page)
+    return page_path(page, env.environ)
 
 
 def refs_to_watch(
