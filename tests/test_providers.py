@@ -703,3 +703,16 @@ def test_aisquare_activity_shows_in_the_detail_view(sim: Simulator, config_file:
     )
     assert "activity: LOG: Drafting section 1/3" in jobctl("get", "aisquare", AISQUARE_ID).lines
     assert "activity: LOG: Drafting section 2/3" in jobctl("get", "aisquare", AISQUARE_ID).lines
+
+
+def test_the_simulator_answers_at_the_specs_paths_not_at_the_clients(
+    sim: Simulator, config_file: Path, jobctl: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A client that read its path wrong must fail against the simulator, as against Krea.
+    sim.add_job("krea", KREA_ID, ["completed"])
+    assert jobctl("get", "krea", KREA_ID).code == 0
+    monkeypatch.setattr(type(PROVIDERS["krea"]), "path", "/job/{id}")
+    sim.reset(clock=sim.time_source)  # the routes are read again
+    sim.add_job("krea", KREA_ID, ["completed"])
+    wrong = jobctl("get", "krea", KREA_ID)
+    assert wrong.code == 4, wrong.err

@@ -6,11 +6,10 @@ or its declarations, so a test catches a client that reads what is never sent.""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
-
-from jobctl.providers.base import UUID
 
 Events = list[tuple[str, str, datetime]]  # (type, content, when): AISquare's progress events
 Payload = Callable[[str, str, datetime, datetime, Events], dict[str, Any]]
@@ -73,7 +72,8 @@ class SimCancel:
 class Simulated:
     """How the simulator plays one provider.
 
-    ``auth`` maps lower-case header names to templates over ``keys`` (and
+    ``path`` is the job's GET path as the spec writes it (with ``{id}``); ``auth`` maps
+    lower-case header names to templates over ``keys`` (and
     ``{scheme}``, the simulator's auth scheme word); ``payload(id, status, created,
     updated, events)`` is a 200 body, with final outputs or errors for final words;
     ``outputs(id, url)`` the fields of a finished job whose one output file is ``url``.
@@ -82,6 +82,7 @@ class Simulated:
     def __init__(
         self,
         *,
+        path: str,
         keys: Mapping[str, str],
         auth: Mapping[str, str],
         success: str,
@@ -95,6 +96,7 @@ class Simulated:
         cancel: SimCancel | None = None,
         details: tuple[str, Callable[[str, str], dict[str, Any]]] | None = None,
     ) -> None:
+        self.path = path  # the job's GET path, with {id}
         self.keys, self.auth, self.payload, self.outputs = dict(keys), dict(auth), payload, outputs
         self.success, self.failure = success, failure
         self.unauthorized, self.not_found, self.rejects_id = unauthorized, not_found, rejects_id
@@ -103,13 +105,14 @@ class Simulated:
         self.listing, self.cancel, self.details = listing, cancel, details
 
 
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
 def _not_a_uuid(answer: Answer) -> Callable[[str], Answer | None]:
+    """What a provider whose spec types the id as a UUID answers to anything else."""
+
     def rejects(raw: str) -> Answer | None:
-        try:
-            UUID(raw)
-        except ValueError:
-            return answer
-        return None
+        return None if _UUID.fullmatch(raw) else answer
 
     return rejects
 
@@ -275,6 +278,7 @@ def _not_a_number(raw: str) -> Answer | None:
 
 SIMULATED: dict[str, Simulated] = {
     "krea": Simulated(
+        path="/jobs/{id}",
         keys={"api_key": "sim-krea-key"},
         auth={"authorization": "Bearer {api_key}"},
         success="completed",
@@ -298,6 +302,7 @@ SIMULATED: dict[str, Simulated] = {
         ),
     ),
     "creatify": Simulated(
+        path="/api/inspiration_jobs/{id}/",
         keys={"api_id": "sim-creatify-id", "api_key": "sim-creatify-key"},
         auth={"x-api-id": "{api_id}", "x-api-key": "{api_key}"},
         success="done",
@@ -307,6 +312,7 @@ SIMULATED: dict[str, Simulated] = {
         rejects_id=_not_a_uuid((404, {"detail": "Not found."})),
     ),
     "unstructured": Simulated(
+        path="/api/v1/jobs/{id}",
         keys={"api_key": "sim-unstructured-key"},
         auth={"unstructured-api-key": "{api_key}"},
         success="COMPLETED",
@@ -326,6 +332,7 @@ SIMULATED: dict[str, Simulated] = {
         details=("/api/v1/jobs/{id}/details", unstructured_details),
     ),
     "gepetto": Simulated(
+        path="/v1/job/{id}",
         keys={"api_key": "sim-gepetto-key"},
         auth={"authorization": "Bearer {api_key}"},
         success="success",
@@ -335,6 +342,7 @@ SIMULATED: dict[str, Simulated] = {
         unauthorized=(401, None),
     ),
     "aisquare": Simulated(
+        path="/api/v2/orchestrations/jobs/{id}/",
         keys={"api_key": "sim-aisquare-key"},
         auth={"authorization": "{scheme} {api_key}"},
         success="COMPLETED",

@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from jobctl._clock import SYSTEM_CLOCK, Clock
-from jobctl.providers import PROVIDERS as REGISTRY
 from jobctl.sim import files
 from jobctl.sim.payloads import SIMULATED, Answer, SimCancel, SimList, Simulated
 
@@ -142,7 +141,7 @@ class Simulator:
         with self.lock:
             self.release = threading.Event()
             self.specs: dict[str, Simulated] = dict(SIMULATED)
-            self.routes = {name: _route(REGISTRY[name].path) for name in SIMULATED}
+            self.routes = {name: _route(spec.path) for name, spec in SIMULATED.items()}
             self.latency = latency
             self.keys = keys or {p: dict(v) for p, v in DEFAULT_KEYS.items()}
             self.auth_scheme = auth_scheme
@@ -216,6 +215,7 @@ class Simulator:
         # Header values are literal here: escape the braces Simulated.auth would fill in.
         wanted = {k.lower(): v.replace("{", "{{").replace("}", "}}") for k, v in (headers or {}).items()}
         spec = Simulated(
+            path=path,
             keys=keys or {},
             auth=wanted,
             success=success,
@@ -227,7 +227,7 @@ class Simulator:
             cancel=cancel,
         )
         with self.lock:
-            self.routes[provider] = _route(path)
+            self.routes[provider] = _route(spec.path)
             self.specs[provider] = spec
             self.keys[provider] = dict(keys or {})
 
