@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin
 
 from jobctl._text import closest
+from jobctl._wording import LIBRARY, Wording
 from jobctl.errors import ConfigError, JobctlError, PayloadError, ProviderError, UsageError
 from jobctl.model import Job, Status
 
@@ -28,23 +29,23 @@ STATUS_WORDS = tuple(s.value for s in Status)
 _OLDEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
-def list_status(word: str | Status | None) -> Status | None:
-    """``--status``: one of the normalized words, or a UsageError naming them."""
+def list_status(word: str | Status | None, words: Wording = LIBRARY) -> Status | None:
+    """The status to list: one of the normalized words, or a UsageError naming them."""
     if word is None or isinstance(word, Status):
         return word
     try:
         return Status(word.strip().lower())
     except ValueError:
         raise UsageError(
-            f"--status {word!r} is not a status{closest(word.strip().lower(), STATUS_WORDS)}; "
+            f"{words.status} {word!r} is not a status{closest(word.strip().lower(), STATUS_WORDS)}; "
             f"use one of {', '.join(STATUS_WORDS)}"
         ) from None
 
 
-def list_limit(limit: int) -> int:
-    """``--limit``: 1 to MAX_LIMIT jobs per provider, or a UsageError."""
+def list_limit(limit: int, words: Wording = LIBRARY) -> int:
+    """1 to MAX_LIMIT jobs per provider, or a UsageError."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise UsageError(f"--limit must be a whole number from 1 to {MAX_LIMIT}, not {limit!r}")
+        raise UsageError(f"{words.limit} must be a whole number from 1 to {MAX_LIMIT}, not {limit!r}")
     return limit
 
 

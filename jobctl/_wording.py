@@ -30,6 +30,10 @@ class Wording(NamedTuple):
     profile: str = "profile="
     # What silences the journal's warnings.
     no_track: str = "journal=None"
+    # Listing a provider's jobs; reading the journal instead of asking.
+    status: str = "status"
+    limit: str = "limit"
+    online: str = "offline=False"
     # How to ask for one job of {provider}; how to give a job's provider and id apart.
     get_job: str = "get('{provider}', 'ID')"
     id_apart: str = "('PROVIDER', 'ID')"

@@ -309,7 +309,7 @@ class Client:
         """
         from jobctl._remote import list_jobs, list_limit, list_status, lister
 
-        wanted, most = list_status(status), list_limit(limit)
+        wanted, most = list_status(status, self.wording), list_limit(limit, self.wording)
         found = lister(self.config.registry.get(provider))
         return list_jobs(self._provider_client(found.name), found, wanted, most)
 

@@ -187,7 +187,7 @@ class Journal:
         try:
             self.path.replace(aside)
             for suffix in ("-wal", "-shm"):
-                Path(str(self.path) + suffix).unlink(missing_ok=True)
+                self._sibling(suffix).unlink(missing_ok=True)
         except OSError:
             self._broken = True
             self._complain("it is damaged", exc)
@@ -322,7 +322,7 @@ class Journal:
             for e in self.entries(include_done=True)
             if (e.job.provider, e.job.id) in wanted
         }
-        return [known.get((p, i)) or _not_held(p, i) for p, i in refs]
+        return [known.get((p, i)) or _not_held(p, i, self._words) for p, i in refs]
 
     def record_downloads(self, files: Iterable[dict[str, object]]) -> None:
         """Remember downloaded files: dicts with provider, id, url, path, bytes, sha256 (or None)."""
@@ -397,8 +397,8 @@ class Journal:
             self._db = None
 
 
-def _not_held(provider: str, job_id: str) -> UsageError:
-    error = UsageError(f"{provider}:{job_id}: not in the job journal; fetch it instead (without --offline)")
+def _not_held(provider: str, job_id: str, words: Wording) -> UsageError:
+    error = UsageError(f"{provider}:{job_id}: not in the job journal; fetch it instead ({words.online})")
     error.ref = (provider, job_id)
     return error
 

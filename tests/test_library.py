@@ -673,3 +673,18 @@ def test_a_home_relative_dir_is_read_with_the_clients_own_home(sim: Simulator, t
         page = client.gallery(f"krea:{KREA_ID}", "~/out/page.html", downloads=result)
     assert result.files == [home / "out" / f"krea-{KREA_ID}.png"]
     assert page == home / "out" / "page.html" and page.is_file()
+
+
+def test_the_librarys_list_and_journal_messages_name_its_own_arguments(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    from jobctl.journal import Journal
+
+    with jobctl.Client(providers=sim.profile(["krea"]), env={}, journal=Journal(tmp_path / "j")) as client:
+        with pytest.raises(jobctl.UsageError, match=r"^status 'bogus' is not a status"):
+            client.list_jobs("krea", status="bogus")
+        with pytest.raises(jobctl.UsageError, match=r"^limit must be a whole number from 1 to 1000, not 0$"):
+            client.list_jobs("krea", limit=0)
+        page = client.gallery([f"krea:{KREA_ID}"], tmp_path / "p.html", offline=True)
+    assert "fetch it instead (offline=False)" in page.read_text()
+    assert sim.requests == []

@@ -521,7 +521,7 @@ def test_client_list_jobs_and_cancel(sim: Simulator) -> None:
             client.list_jobs("gepetto")
         with pytest.raises(jobctl.UsageError, match="gepetto: Gepetto documents no way to cancel a job"):
             client.cancel("gepetto", "gp_1")
-        with pytest.raises(jobctl.UsageError, match="--limit must be a whole number from 1 to 1000"):
+        with pytest.raises(jobctl.UsageError, match=r"^limit must be a whole number from 1 to 1000"):
             client.list_jobs("krea", limit=0)
     assert [r.method for r in sim.requests] == ["GET", "GET", "DELETE", "GET"]
 

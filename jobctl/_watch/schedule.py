@@ -37,7 +37,6 @@ GROWTH = 1.5
 JITTER = 0.1
 DEFAULT_RPM = 120.0  # Gepetto's documented limit; the default for every provider
 BURST_SECONDS = 5.0  # a budget may save up this many seconds' worth of requests
-MAX_WORKERS = 16
 RATE_LIMIT_PAUSE = 10.0  # seconds a provider rests after a 429 that did not say how long
 
 Clock = Callable[[], float]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from jobctl.cli.context import Environment
+from jobctl.cli.context import CLI_WORDING, Environment
 from jobctl.cli.options import ConfigOpt, DebugOpt, JsonOpt, NoTrackOpt, ProfileOpt, RawOpt, RefsArg
 from jobctl.errors import JobctlError, UsageError
 
@@ -32,7 +32,8 @@ def list_remote(
     from jobctl._remote import cannot, list_limit, list_status, listing_providers, newest_first
     from jobctl.cli.output.views import show_job_list
 
-    wanted, most = list_status(status), list_limit(limit)  # before the config: a typo costs nothing
+    # Before the config: a typo costs nothing.
+    wanted, most = list_status(status, CLI_WORDING), list_limit(limit, CLI_WORDING)
     cfg = env.load_config(profile, config)
     names = list(dict.fromkeys(names)) or listing_providers(cfg)
     if not names:
