@@ -23,6 +23,11 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def is_url(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is a string that starts as an http(s) URL does."""
+    return isinstance(value, str) and value[:8].lower().startswith(("http://", "https://"))
+
+
 def url_problem(url: str) -> str | None:
     """What keeps jobctl from sending to ``url``: ``"invalid"``, ``"scheme"`` (not an
     http(s) URL with a host), ``"http"`` (http:// to a host that is not loopback), or None."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from jobctl._dirs import expand_user
+from jobctl._rules import is_url
 from jobctl._text import one_line, status_label
 from jobctl._wording import LIBRARY, Wording
 from jobctl.errors import JobctlError, JobFailed, UsageError
@@ -75,10 +76,6 @@ def extension_from_type(content_type: str | None) -> str:
 
     guess = mimetypes.MimeTypes().guess_extension(kind) or ""
     return guess if _URL_EXT.fullmatch(guess) else ""
-
-
-def is_url(output: str) -> bool:
-    return output[:8].lower().startswith(("http://", "https://"))
 
 
 @dataclass(frozen=True)

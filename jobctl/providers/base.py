@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
 
+from jobctl._rules import is_url
 from jobctl.errors import ProviderError, UsageError
 from jobctl.model import Job, JobError, Status, json_kind, parse_timestamp
 from jobctl.providers.profile_keys import COMMON_OPTIONS
@@ -196,10 +197,6 @@ def files(value: object) -> list[str]:
     return []
 
 
-def is_url(value: object) -> bool:
-    return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
-
-
 _DROPPED = object()
 
 
@@ -209,8 +206,8 @@ def split_result(value: object) -> tuple[list[str], dict[str, Any]]:
     outputs: list[str] = []
 
     def rest(item: object) -> object:
-        if is_url(item):
-            outputs.append(str(item).strip())
+        if isinstance(item, str) and is_url(url := item.strip()):
+            outputs.append(url)
             return _DROPPED
         if isinstance(item, Mapping):
             kept = {str(k): r for k, v in item.items() if (r := rest(v)) is not _DROPPED}
