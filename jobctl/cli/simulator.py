@@ -63,12 +63,9 @@ def sim(
     env: Environment = ctx.obj
     rate = None
     if file_rate is not None:
-        from jobctl._units import parse_size
+        from jobctl._units import size_limit
 
-        try:
-            rate = parse_size(file_rate)
-        except ValueError as exc:
-            raise UsageError(f"--file-rate {exc}") from None
+        rate = size_limit(file_rate, "--file-rate")
     run_simulator(port, latency, speed, env.out, rate)
 
 
