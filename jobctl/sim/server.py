@@ -324,8 +324,11 @@ class Simulator:
         if step.event:
             job.events.append((*step.event, now))
 
-    def answer(self, provider: str, raw_id: str) -> Reply:
-        """(fault step or None, status, headers, body) for one authorized GET."""
+    def _with_job(
+        self, provider: str, raw_id: str, respond: Callable[[Simulated, SimJob, float], Reply]
+    ) -> Reply:
+        """The provider's answer about one job: its error for an id it rejects or a job it
+        does not have, else ``respond(spec, job, now)``, under the lock."""
         spec = self.specs[provider]
         bad = spec.rejects_id(raw_id)
         if bad:
@@ -334,10 +337,18 @@ class Simulator:
             job = self.jobs.get((provider, raw_id))
             if job is None:
                 return (None, *_error(spec.not_found))
-            step = self.current_step(job, self.clock())
+            return respond(spec, job, self.clock())
+
+    def answer(self, provider: str, raw_id: str) -> Reply:
+        """(fault step or None, status, headers, body) for one authorized GET."""
+
+        def respond(spec: Simulated, job: SimJob, now: float) -> Reply:
+            step = self.current_step(job, now)
             if _is_fault(step):
                 return _fault(step)
             return step, 200, dict(step.headers), _json(self._payload(spec, job))
+
+        return self._with_job(provider, raw_id, respond)
 
     def _payload(self, spec: Simulated, job: SimJob) -> dict[str, Any]:
         created = job.created
@@ -401,17 +412,10 @@ class Simulator:
 
     def cancel_answer(self, provider: str, raw_id: str) -> Reply:
         """The provider's answer to a cancel: the job moves to its cancelled word."""
-        spec = self.specs[provider]
-        cancel = spec.cancel
+        cancel = self.specs[provider].cancel
         assert cancel is not None
-        bad = spec.rejects_id(raw_id)
-        if bad:
-            return (None, *_error(bad))
-        with self.lock:
-            job = self.jobs.get((provider, raw_id))
-            if job is None:
-                return (None, *_error(spec.not_found))
-            now = self.clock()
+
+        def respond(spec: Simulated, job: SimJob, now: float) -> Reply:
             self.current_step(job, now, count=False)
             if job.status in (spec.success, *spec.failure):
                 return (None, *_error(cancel.finished))
@@ -420,18 +424,18 @@ class Simulator:
             self._enter(job, 0.0)
             return None, 200, {}, _json(cancel.answer(self._payload(spec, job)))
 
+        return self._with_job(provider, raw_id, respond)
+
     def details_answer(self, provider: str, raw_id: str) -> Reply:
-        spec = self.specs[provider]
-        assert spec.details is not None
-        bad = spec.rejects_id(raw_id)
-        if bad:
-            return (None, *_error(bad))
-        with self.lock:
-            job = self.jobs.get((provider, raw_id))
-            if job is None:
-                return (None, *_error(spec.not_found))
-            self.current_step(job, self.clock(), count=False)
-            return None, 200, {}, _json(spec.details[1](raw_id, job.status))
+        """The provider's details of one job (Unstructured's ``/details``)."""
+        details = self.specs[provider].details
+        assert details is not None
+
+        def respond(spec: Simulated, job: SimJob, now: float) -> Reply:
+            self.current_step(job, now, count=False)
+            return None, 200, {}, _json(details[1](raw_id, job.status))
+
+        return self._with_job(provider, raw_id, respond)
 
 
 def _is_fault(step: Step) -> bool:
