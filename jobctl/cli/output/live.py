@@ -10,12 +10,12 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from jobctl._clock import SYSTEM_CLOCK, Clock
-from jobctl._download.events import DownloadNote
 from jobctl._text import one_line
 from jobctl._units import format_duration
 from jobctl._watch.events import (
     DownloadFailed,
     DownloadFinished,
+    DownloadNote,
     DownloadProgressed,
     DownloadStarted,
     Event,

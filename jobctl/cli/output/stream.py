@@ -8,11 +8,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from jobctl._clock import SYSTEM_CLOCK, Clock
-from jobctl._download.events import DownloadNote
 from jobctl._text import one_line, status_label
 from jobctl._watch.events import (
     DownloadFailed,
     DownloadFinished,
+    DownloadNote,
     DownloadProgressed,
     DownloadStarted,
     Event,
