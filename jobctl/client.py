@@ -173,15 +173,28 @@ class Client:
             for outcome in client.get_many(["krea:a", "aisquare:42"]):
                 print(outcome if isinstance(outcome, jobctl.JobctlError) else outcome.status)
         """
+        return self._each(refs, self._fetch)
+
+    def _each(
+        self,
+        refs: Iterable[RefLike],
+        task: Callable[[Ref], Job],
+        check: Callable[[Ref], object] | None = None,
+    ) -> list[Outcome]:
+        """``task`` for each ref (read, then passed through ``check``), a repeated ref
+        asked once: the Job or the JobctlError for each, in the order given."""
         parsed: list[Ref | JobctlError] = []
         for item in refs:
             try:
-                parsed.append(self.ref(item))
+                ref = self.ref(item)
+                if check:
+                    check(ref)
+                parsed.append(ref)
             except UsageError as exc:
                 parsed.append(exc)
         unique = list(dict.fromkeys(r for r in parsed if isinstance(r, Ref)))
-        fetched = dict(zip(unique, self._fetch_all(unique), strict=True))
-        return [fetched[r] if isinstance(r, Ref) else r for r in parsed]
+        done = dict(zip(unique, self._fetch_all(unique, task), strict=True))
+        return [done[r] if isinstance(r, Ref) else r for r in parsed]
 
     def _provider_client(self, provider: str, patient: bool = True) -> ProviderClient:
         with self._lock:
@@ -357,17 +370,7 @@ class Client:
         """
         from jobctl._remote import canceller
 
-        parsed: list[Ref | JobctlError] = []
-        for item in refs:
-            try:
-                ref = self.ref(item)
-                canceller(self.config.registry.get(ref.provider))
-                parsed.append(ref)
-            except UsageError as exc:
-                parsed.append(exc)
-        unique = list(dict.fromkeys(r for r in parsed if isinstance(r, Ref)))
-        done = dict(zip(unique, self._fetch_all(unique, self._cancel), strict=True))
-        return [done[r] if isinstance(r, Ref) else r for r in parsed]
+        return self._each(refs, self._cancel, lambda ref: canceller(self.config.registry.get(ref.provider)))
 
     def _cancel(self, ref: Ref) -> Job:
         before = self._fetch(ref)
