@@ -330,7 +330,7 @@ def send(
             response = session.request(
                 method, url, headers=sent, stream=True, allow_redirects=False, timeout=timeout
             )
-        except requests.RequestException:
+        except requests.RequestException:  # some are ValueErrors too: the caller words them
             raise
         except ValueError:  # requests reads a redirect's Location even when it will not follow it
             why = "is not a valid URL"

@@ -257,9 +257,7 @@ class Client:
             except JobctlError as exc:
                 return exc
             except Exception as exc:  # a bug (ours, a plugin's) costs that ref, not the others
-                error = BrokenWatch(f"{ref}: internal error: {type(exc).__name__}: {exc}")
-                error.ref = (ref.provider, ref.id)
-                return error
+                return BrokenWatch.of(ref, exc)
 
         if len(refs) <= 1:
             return [one(r) for r in refs]

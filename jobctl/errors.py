@@ -131,6 +131,13 @@ class RateLimited(ProviderError):
 class BrokenWatch(ProviderError):
     """A fetch that failed in a way nobody foresaw: final for that job, exit 5."""
 
+    @classmethod
+    def of(cls, ref: tuple[str, str], exc: Exception) -> BrokenWatch:
+        """The error for ``ref`` whose fetch raised ``exc`` (a bug, ours or a plugin's)."""
+        error = cls(f"{ref[0]}:{ref[1]}: internal error: {type(exc).__name__}: {exc}")
+        error.ref = (ref[0], ref[1])
+        return error
+
 
 class DownloadError(ProviderError):
     """A file could not be downloaded (exit 5); its ``.part``, if any, stays."""

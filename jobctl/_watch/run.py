@@ -137,7 +137,7 @@ class Watch:
             except JobctlError as exc:
                 outcome = exc
             except Exception as exc:  # a bug must cost one row, not the watch
-                outcome = BrokenWatch(f"{item.ref}: internal error: {type(exc).__name__}: {exc}")
+                outcome = BrokenWatch.of(item.ref, exc)
             self._inbox.put((item, outcome))
 
     def _busy(self) -> bool:
