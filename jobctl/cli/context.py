@@ -58,6 +58,15 @@ CLI_WORDING = Wording(
 )
 
 
+def refuse_empty_stdin(given: Sequence[str]) -> None:
+    """Refs asked from stdin (``-``) that it did not hold: an error, never the journal's
+    jobs instead (for the commands that fall back to them without refs)."""
+    if "-" in given:
+        from jobctl.errors import UsageError
+
+        raise UsageError("no job refs on stdin; pipe refs (one provider:id per line) or pass them")
+
+
 class OutputClosed(Exception):
     """stdout's reader went away (``| head -1``): the run ends quietly, killed by SIGPIPE."""
 

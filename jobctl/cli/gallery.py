@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from jobctl.cli.context import Environment
+from jobctl.cli.context import Environment, refuse_empty_stdin
 from jobctl.cli.options import ConfigOpt, DebugOpt, NoTrackOpt, ProfileOpt, RefsArg
 from jobctl.errors import JobctlError, UsageError
 
@@ -72,9 +72,8 @@ def gallery(
     with env.client(cfg, journal=book) as client:
         if parsed or errors:
             shown = list(book.last_known(parsed)) if offline else fetch(client, book, parsed)
-        elif "-" in given:  # asked for stdin: never the journal instead
-            raise UsageError("no job refs on stdin; pipe refs (one provider:id per line) or pass them")
         else:
+            refuse_empty_stdin(given)
             entries = recent_entries(book, show_all, env.clock.time())
             if offline:
                 shown = [e.shown_job for e in entries]

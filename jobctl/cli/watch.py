@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from jobctl.cli.context import CLI_WORDING, Environment
+from jobctl.cli.context import CLI_WORDING, Environment, refuse_empty_stdin
 from jobctl.cli.options import ConfigOpt, DebugOpt, NoTrackOpt, ProfileOpt, RawOpt, RefsArg
 from jobctl.errors import JobctlError, UsageError, WaitTimeout
 
@@ -217,8 +217,7 @@ def refs_to_watch(
     if not parsed and errors:
         env.finish(list(errors))  # nothing to watch: say why at once (exit 2)
     if not parsed:
-        if "-" in given:  # asked for stdin: never the journal instead
-            raise UsageError("no job refs on stdin; pipe refs (one provider:id per line) or pass them")
+        refuse_empty_stdin(given)
         parsed = tracked_refs(book)
     for error in errors:
         env.report(error)
