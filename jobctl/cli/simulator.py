@@ -241,7 +241,7 @@ def show_download(env: Environment, client: Client, jobs: list[Job]) -> tuple[Pa
     the gallery at the end."""
     import tempfile
 
-    from jobctl.cli.output.progress import BarsProgress, LinesProgress
+    from jobctl.cli.output.progress import download_view
 
     wanted = [
         j for j in jobs if j.status.value == "succeeded" and j.provider in ("krea", "creatify", "gepetto")
@@ -249,11 +249,7 @@ def show_download(env: Environment, client: Client, jobs: list[Job]) -> tuple[Pa
     folder = Path(tempfile.mkdtemp(prefix="jobctl-demo-"))
     refs = " \\\n    ".join(f"{j.provider}:{j.id}" for j in wanted)  # one ref a line: 80 columns
     env.out(f"\n$ jobctl download {refs} \\\n    -d {folder}\n")
-    view: BarsProgress | LinesProgress
-    if env.live("stdout"):
-        view = BarsProgress(env.console("stdout"), env.unicode("stdout"))
-    else:
-        view = LinesProgress(lambda line: env.out(_fit(line.replace(f"{folder}{os.sep}", ""))))
+    view = download_view(env, "stdout", lambda line: env.out(_fit(line.replace(f"{folder}{os.sep}", ""))))
     with view:
         result = client.download([(j.provider, j.id) for j in wanted], folder, progress=view.show)
     for error in result.failures:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress as RichProgress
     from rich.progress import ProgressColumn, TaskID
 
-    from jobctl.cli.context import Environment
+    from jobctl.cli.context import Environment, Stream
 
 Emit = Callable[[str], None]
 # Columns a bar's line needs besides the name and the bar: "1023.9/1024.0 MiB",
@@ -200,8 +200,11 @@ def printer(console: Console) -> Emit:
     return say
 
 
-def download_view(env: Environment) -> BarsProgress | LinesProgress:
-    """Bars on stderr when it is a terminal that can redraw; else a line per file there."""
-    if env.live("stderr"):
-        return BarsProgress(env.console("stderr"), env.unicode("stderr"))
-    return LinesProgress(env.note)
+def download_view(
+    env: Environment, which: Stream = "stderr", line: Emit | None = None
+) -> BarsProgress | LinesProgress:
+    """Bars on ``which`` when it is a terminal that can redraw; else a line per file
+    there (through ``line``: by default a note on stderr)."""
+    if env.live(which):
+        return BarsProgress(env.console(which), env.unicode(which))
+    return LinesProgress(line or env.note)
