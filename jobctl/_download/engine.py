@@ -503,7 +503,10 @@ class Downloader:
             skipped = self._complete(target, self.folder / (target.stem + ext))
             if skipped is not None:
                 return skipped
-        resume = self._resume_point(target, ext)
+        return self._ask(target, ext, self._resume_point(target, ext))
+
+    def _ask(self, target: Target, ext: str | None, resume: Resume) -> Saved:
+        """GET the file (the rest of it, when ``resume`` says where a .part ends) and take the answer."""
         answer = self._get(target, resume)
         try:
             return self._receive(target, ext, answer, resume)
@@ -621,11 +624,7 @@ class Downloader:
             found = self._resume_point(target, name[len(target.stem) :])
             if found.offset and response.headers.get("Accept-Ranges", "").lower() == "bytes":
                 response.close()
-                again = self._get(target, found)
-                try:
-                    return self._receive(target, name[len(target.stem) :], again, found)
-                finally:
-                    again.response.close()
+                return self._ask(target, name[len(target.stem) :], found)
         start = offset if code == 206 and _range_start(response) == offset else 0
         if code == 206 and start != offset:
             raise DownloadError(f"{where}: the server sent a range that was not asked for; run again")
@@ -655,11 +654,7 @@ class Downloader:
     def _start_over(self, target: Target, ext: str, answer: Answer) -> Saved:
         """The whole file again, from its first byte, after an answer that cannot continue the .part."""
         answer.response.close()
-        again = self._get(target)
-        try:
-            return self._receive(target, ext, again, Resume())
-        finally:
-            again.response.close()
+        return self._ask(target, ext, Resume())
 
     def _range_refused(self, target: Target, ext: str | None, answer: Answer, resume: Resume) -> Saved:
         """416 to ``Range: bytes=N-``: the .part may already be whole, else start over."""
